@@ -1,0 +1,17 @@
+from django.urls import path
+
+from procurement.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("new/", views.company_create, name="company-create"),
+    path("", views.company_detail, name="company"),
+    path("switch/", views.company_switch, name="company-switch"),
+    path("members/", views.member_list, name="members"),
+    path("members/invite/", views.member_invite, name="member-invite"),
+    path("members/<int:pk>/", views.member_edit, name="member-edit"),
+    path("members/<int:pk>/remove/", views.member_remove, name="member-remove"),
+    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"),
+    path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation-accept"),
+]

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from procurement import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("company/", include("procurement.accounts.urls")),
+    path("catalog/", include("catalog.urls")),
+    path("wallet/", include("payments.urls")),
+    path("orders/", include("orders.urls")),
+    path("logistics/", include("logistics.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "procurement.views.error_403"
+handler404 = "procurement.views.error_404"
+handler500 = "procurement.views.error_500"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

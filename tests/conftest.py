@@ -1,0 +1,65 @@
+import pytest
+from django.db import connection
+
+from procurement.accounts.models import Role
+from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` skip, with their reason, when the database is not PostgreSQL."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL to a postgres:// URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory()
+
+
+@pytest.fixture
+def other_company(db):
+    return CompanyFactory(legal_name="Other Imports Ltd")
+
+
+@pytest.fixture
+def member_of(db):
+    """member_of(company, role) -> a user holding that role in that company."""
+
+    def make(company, role=Role.OWNER, **kwargs):
+        return MembershipFactory(company=company, role=role, **kwargs).user
+
+    return make
+
+
+@pytest.fixture
+def owner(company, member_of):
+    return member_of(company, Role.OWNER)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def staff_user(db):
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    user = UserFactory(is_staff=True)
+    TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    return user
+
+
+__all__ = ["UserFactory"]
