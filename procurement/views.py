@@ -1,6 +1,8 @@
 """Site pages that compose the apps: the public home page and the merchant dashboard."""
 
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 
 from procurement.accounts import selectors as account_selectors
 from procurement.accounts.decorators import company_required
@@ -34,7 +36,8 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    return render(request, "500.html", status=500)
+    # No RequestContext: the context processors query the database, which may be what failed.
+    return HttpResponseServerError(loader.render_to_string("500.html"))
 
 
 def healthz(request):

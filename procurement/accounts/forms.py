@@ -1,10 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
 
 from procurement.accounts.currencies import WALLET_CURRENCIES
 from procurement.accounts.models import Role
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    # A callable, so country names follow the language of each request.
+    return [("", _("Choose a country")), *countries]
 
 
 class CompanyServicesMixin(forms.Form):
@@ -28,7 +32,7 @@ class CompanyServicesMixin(forms.Form):
 
 class CompanyCreateForm(CompanyServicesMixin):
     legal_name = forms.CharField(label=_("Legal name"), max_length=200)
-    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    country = forms.ChoiceField(label=_("Country"), choices=_country_choices)
     wallet_currency = forms.ChoiceField(
         label=_("Wallet currency"),
         choices=WALLET_CURRENCIES,
@@ -39,7 +43,7 @@ class CompanyCreateForm(CompanyServicesMixin):
 
 class CompanyUpdateForm(CompanyServicesMixin):
     legal_name = forms.CharField(label=_("Legal name"), max_length=200)
-    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    country = forms.ChoiceField(label=_("Country"), choices=_country_choices)
     field_order = ["legal_name", "country", "uses_sourcing", "uses_forwarding"]
 
 
