@@ -1,13 +1,83 @@
 """Reads for payments. Other apps show prices through these (DESIGN.md, Layers)."""
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from payments.models import FxRate
-from payments.money import quantize
+from django.conf import settings
+from django.db.models import Count, F, QuerySet, Sum
+from django.utils import timezone
+
+from payments.models import (
+    Account,
+    FeeSchedule,
+    FeeTier,
+    FxMarkup,
+    FxQuote,
+    FxRate,
+    LedgerTransaction,
+    Posting,
+    TopUp,
+)
+from payments.money import bps, quantize
+from procurement.accounts.models import Company
+
+FEE_VOLUME_WINDOW = timedelta(days=30)
+_LEDGER_PLACES = Decimal("0.0001")
+
+
+def ledger_sum(value) -> Decimal:
+    """A database SUM as an exact Decimal at the ledger's precision (SQLite sums decimals as
+    floats; PostgreSQL's numeric is exact already)."""
+    return Decimal(str(value or 0)).quantize(_LEDGER_PLACES)
+
+
+def fx_max_rate_age() -> timedelta:
+    return timedelta(hours=int(getattr(settings, "FX_MAX_RATE_AGE_HOURS", 96)))
+
+
+def fx_default_markup_bps() -> int:
+    return int(getattr(settings, "FX_DEFAULT_MARKUP_BPS", 150))
+
+
+# --- FX ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObservedRate:
+    """1 `from` = `rate` `to`, as observed at `as_of` (the older observation for a cross)."""
+
+    rate: Decimal
+    as_of: datetime
 
 
 def fx_rate_latest(*, base: str, quote: str) -> FxRate | None:
     return FxRate.objects.filter(base=base, quote=quote).order_by("-as_of", "-pk").first()
+
+
+def fx_mid_rate_observed(*, from_currency: str, to_currency: str) -> ObservedRate | None:
+    """The freshest mid rate for the pair: direct, inverted, or crossed through EUR."""
+    if from_currency == to_currency:
+        return ObservedRate(rate=Decimal(1), as_of=timezone.now())
+    candidates: list[ObservedRate] = []
+    direct = fx_rate_latest(base=from_currency, quote=to_currency)
+    if direct:
+        candidates.append(ObservedRate(rate=direct.rate, as_of=direct.as_of))
+    inverse = fx_rate_latest(base=to_currency, quote=from_currency)
+    if inverse:
+        candidates.append(ObservedRate(rate=Decimal(1) / inverse.rate, as_of=inverse.as_of))
+    if "EUR" not in (from_currency, to_currency):
+        via_from = fx_rate_latest(base="EUR", quote=from_currency)
+        via_to = fx_rate_latest(base="EUR", quote=to_currency)
+        if via_from and via_to:
+            candidates.append(
+                ObservedRate(
+                    rate=via_to.rate / via_from.rate, as_of=min(via_from.as_of, via_to.as_of)
+                )
+            )
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: c.as_of)
 
 
 def fx_mid_rate(*, from_currency: str, to_currency: str) -> Decimal | None:
@@ -15,19 +85,8 @@ def fx_mid_rate(*, from_currency: str, to_currency: str) -> Decimal | None:
 
     None when no rate is known. For display only: checkout uses a locked quote instead.
     """
-    if from_currency == to_currency:
-        return Decimal(1)
-    direct = fx_rate_latest(base=from_currency, quote=to_currency)
-    if direct:
-        return direct.rate
-    inverse = fx_rate_latest(base=to_currency, quote=from_currency)
-    if inverse:
-        return Decimal(1) / inverse.rate
-    via_from = fx_rate_latest(base="EUR", quote=from_currency)
-    via_to = fx_rate_latest(base="EUR", quote=to_currency)
-    if via_from and via_to:
-        return via_to.rate / via_from.rate
-    return None
+    observed = fx_mid_rate_observed(from_currency=from_currency, to_currency=to_currency)
+    return observed.rate if observed else None
 
 
 def convert_for_display(*, amount: Decimal, from_currency: str, to_currency: str) -> Decimal | None:
@@ -35,3 +94,176 @@ def convert_for_display(*, amount: Decimal, from_currency: str, to_currency: str
     if rate is None:
         return None
     return quantize(amount * rate, to_currency)
+
+
+def fx_markup_bps(*, currency: str) -> int:
+    """The markup charged when paying from a `currency` wallet, as shown to the merchant."""
+    markup = FxMarkup.objects.filter(currency=currency).first()
+    return markup.markup_bps if markup else fx_default_markup_bps()
+
+
+def fx_quotes_for_company(*, company: Company) -> QuerySet[FxQuote]:
+    return FxQuote.objects.filter(company=company).select_related("company")
+
+
+# --- Fees ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeeQuote:
+    """What the merchant pays as a service fee, and how far it is to a cheaper tier."""
+
+    schedule_id: int
+    rate_bps: int
+    tier_number: int  # 1 for the first (most expensive) tier
+    tier_floor_usd: Decimal
+    volume_usd: Decimal  # trailing 30-day paid volume before this order
+    next_tier_threshold_usd: Decimal | None
+    next_tier_rate_bps: int | None
+    distance_to_next_tier_usd: Decimal | None
+    minimum_fee_usd: Decimal
+    fee_usd: Decimal  # for `amount_usd`, never below the minimum
+
+    @property
+    def rate_percent(self) -> Decimal:
+        return Decimal(self.rate_bps) / 100
+
+
+def fee_schedule_in_force(*, at: datetime | None = None) -> FeeSchedule | None:
+    at = at or timezone.now()
+    return (
+        FeeSchedule.objects.filter(effective_from__lte=at)
+        .prefetch_related("tiers")
+        .order_by("-effective_from", "-pk")
+        .first()
+    )
+
+
+def paid_volume_usd(*, company: Company, at: datetime | None = None) -> Decimal:
+    """The company's paid volume over the 30 days before `at`, in USD at each payment's rate."""
+    at = at or timezone.now()
+    total = LedgerTransaction.objects.filter(
+        company=company, created_at__gt=at - FEE_VOLUME_WINDOW, created_at__lte=at
+    ).aggregate(total=Sum("volume_usd"))["total"]
+    return max(ledger_sum(total), Decimal(0))
+
+
+def fee_quote(
+    *, company: Company, amount_usd: Decimal, at: datetime | None = None
+) -> FeeQuote | None:
+    """The fee for an order worth `amount_usd`, at the company's current tier.
+
+    The tier comes from the trailing 30-day volume before this order; its rate applies to the
+    whole order (not marginally). None when no fee schedule is in force.
+    """
+    schedule = fee_schedule_in_force(at=at)
+    if schedule is None:
+        return None
+    tiers: list[FeeTier] = sorted(schedule.tiers.all(), key=lambda t: t.volume_from_usd)
+    if not tiers:
+        return None
+    volume = paid_volume_usd(company=company, at=at)
+    index = 0
+    for i, tier in enumerate(tiers):
+        if volume >= tier.volume_from_usd:
+            index = i
+    tier = tiers[index]
+    following = tiers[index + 1] if index + 1 < len(tiers) else None
+    fee = max(quantize(Decimal(amount_usd) * bps(tier.rate_bps), "USD"), schedule.minimum_fee_usd)
+    return FeeQuote(
+        schedule_id=schedule.pk,
+        rate_bps=tier.rate_bps,
+        tier_number=index + 1,
+        tier_floor_usd=tier.volume_from_usd,
+        volume_usd=volume,
+        next_tier_threshold_usd=following.volume_from_usd if following else None,
+        next_tier_rate_bps=following.rate_bps if following else None,
+        distance_to_next_tier_usd=(following.volume_from_usd - volume) if following else None,
+        minimum_fee_usd=schedule.minimum_fee_usd,
+        fee_usd=fee,
+    )
+
+
+# --- Ledger and wallets ---------------------------------------------------------------------------
+
+
+def wallet_accounts(*, company: Company) -> QuerySet[Account]:
+    return Account.objects.filter(company=company, kind=Account.Kind.WALLET).order_by("currency")
+
+
+def wallet_balance(*, company: Company, currency: str) -> Decimal:
+    account = wallet_accounts(company=company).filter(currency=currency).first()
+    return account.balance if account else quantize(Decimal(0), currency)
+
+
+def wallet_statement(
+    *,
+    company: Company,
+    currency: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    kind: str | None = None,
+) -> QuerySet[Posting]:
+    """The company's wallet postings, newest first, each with the balance after it."""
+    qs = Posting.objects.filter(
+        account__company=company, account__kind=Account.Kind.WALLET
+    ).select_related("transaction", "account")
+    if currency:
+        qs = qs.filter(currency=currency)
+    if date_from:
+        qs = qs.filter(transaction__created_at__gte=date_from)
+    if date_to:
+        qs = qs.filter(transaction__created_at__lt=date_to)
+    if kind:
+        qs = qs.filter(transaction__kind=kind)
+    return qs.order_by("-pk")
+
+
+def ledger_transactions_for_reference(*, reference: str) -> QuerySet[LedgerTransaction]:
+    return (
+        LedgerTransaction.objects.filter(reference=reference)
+        .select_related("company", "actor")
+        .prefetch_related("postings__account")
+        .order_by("created_at", "pk")
+    )
+
+
+def company_top_ups(*, company: Company) -> QuerySet[TopUp]:
+    return TopUp.objects.filter(company=company).select_related("created_by", "transaction")
+
+
+def top_up_with_events(*, company: Company, pk: int) -> TopUp | None:
+    return company_top_ups(company=company).prefetch_related("events__actor").filter(pk=pk).first()
+
+
+def ledger_problems() -> list[str]:
+    """Every broken ledger invariant, as sentences; empty when the books are sound.
+
+    Checks: each transaction balances per currency, no wallet is negative, each account's cached
+    balance equals the sum of its postings, every posting is in its account's currency.
+    """
+    problems: list[str] = []
+    per_currency = Posting.objects.values("transaction_id", "currency").annotate(
+        total=Sum("amount")
+    )
+    problems.extend(
+        f"transaction {row['transaction_id']} is off by {row['total']} {row['currency']}"
+        for row in per_currency
+        if ledger_sum(row["total"]) != 0
+    )
+    problems.extend(
+        f"wallet {account.pk} is negative: {account.balance}"
+        for account in Account.objects.filter(kind=Account.Kind.WALLET, balance__lt=0)
+    )
+    sums = Account.objects.annotate(posted=Sum("postings__amount"), n=Count("postings"))
+    for account in sums:
+        posted = ledger_sum(account.posted)
+        if posted != account.balance:
+            problems.append(
+                f"account {account.pk} caches {account.balance} but its postings sum to {posted}"
+            )
+    mismatched = Posting.objects.exclude(currency=F("account__currency"))
+    problems.extend(f"posting {p.pk} is not in its account's currency" for p in mismatched)
+    empty = LedgerTransaction.objects.annotate(n=Count("postings")).filter(n__lt=2)
+    problems.extend(f"transaction {tx.pk} has fewer than two postings" for tx in empty)
+    return problems
