@@ -1,5 +1,28 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from logistics import views
 
 app_name = "logistics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("stock/", views.stock_list, name="stock-list"),
+    path("stock/<int:pk>/", views.stock_detail, name="stock-detail"),
+    path("shipping/compare/", views.channel_compare, name="channel-compare"),
+    path("addresses/", views.address_list, name="address-list"),
+    path("addresses/new/", views.address_create, name="address-create"),
+    path("addresses/<int:pk>/", views.address_edit, name="address-edit"),
+    path("addresses/<int:pk>/remove/", views.address_archive, name="address-archive"),
+    path("inbound/", views.inbound_list, name="inbound-list"),
+    path("inbound/new/", views.inbound_create, name="inbound-create"),
+    path("inbound/<int:pk>/cancel/", views.inbound_cancel, name="inbound-cancel"),
+    path("parcels/", views.parcel_list, name="parcel-list"),
+    path("parcels/new/", views.parcel_create, name="parcel-create"),
+    path("parcels/<int:pk>/", views.parcel_detail, name="parcel-detail"),
+    path(
+        "parcels/<int:pk>/request-packing/",
+        views.parcel_request_packing,
+        name="parcel-request-packing",
+    ),
+    path("parcels/<int:pk>/cancel/", views.parcel_cancel, name="parcel-cancel"),
+    path("tracking/webhook/<slug:provider>/", views.tracking_webhook, name="tracking-webhook"),
+]

@@ -62,7 +62,7 @@ def _wallet_context(request, form=None):
     }
 
 
-@company_required(Capability.VIEW_FINANCE)
+@company_required(Capability.VIEW_WALLET)
 def wallet(request):
     return render(request, "payments/wallet.html", _wallet_context(request))
 
@@ -85,7 +85,7 @@ def top_up_create(request):
     return render(request, "payments/wallet.html", _wallet_context(request, form), status=400)
 
 
-@company_required(Capability.VIEW_FINANCE)
+@company_required(Capability.VIEW_WALLET)
 def top_up_detail(request, pk: int):
     top_up = selectors.top_up_with_events(company=request.company, pk=pk)
     if top_up is None:
@@ -103,7 +103,7 @@ def top_up_detail(request, pk: int):
     )
 
 
-@company_required(Capability.VIEW_FINANCE)
+@company_required(Capability.VIEW_WALLET)
 def statement(request):
     form = StatementFilterForm(request.GET or None)
     postings = selectors.wallet_statement(company=request.company, **form.filters())
@@ -130,7 +130,7 @@ class _Echo:
         return value
 
 
-@company_required(Capability.VIEW_FINANCE)
+@company_required(Capability.VIEW_WALLET)
 def statement_csv(request):
     form = StatementFilterForm(request.GET or None)
     postings = selectors.wallet_statement(company=request.company, **form.filters())

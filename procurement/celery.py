@@ -20,5 +20,27 @@ app.conf.beat_schedule = {
         "task": "procurement.accounts.tasks.invitations_expire",
         "schedule": crontab(minute=15),
     },
+    # The ECB publishes around 16:00 CET on working days.
+    "fx-rates-refresh": {
+        "task": "payments.tasks.fx_rates_refresh",
+        "schedule": crontab(minute=30, hour="15,17", day_of_week="mon-fri"),
+    },
+    "top-ups-expire": {"task": "payments.tasks.top_ups_expire", "schedule": crontab(minute="*/10")},
+    "logistics-tracking-poll": {
+        "task": "logistics.tasks.tracking_poll_due",
+        "schedule": crontab(minute="*/30"),
+    },
+    "logistics-storage-notices": {
+        "task": "logistics.tasks.storage_notices_send",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    "logistics-storage-fees": {
+        "task": "logistics.tasks.storage_fees_charge",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "logistics-settle-pending": {
+        "task": "logistics.tasks.charges_settle_pending",
+        "schedule": crontab(minute=40),
+    },
 }
 app.autodiscover_tasks()

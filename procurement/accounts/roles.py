@@ -12,17 +12,27 @@ class Capability(StrEnum):
     BUY = "buy"
     APPROVE = "approve"
     VIEW_FINANCE = "view_finance"
+    VIEW_WALLET = "view_wallet"
     TOP_UP = "top_up"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset(Capability),
     Role.BUYER: frozenset(
-        {Capability.VIEW, Capability.BUY, Capability.VIEW_FINANCE, Capability.TOP_UP}
+        {
+            Capability.VIEW,
+            Capability.BUY,
+            Capability.VIEW_FINANCE,
+            Capability.TOP_UP,
+            Capability.VIEW_WALLET,
+        }
     ),
     Role.APPROVER: frozenset({Capability.VIEW, Capability.APPROVE}),
-    Role.FINANCE: frozenset({Capability.VIEW, Capability.VIEW_FINANCE, Capability.TOP_UP}),
-    Role.VIEWER: frozenset({Capability.VIEW}),
+    Role.FINANCE: frozenset(
+        {Capability.VIEW, Capability.VIEW_FINANCE, Capability.TOP_UP, Capability.VIEW_WALLET}
+    ),
+    # Viewers see the wallet and its statement read-only; they cannot top up.
+    Role.VIEWER: frozenset({Capability.VIEW, Capability.VIEW_WALLET}),
 }
 
 

@@ -32,9 +32,22 @@ def test_finance_owner_and_buyer_see_the_wallet(login, company, role):
     assert client.get(reverse("payments:statement-csv")).status_code == 200
 
 
-@pytest.mark.parametrize("role", [Role.VIEWER, Role.APPROVER])
-def test_other_roles_neither_see_nor_top_up(login, company, role):
-    client = login(company, role)
+def test_viewer_reads_the_wallet_but_cannot_top_up(login, company):
+    fund_wallet(company, "42.00")
+    client = login(company, Role.VIEWER)
+    response = client.get(reverse("payments:wallet"))
+    assert response.status_code == 200
+    assert "42.00" in response.text
+    assert reverse("payments:top-up-create") not in response.text
+    assert client.get(reverse("payments:statement")).status_code == 200
+    top_ups_before = TopUp.objects.count()
+    response = client.post(reverse("payments:top-up-create"), {"amount": "100"})
+    assert response.status_code == 403
+    assert TopUp.objects.count() == top_ups_before
+
+
+def test_approver_neither_sees_nor_tops_up(login, company):
+    client = login(company, Role.APPROVER)
     assert client.get(reverse("payments:wallet")).status_code == 403
     assert client.get(reverse("payments:statement")).status_code == 403
     assert client.get(reverse("payments:statement-csv")).status_code == 403

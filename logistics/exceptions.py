@@ -1,0 +1,39 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class LogisticsError(Exception):
+    """A refusal a person should read; the message is safe to show."""
+
+    default_message = _("That could not be done.")
+
+    def __init__(self, message=None):
+        self.message = message or self.default_message
+        super().__init__(str(self.message))
+
+
+class TransitionNotAllowed(LogisticsError):
+    default_message = _("The parcel cannot move to that status from where it is now.")
+
+
+class ChannelUnavailable(LogisticsError):
+    default_message = _("This channel cannot carry the parcel.")
+
+
+class StockUnavailable(LogisticsError):
+    default_message = _("Some of the chosen items are no longer in stock.")
+
+
+class PhotoRejected(LogisticsError):
+    default_message = _("The photo could not be used.")
+
+
+class WebhookRejected(LogisticsError):
+    """A tracking push that is refused; `status` is the HTTP status to answer with."""
+
+    default_message = _("The tracking event was refused.")
+    status = 400
+
+    def __init__(self, message=None, *, status: int | None = None):
+        super().__init__(message)
+        if status is not None:
+            self.status = status

@@ -1,0 +1,196 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from logistics.addressing import normalize_phone, normalize_postcode
+from logistics.models import Address, RestrictedGoods
+
+
+class StyledFormMixin:
+    """Bootstrap classes on every widget, so templates render fields with one include."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+DIMENSION = {"max_digits": 7, "decimal_places": 1, "min_value": Decimal("0.1")}
+WEIGHT = {"max_digits": 9, "decimal_places": 3, "min_value": Decimal("0.001")}
+
+
+class AddressForm(StyledFormMixin, forms.ModelForm):
+    """Checks phone and postcode for the chosen country, with the country's own messages."""
+
+    class Meta:
+        model = Address
+        fields = [
+            "kind",
+            "name",
+            "company_name",
+            "phone",
+            "line1",
+            "line2",
+            "city",
+            "region",
+            "postcode",
+            "country",
+        ]
+        help_texts = {
+            "phone": _("With the country code, for example +44 20 7946 0958."),
+            "postcode": _("Leave empty where the country has no postcodes (Hong Kong)."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+        self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
+        self.fields["line1"].widget.attrs["autocomplete"] = "address-line1"
+        self.fields["line2"].widget.attrs["autocomplete"] = "address-line2"
+        self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
+        self.fields["region"].widget.attrs["autocomplete"] = "address-level1"
+        self.fields["country"].widget.attrs["autocomplete"] = "country"
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["company_name"].widget.attrs["autocomplete"] = "organization"
+
+    def clean(self):
+        cleaned = super().clean()
+        country = str(cleaned.get("country") or "")
+        if not country:
+            return cleaned
+        if cleaned.get("kind") in Address.CHINA_KINDS and country != "CN":
+            self.add_error("country", _("A forwarder or domestic warehouse must be in China."))
+        for field, normalize in (("phone", normalize_phone), ("postcode", normalize_postcode)):
+            if field in self.errors:
+                continue
+            try:
+                cleaned[field] = normalize(cleaned.get(field) or "", country)
+            except ValidationError as error:
+                self.add_error(field, error)
+        return cleaned
+
+    def _post_clean(self):
+        # The model's clean() repeats these checks for callers other than this form; errors
+        # were already reported field by field above.
+        pass
+
+
+class RestrictedGoodsField(forms.MultipleChoiceField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", RestrictedGoods.choices)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        super().__init__(**kwargs)
+
+
+class ChannelCompareForm(StyledFormMixin, forms.Form):
+    destination = LazyTypedChoiceField(label=_("Destination country"), choices=countries)
+    weight_kg = forms.DecimalField(label=_("Weight (kg)"), **WEIGHT)
+    length_cm = forms.DecimalField(label=_("Length (cm)"), **DIMENSION)
+    width_cm = forms.DecimalField(label=_("Width (cm)"), **DIMENSION)
+    height_cm = forms.DecimalField(label=_("Height (cm)"), **DIMENSION)
+    restricted = RestrictedGoodsField(label=_("The parcel contains"))
+
+
+class ParcelForm(StyledFormMixin, forms.Form):
+    items = forms.ModelMultipleChoiceField(
+        label=_("Stock items"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one stock item.")},
+    )
+    destination = forms.ModelChoiceField(label=_("Destination"), queryset=None)
+    channel = forms.ModelChoiceField(label=_("Shipping channel"), queryset=None)
+    insured_value = forms.DecimalField(
+        label=_("Insure for"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("Optional. Leave empty for no insurance."),
+    )
+
+    def __init__(self, *args, items, destinations, channels, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = items
+        self.fields["items"].label_from_instance = lambda item: (
+            _("#%(pk)s %(description)s · quantity %(quantity)s · %(weight)s kg")
+            % {
+                "pk": item.pk,
+                "description": item.description,
+                "quantity": item.quantity,
+                "weight": item.weight_kg.normalize(),
+            }
+        )
+        self.fields["destination"].queryset = destinations
+        self.fields["channel"].queryset = channels
+        self.fields["insured_value"].label = _("Insure for (%(currency)s)") % {"currency": currency}
+
+
+class InboundDeclareForm(StyledFormMixin, forms.Form):
+    warehouse = forms.ModelChoiceField(label=_("Sent to warehouse"), queryset=None)
+    carrier = forms.CharField(label=_("Carrier"), max_length=80)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=64)
+    contents = forms.CharField(label=_("Contents"), max_length=300)
+    declared_value = forms.DecimalField(
+        label=_("Declared value"), min_value=0, max_digits=14, decimal_places=2
+    )
+
+    def __init__(self, *args, warehouses, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].queryset = warehouses
+        self.fields["declared_value"].label = _("Declared value (%(currency)s)") % {
+            "currency": currency
+        }
+
+
+class MeasureForm(StyledFormMixin, forms.Form):
+    """Staff measure a box (packing a parcel, receiving an inbound parcel)."""
+
+    weight_kg = forms.DecimalField(label=_("Weight (kg)"), **WEIGHT)
+    length_cm = forms.DecimalField(label=_("Length (cm)"), **DIMENSION)
+    width_cm = forms.DecimalField(label=_("Width (cm)"), **DIMENSION)
+    height_cm = forms.DecimalField(label=_("Height (cm)"), **DIMENSION)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class InboundReceiveForm(MeasureForm):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    inspection_summary = forms.CharField(
+        label=_("Inspection result"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    restricted_goods = RestrictedGoodsField(label=_("Restricted goods found"))
+    photos = MultiplePhotoField(label=_("Photos"))
+
+
+class ShipForm(StyledFormMixin, forms.Form):
+    tracking_number = forms.CharField(label=_("Carrier tracking number"), max_length=64)

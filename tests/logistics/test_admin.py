@@ -1,0 +1,210 @@
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from logistics import services
+from logistics.models import InboundParcel, Parcel, ShippingChannel
+from tests.logistics.factories import (
+    AddressFactory,
+    StockItemFactory,
+    channel_with_zone,
+    image_upload,
+)
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+def in_group(user, name):
+    user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+def requested_parcel(company, owner):
+    parcel = services.parcel_create(
+        company=company,
+        actor=owner,
+        destination=AddressFactory(company=company),
+        channel=channel_with_zone(),
+        item_ids=[StockItemFactory(company=company).pk],
+    )
+    return services.parcel_request_packing(parcel=parcel, actor=owner)
+
+
+def test_staff_without_the_warehouse_group_cannot_pack(staff_client, company, owner):
+    parcel = requested_parcel(company, owner)
+    response = staff_client.post(
+        reverse("admin:logistics_parcel_pack", args=[parcel.pk]),
+        {"weight_kg": "1", "length_cm": "10", "width_cm": "10", "height_cm": "10"},
+    )
+    assert response.status_code == 403
+    parcel.refresh_from_db()
+    assert parcel.status == Parcel.Status.PACKING_REQUESTED
+
+
+def test_warehouse_packs_and_ships_in_the_admin(staff_client, staff_user, company, owner):
+    in_group(staff_user, "Warehouse")
+    parcel = requested_parcel(company, owner)
+    queue = staff_client.get(
+        reverse("admin:logistics_parcel_changelist"), {"status": "packing_requested"}
+    )
+    assert queue.status_code == 200
+    assert parcel.reference in queue.text
+    page = staff_client.get(reverse("admin:logistics_parcel_pack", args=[parcel.pk]))
+    assert page.status_code == 200
+    response = staff_client.post(
+        reverse("admin:logistics_parcel_pack", args=[parcel.pk]),
+        {"weight_kg": "1.4", "length_cm": "30", "width_cm": "20", "height_cm": "10"},
+    )
+    assert response.status_code == 302
+    parcel.refresh_from_db()
+    assert parcel.status == Parcel.Status.PACKED
+    assert parcel.actual_freight_cny == D("160.00")
+    assert parcel.events.last().actor == staff_user
+    response = staff_client.post(
+        reverse("admin:logistics_parcel_ship", args=[parcel.pk]), {"tracking_number": "SF777"}
+    )
+    assert response.status_code == 302
+    parcel.refresh_from_db()
+    assert parcel.status == Parcel.Status.SHIPPED
+    assert parcel.tracking_number == "SF777"
+
+
+def test_pack_refusal_is_shown_on_the_form(staff_client, staff_user, company, owner):
+    in_group(staff_user, "Warehouse")
+    parcel = requested_parcel(company, owner)
+    response = staff_client.post(
+        reverse("admin:logistics_parcel_ship", args=[parcel.pk]), {"tracking_number": "SF1"}
+    )
+    assert response.status_code == 200
+    assert "cannot become shipped" in response.text
+
+
+def test_receiving_queue_finds_by_tracking_number_and_receives(
+    staff_client, staff_user, company, owner, warehouse
+):
+    in_group(staff_user, "Warehouse")
+    inbound = services.inbound_declare(
+        company=company,
+        actor=owner,
+        warehouse=warehouse,
+        carrier="ZTO",
+        tracking_number="ZT998877",
+        contents="Hats",
+        declared_value=D("40"),
+    )
+    queue = staff_client.get(reverse("admin:logistics_inboundparcel_changelist"), {"q": "ZT998877"})
+    assert queue.status_code == 200
+    assert "ZT998877" in queue.text
+    response = staff_client.post(
+        reverse("admin:logistics_inboundparcel_receive", args=[inbound.pk]),
+        {
+            "quantity": "12",
+            "weight_kg": "2.5",
+            "length_cm": "40",
+            "width_cm": "30",
+            "height_cm": "20",
+            "inspection_summary": "All good",
+            "photos": [image_upload("a.jpg"), image_upload("b.jpg")],
+        },
+    )
+    assert response.status_code == 302, response.content
+    inbound.refresh_from_db()
+    assert inbound.status == InboundParcel.Status.RECEIVED
+    item = company.stock_items.get()
+    assert item.quantity == 12
+    assert item.photos.count() == 2
+
+
+def test_account_managers_edit_channels_and_rates(client, staff_user):
+    in_group(staff_user, "Account managers")
+    client.force_login(staff_user)
+    response = client.post(
+        reverse("admin:logistics_shippingchannel_add"),
+        {
+            "code": "yun-ex",
+            "carrier": "Yun",
+            "name": "Express",
+            "service": "air_express",
+            "is_active": "on",
+            "countries": ["US", "CA"],
+            "transit_days_min": "6",
+            "transit_days_max": "10",
+            "volumetric_divisor": "6000",
+            "tracking": "sandbox",
+            "carrier_code": "",
+            "zones-TOTAL_FORMS": "1",
+            "zones-INITIAL_FORMS": "0",
+            "zones-MIN_NUM_FORMS": "0",
+            "zones-MAX_NUM_FORMS": "1000",
+            "zones-0-name": "North America",
+            "zones-0-countries": ["US", "CA"],
+            "zones-0-first_weight_kg": "0.5",
+            "zones-0-first_price_cny": "90",
+            "zones-0-additional_unit_kg": "0.5",
+            "zones-0-additional_price_cny": "25",
+            "zones-0-max_weight_kg": "20",
+        },
+    )
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    channel = ShippingChannel.objects.get(code="yun-ex")
+    assert channel.zones.get().countries[0].code in {"US", "CA"}
+
+
+def test_rate_zone_may_not_list_countries_the_channel_does_not_serve():
+    from django.core.exceptions import ValidationError
+
+    from logistics.models import RateZone
+
+    channel = channel_with_zone(countries=["US"])
+    zone = RateZone(
+        channel=channel,
+        name="Bad",
+        countries=["US", "JP"],
+        first_weight_kg=D("1"),
+        first_price_cny=D("1"),
+        additional_unit_kg=D("1"),
+        additional_price_cny=D("1"),
+        max_weight_kg=D("10"),
+    )
+    with pytest.raises(ValidationError, match="JP"):
+        zone.full_clean()
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "warehouse",
+        "shippingchannel",
+        "address",
+        "stockitem",
+        "inboundparcel",
+        "parcel",
+        "freightcharge",
+        "storagecharge",
+    ],
+)
+def test_admin_pages_render(client, staff_user, company, owner, model):
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    parcel = requested_parcel(company, owner)
+    assert client.get(reverse(f"admin:logistics_{model}_changelist")).status_code == 200
+    objects = {
+        "parcel": parcel,
+        "stockitem": parcel.items.first(),
+        "shippingchannel": parcel.channel,
+        "address": parcel.destination,
+        "warehouse": parcel.warehouse,
+    }
+    if model in objects:
+        url = reverse(f"admin:logistics_{model}_change", args=[objects[model].pk])
+        assert client.get(url).status_code == 200
