@@ -1,15 +1,42 @@
 """Site pages that compose the apps: the public home page and the merchant dashboard."""
 
+from decimal import Decimal
+
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from payments import selectors as payment_selectors
 from procurement.accounts import selectors as account_selectors
 from procurement.accounts.decorators import company_required
 
 
+def fee_rows(schedule) -> list[dict]:
+    """The schedule's tiers as rows (from, up to, percent), for the public fee table."""
+    if schedule is None:
+        return []
+    tiers = sorted(schedule.tiers.all(), key=lambda tier: tier.volume_from_usd)
+    rows = []
+    for index, tier in enumerate(tiers):
+        upper = tiers[index + 1].volume_from_usd if index + 1 < len(tiers) else None
+        rows.append(
+            {"from": tier.volume_from_usd, "to": upper, "percent": Decimal(tier.rate_bps) / 100}
+        )
+    return rows
+
+
 def home(request):
-    return render(request, "procurement/home.html")
+    schedule = payment_selectors.fee_schedule_in_force()
+    rows = fee_rows(schedule)
+    return render(
+        request,
+        "procurement/home.html",
+        {
+            "fee_rows": rows,
+            "lowest_fee_percent": min((row["percent"] for row in rows), default=None),
+            "minimum_fee_usd": schedule.minimum_fee_usd if schedule else None,
+        },
+    )
 
 
 @company_required()
