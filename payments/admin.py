@@ -355,3 +355,69 @@ class GatewayEventAdmin(ReadOnlyAdmin):
     list_filter = ["provider", "outcome", "event_type"]
     search_fields = ["=event_id"]
     list_select_related = ["top_up"]
+
+
+# --- Finance: payables, payout batches, exports (issue 7). Read-only here; the work is done on
+# the /finance/ pages through payments.payouts and payments.exports. ------------------------------
+
+from payments.models import (  # noqa: E402
+    ExportJob,
+    PayoutBatch,
+    PayoutBatchEvent,
+    PayoutLine,
+    SupplierPayable,
+    SupplierPayableEvent,
+)
+
+
+class SupplierPayableEventInline(ReadOnlyInline):
+    model = SupplierPayableEvent
+    fields = ["created_at", "from_status", "to_status", "amount_before", "amount_after", "actor"]
+    readonly_fields = fields
+
+
+@admin.register(SupplierPayable)
+class SupplierPayableAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reference",
+        "order_reference",
+        "company",
+        "supplier_reference",
+        "payee_name",
+        "amount_cny",
+        "status",
+        "placed_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["=reference", "=order_reference", "=supplier_reference", "payee_name"]
+    list_select_related = ["company"]
+    date_hierarchy = "placed_at"
+    inlines = [SupplierPayableEventInline]
+
+
+class PayoutLineInline(ReadOnlyInline):
+    model = PayoutLine
+    fields = ["payable", "amount_cny", "active"]
+    readonly_fields = fields
+
+
+class PayoutBatchEventInline(ReadOnlyInline):
+    model = PayoutBatchEvent
+    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    readonly_fields = fields
+
+
+@admin.register(PayoutBatch)
+class PayoutBatchAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "status", "supplier_reference", "total_cny", "created_by", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["created_by"]
+    inlines = [PayoutLineInline, PayoutBatchEventInline]
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "kind", "date_from", "date_to", "status", "progress", "requested_by"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["requested_by"]
+    exclude = ["file"]  # files are fetched through the finance page, which checks who asks

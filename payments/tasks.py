@@ -19,3 +19,18 @@ def fx_rates_refresh() -> int:
 @shared_task(name="payments.tasks.top_ups_expire")
 def top_ups_expire() -> int:
     return services.top_ups_expire()
+
+
+# Finance exports (issue 7). The name matches the "*.export_*" route: the `exports` queue.
+@shared_task(name="payments.tasks.export_settlement_xlsx", acks_late=True)
+def export_settlement_xlsx(job_id: int) -> int:
+    from payments import exports
+
+    return exports.export_job_run(job_id=job_id).rows_written
+
+
+@shared_task(name="payments.tasks.finance_exports_purge")
+def finance_exports_purge() -> int:
+    from payments import exports
+
+    return exports.export_jobs_purge()

@@ -25,6 +25,10 @@ app.conf.beat_schedule = {
         "task": "payments.tasks.fx_rates_refresh",
         "schedule": crontab(minute=30, hour="15,17", day_of_week="mon-fri"),
     },
+    "finance-exports-purge": {
+        "task": "payments.tasks.finance_exports_purge",
+        "schedule": crontab(minute=5),
+    },
     "top-ups-expire": {"task": "payments.tasks.top_ups_expire", "schedule": crontab(minute="*/10")},
     "logistics-tracking-poll": {
         "task": "logistics.tasks.tracking_poll_due",

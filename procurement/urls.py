@@ -15,6 +15,7 @@ urlpatterns = [
     path("company/", include("procurement.accounts.urls")),
     path("catalog/", include("catalog.urls")),
     path("wallet/", include("payments.urls")),
+    path("finance/", include("payments.urls_finance")),
     path("orders/", include("orders.urls")),
     path("logistics/", include("logistics.urls")),
     path("admin/", admin.site.urls),

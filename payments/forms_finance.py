@@ -1,0 +1,98 @@
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from procurement.accounts.models import Company
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+
+
+def last_month() -> tuple[date, date]:
+    first_this_month = timezone.localdate().replace(day=1)
+    last = first_this_month - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+class PeriodForm(forms.Form):
+    """A date range, inclusive; defaults to last month. Invalid input falls back to it too."""
+
+    date_from = forms.DateField(label=_("From"), widget=DATE_INPUT)
+    date_to = forms.DateField(label=_("To (inclusive)"), widget=DATE_INPUT)
+
+    MAX_DAYS = 3660
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not any(data.get(k) for k in ("date_from", "date_to")):
+            data = None
+        super().__init__(data, *args, **kwargs)
+        start, end = last_month()
+        self.fields["date_from"].initial = start
+        self.fields["date_to"].initial = end
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end:
+            if start > end:
+                raise forms.ValidationError(_("The start date must not be after the end date."))
+            if (end - start).days > self.MAX_DAYS:
+                raise forms.ValidationError(_("Choose a period of at most ten years."))
+        return cleaned
+
+    def period(self) -> tuple[date, date]:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["date_from"], self.cleaned_data["date_to"]
+        return last_month()
+
+
+class PayoutBatchForm(forms.Form):
+    supplier_reference = forms.CharField(
+        label=_("Supplier"),
+        required=False,
+        max_length=64,
+        help_text=_('A supplier reference such as "supplier:3"; empty for every supplier.'),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    placed_from = forms.DateField(label=_("Placed from"), required=False, widget=DATE_INPUT)
+    placed_to = forms.DateField(label=_("Placed to (inclusive)"), required=False, widget=DATE_INPUT)
+
+
+class MarkPaidForm(forms.Form):
+    bank_reference = forms.CharField(
+        label=_("Bank reference"),
+        max_length=64,
+        help_text=_("The bank's reference for the executed transfers."),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+
+class StatementChoiceForm(forms.Form):
+    company = forms.ModelChoiceField(
+        label=_("Company"),
+        queryset=Company.objects.order_by("legal_name"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    month = forms.CharField(
+        label=_("Month"),
+        widget=forms.DateInput(attrs={"type": "month", "class": "form-control"}),
+    )
+
+    def clean_month(self):
+        value = self.cleaned_data["month"]
+        try:
+            year, month = (int(part) for part in value.split("-", 1))
+            date(year, month, 1)
+        except ValueError as error:
+            raise forms.ValidationError(_("Enter a month as YYYY-MM.")) from error
+        return year, month
