@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from catalog import views
 
 app_name = "catalog"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("search/", views.search, name="search"),
+    path("c/<slug:slug>/", views.category, name="category"),
+    path("p/<int:pk>/", views.product_detail, name="product"),
+]

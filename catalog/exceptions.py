@@ -1,0 +1,25 @@
+"""Errors the catalog raises to its callers, with messages fit to show a person."""
+
+
+class CatalogError(Exception):
+    """Base class: `str(error)` is a message a merchant or staff member understands."""
+
+
+class TransitionNotAllowed(CatalogError):
+    pass
+
+
+class ReasonRequired(CatalogError):
+    pass
+
+
+class UnsupportedLink(CatalogError):
+    """A pasted link that is not a 1688, Taobao or Tmall product link."""
+
+
+class OfferImportError(CatalogError):
+    """A 1688 offer record that cannot be imported; the message says which field and why."""
+
+
+class ImageRejected(CatalogError):
+    pass

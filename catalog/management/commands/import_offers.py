@@ -1,0 +1,80 @@
+"""Import 1688 offers from a JSON Lines file: one offer object per line."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from tqdm import tqdm
+
+from catalog.adapters.alibaba1688 import parse_offer
+from catalog.exceptions import OfferImportError
+from catalog.models import Category
+from catalog.services import category_counts_refresh, offer_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import 1688 offers from FILE.jsonl (one JSON offer per line). Re-importing updates; "
+        "a bad record is reported and skipped."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--category",
+            default="",
+            help="Slug of the category for records that do not name one (categorySlug).",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+
+    def handle(self, *args, file: Path, category: str, no_progress: bool, **options):
+        if not file.is_file():
+            raise CommandError(f"{file} is not a file")
+        default_category = None
+        if category:
+            default_category = Category.objects.filter(slug=category).first()
+            if default_category is None:
+                raise CommandError(f"No category with slug {category!r}")
+        with file.open(encoding="utf-8") as fh:
+            total = sum(1 for line in fh if line.strip())
+
+        created = updated = 0
+        failures: list[tuple[int, str, str]] = []
+        with (
+            file.open(encoding="utf-8") as fh,
+            tqdm(total=total, unit="offer", disable=no_progress, file=self.stderr._out) as bar,
+        ):
+            for line_no, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                offer_id = "?"
+                try:
+                    record = json.loads(line)
+                    if isinstance(record, dict):
+                        offer_id = str(record.get("offerId", "?"))
+                    offer = parse_offer(record)
+                    # One savepoint per record: a failure undoes only that record.
+                    with transaction.atomic():
+                        _product, was_created = offer_import(
+                            offer=offer, default_category=default_category
+                        )
+                except json.JSONDecodeError as error:
+                    failures.append((line_no, offer_id, f"not valid JSON ({error.msg})"))
+                except OfferImportError as error:
+                    failures.append((line_no, offer_id, str(error)))
+                except Exception as error:  # one bad record never stops the rest
+                    failures.append((line_no, offer_id, f"{type(error).__name__}: {error}"))
+                else:
+                    if was_created:
+                        created += 1
+                    else:
+                        updated += 1
+                bar.update(1)
+
+        category_counts_refresh()
+        summary = f"Created {created}, updated {updated}, failed {len(failures)}."
+        style = self.style.SUCCESS if not failures else self.style.WARNING
+        self.stdout.write(style(summary))
+        for line_no, offer_id, reason in failures:
+            self.stdout.write(f"  line {line_no} (offer {offer_id}): {reason}")

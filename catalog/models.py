@@ -1,0 +1,512 @@
+"""Suppliers and their vetting, categories, products, SKUs and quantity-break prices.
+
+Writes go through `catalog.services`; reads through `catalog.selectors`. What merchants may see
+is decided in one place: `catalog.selectors.products_visible()`.
+"""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+from procurement.accounts.models import TimeStampedModel
+
+LICENCE_MAX_BYTES = 10 * 1024 * 1024
+LICENCE_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png"}
+IMAGE_MAX_BYTES = 8 * 1024 * 1024
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
+CATEGORY_MAX_DEPTH = 2  # roots are depth 0, so three levels
+
+
+@deconstructible
+class GeneratedName:
+    """Stores an upload under `<prefix>/<uuid><ext>`: never the name a user sent."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+
+    def __call__(self, instance, filename: str) -> str:
+        ext = PurePosixPath(filename).suffix.lower()
+        return f"{self.prefix}/{uuid.uuid4().hex}{ext}"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, GeneratedName) and other.prefix == self.prefix
+
+    def __hash__(self) -> int:
+        return hash(self.prefix)
+
+
+@deconstructible
+class UploadCheck:
+    """Refuses an upload whose extension is not allowed or which is too large."""
+
+    def __init__(self, extensions: set[str] | frozenset[str] | list[str], max_bytes: int):
+        self.extensions = sorted(extensions)
+        self.max_bytes = max_bytes
+
+    def __call__(self, value) -> None:
+        ext = PurePosixPath(value.name).suffix.lower()
+        if ext not in self.extensions:
+            raise ValidationError(
+                _("Upload a %(allowed)s file; “%(ext)s” is not accepted."),
+                code="file_type",
+                params={"allowed": ", ".join(self.extensions), "ext": ext or "?"},
+            )
+        if value.size is not None and value.size > self.max_bytes:
+            raise ValidationError(
+                _("The file is %(size)s MB; the limit is %(limit)s MB."),
+                code="file_size",
+                params={
+                    "size": round(value.size / 1024 / 1024, 1),
+                    "limit": self.max_bytes // 1024 // 1024,
+                },
+            )
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, UploadCheck)
+            and other.extensions == self.extensions
+            and other.max_bytes == self.max_bytes
+        )
+
+    def __hash__(self) -> int:
+        return hash((tuple(self.extensions), self.max_bytes))
+
+
+class Province(models.TextChoices):
+    ANHUI = "anhui", _("Anhui")
+    BEIJING = "beijing", _("Beijing")
+    CHONGQING = "chongqing", _("Chongqing")
+    FUJIAN = "fujian", _("Fujian")
+    GANSU = "gansu", _("Gansu")
+    GUANGDONG = "guangdong", _("Guangdong")
+    GUANGXI = "guangxi", _("Guangxi")
+    GUIZHOU = "guizhou", _("Guizhou")
+    HAINAN = "hainan", _("Hainan")
+    HEBEI = "hebei", _("Hebei")
+    HEILONGJIANG = "heilongjiang", _("Heilongjiang")
+    HENAN = "henan", _("Henan")
+    HUBEI = "hubei", _("Hubei")
+    HUNAN = "hunan", _("Hunan")
+    INNER_MONGOLIA = "inner_mongolia", _("Inner Mongolia")
+    JIANGSU = "jiangsu", _("Jiangsu")
+    JIANGXI = "jiangxi", _("Jiangxi")
+    JILIN = "jilin", _("Jilin")
+    LIAONING = "liaoning", _("Liaoning")
+    NINGXIA = "ningxia", _("Ningxia")
+    QINGHAI = "qinghai", _("Qinghai")
+    SHAANXI = "shaanxi", _("Shaanxi")
+    SHANDONG = "shandong", _("Shandong")
+    SHANGHAI = "shanghai", _("Shanghai")
+    SHANXI = "shanxi", _("Shanxi")
+    SICHUAN = "sichuan", _("Sichuan")
+    TIANJIN = "tianjin", _("Tianjin")
+    TIBET = "tibet", _("Tibet")
+    XINJIANG = "xinjiang", _("Xinjiang")
+    YUNNAN = "yunnan", _("Yunnan")
+    ZHEJIANG = "zhejiang", _("Zhejiang")
+    OTHER = "other", _("Other")
+
+
+class Supplier(TimeStampedModel):
+    """A Chinese seller we buy from. Merchants see its products only once it is approved."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        UNDER_REVIEW = "under_review", _("Under review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SUSPENDED = "suspended", _("Suspended")
+
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    member_id = models.CharField(
+        _("1688 member or shop id"), max_length=64, blank=True, db_index=True
+    )
+    shop_url = models.URLField(_("shop URL"), max_length=500, blank=True)
+    province = models.CharField(
+        _("province"), max_length=20, choices=Province.choices, default=Province.OTHER
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    licence_number = models.CharField(_("business licence number"), max_length=64, blank=True)
+    licence_file = models.FileField(
+        _("business licence"),
+        upload_to=GeneratedName("catalog/licences"),
+        validators=[UploadCheck(LICENCE_EXTENSIONS, LICENCE_MAX_BYTES)],
+        blank=True,
+        help_text=_("PDF, JPEG or PNG, at most 10 MB."),
+    )
+    contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    status = models.CharField(
+        _("vetting status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.APPLIED,
+        editable=False,
+        db_index=True,
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, editable=False)
+    # Cached from the scorecard by `supplier_scorecard_refresh` so search can filter on it.
+    rating = models.DecimalField(
+        _("rating"), max_digits=3, decimal_places=2, null=True, editable=False, db_index=True
+    )
+
+    class Meta:
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
+        ordering = ["name_en", "name_zh", "pk"]
+        permissions = [("vet_supplier", _("Can approve, reject and suspend suppliers"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member_id"], condition=~Q(member_id=""), name="supplier_unique_member_id"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=0, rating__lte=5),
+                name="supplier_rating_0_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_en or self.name_zh
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en or self.name_zh
+
+
+class SupplierEvent(models.Model):
+    """One vetting change: who, when, from, to and why. The supplier's timeline."""
+
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("supplier"), on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_status = models.CharField(_("from"), max_length=16, choices=Supplier.Status.choices)
+    to_status = models.CharField(_("to"), max_length=16, choices=Supplier.Status.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("supplier event")
+        verbose_name_plural = _("supplier events")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.supplier}: {self.from_status} → {self.to_status}"
+
+
+class SupplierPerformance(models.Model):
+    """What one purchase order told us about a supplier. Fed by later apps by an opaque
+    reference ("po:123"); the scorecard is computed from these rows, never typed in."""
+
+    supplier = models.ForeignKey(
+        Supplier,
+        verbose_name=_("supplier"),
+        on_delete=models.CASCADE,
+        related_name="performance",
+    )
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
+    placed_at = models.DateTimeField(_("placed"))
+    dispatched_on_time = models.BooleanField(_("dispatched on time"), null=True)
+    cancelled = models.BooleanField(_("cancelled"), default=False)
+    units_inspected = models.PositiveIntegerField(_("units inspected"), default=0)
+    units_defective = models.PositiveIntegerField(_("units defective"), default=0)
+    response_minutes = models.PositiveIntegerField(_("response time (minutes)"), null=True)
+
+    class Meta:
+        verbose_name = _("supplier performance record")
+        verbose_name_plural = _("supplier performance records")
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(units_defective__lte=models.F("units_inspected")),
+                name="supplierperformance_defective_within_inspected",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Category(models.Model):
+    """A node of the three-level category tree; products hang from the leaves."""
+
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120, blank=True)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+    # Visible products in this category and below, refreshed by `category_counts_refresh`.
+    product_count = models.PositiveIntegerField(_("products"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["depth", "position", "name_en", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(depth__lte=CATEGORY_MAX_DEPTH), name="category_at_most_three_levels"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def clean(self) -> None:
+        if self.parent is not None:
+            if self.parent.depth >= CATEGORY_MAX_DEPTH:
+                raise ValidationError(
+                    {"parent": _("Categories have at most three levels.")}, code="too_deep"
+                )
+            node = self.parent
+            while node is not None:
+                if self.pk is not None and node.pk == self.pk:
+                    raise ValidationError(
+                        {"parent": _("A category cannot sit below itself.")}, code="cycle"
+                    )
+                node = node.parent
+
+    def name_for(self, language: str | None) -> str:
+        if language and language.startswith("zh") and self.name_zh:
+            return self.name_zh
+        return self.name_en
+
+
+class Product(TimeStampedModel):
+    class Source(models.TextChoices):
+        ALIBABA_1688 = "1688", _("1688")
+        TAOBAO = "taobao", _("Taobao / Tmall")
+        OTHER = "other", _("Other")
+
+    class Unit(models.TextChoices):
+        PIECE = "piece", _("piece")
+        PAIR = "pair", _("pair")
+        SET = "set", _("set")
+        BOX = "box", _("box")
+        METRE = "metre", _("metre")
+        KILOGRAM = "kg", _("kilogram")
+        ROLL = "roll", _("roll")
+        DOZEN = "dozen", _("dozen")
+
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="products"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
+    )
+    title_en = models.CharField(_("title (English)"), max_length=255)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=255, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.OTHER
+    )
+    source_offer_id = models.CharField(_("source offer id"), max_length=64, blank=True)
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.PIECE)
+    moq = models.PositiveIntegerField(
+        _("minimum order quantity"), default=1, validators=[MinValueValidator(1)]
+    )
+    order_multiple = models.PositiveIntegerField(
+        _("order multiple"), default=1, validators=[MinValueValidator(1)]
+    )
+    weight_kg = models.DecimalField(
+        _("unit weight (kg)"), max_digits=10, decimal_places=3, null=True, blank=True
+    )
+    length_cm = models.DecimalField(
+        _("length (cm)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    width_cm = models.DecimalField(
+        _("width (cm)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    height_cm = models.DecimalField(
+        _("height (cm)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    hs_code = models.CharField(_("HS code"), max_length=12, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    # Summaries kept by `product_summary_refresh` so listings sort and filter on one table.
+    min_price_cny = models.DecimalField(
+        _("lowest unit price (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    in_stock = models.BooleanField(_("in stock"), default=False, editable=False)
+    cover_thumbnail = models.CharField(
+        _("cover thumbnail"), max_length=255, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_offer_id"],
+                condition=~Q(source_offer_id=""),
+                name="product_unique_source_offer",
+            ),
+            models.CheckConstraint(condition=Q(moq__gte=1), name="product_moq_positive"),
+            models.CheckConstraint(
+                condition=Q(order_multiple__gte=1), name="product_order_multiple_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["category", "-created_at", "-id"], name="product_cat_newest"),
+            models.Index(fields=["category", "min_price_cny", "id"], name="product_cat_price"),
+            models.Index(fields=["category", "moq", "id"], name="product_cat_moq"),
+            models.Index(fields=["-created_at", "-id"], name="product_newest"),
+            models.Index(fields=["min_price_cny", "id"], name="product_price"),
+            models.Index(fields=["moq", "id"], name="product_moq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    def clean(self) -> None:
+        if self.source_offer_id and self.source == self.Source.OTHER and not self.source_url:
+            raise ValidationError(
+                {"source_url": _("Give the source URL for an offer from another site.")}
+            )
+
+    def title_for(self, language: str | None) -> str:
+        if language and language.startswith("zh") and self.title_zh:
+            return self.title_zh
+        return self.title_en
+
+    def description_for(self, language: str | None) -> str:
+        if language and language.startswith("zh") and self.description_zh:
+            return self.description_zh
+        return self.description_en
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="images"
+    )
+    image = models.ImageField(
+        _("image"),
+        upload_to=GeneratedName("catalog/products"),
+        validators=[UploadCheck(IMAGE_EXTENSIONS, IMAGE_MAX_BYTES)],
+        help_text=_("JPEG, PNG or WebP, at most 8 MB."),
+    )
+    thumbnail = models.ImageField(
+        _("thumbnail"), upload_to=GeneratedName("catalog/thumbs"), blank=True, editable=False
+    )
+    alt_text = models.CharField(_("description for screen readers"), max_length=200, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("product image")
+        verbose_name_plural = _("product images")
+        ordering = ["product", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} #{self.position}"
+
+    @property
+    def list_url(self) -> str:
+        return (self.thumbnail or self.image).url
+
+
+class Sku(models.Model):
+    """One buyable variant: a combination of attribute values such as colour and size."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="skus"
+    )
+    code = models.CharField(_("SKU code"), max_length=80, unique=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    stock = models.PositiveIntegerField(_("stock"), default=0)
+    price_cny = models.DecimalField(
+        _("price override (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the product's quantity-break price."),
+    )
+    image = models.ForeignKey(
+        ProductImage,
+        verbose_name=_("image"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("SKU")
+        verbose_name_plural = _("SKUs")
+        ordering = ["product", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_cny__isnull=True) | Q(price_cny__gt=0),
+                name="sku_price_override_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def label(self) -> str:
+        return " / ".join(str(v) for v in self.attributes.values()) or self.code
+
+
+class PriceTier(models.Model):
+    """From `min_quantity` units of the product (all SKUs together), each costs this much."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="tiers"
+    )
+    min_quantity = models.PositiveIntegerField(
+        _("from quantity"), validators=[MinValueValidator(1)]
+    )
+    unit_price_cny = models.DecimalField(_("unit price (CNY)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("price tier")
+        verbose_name_plural = _("price tiers")
+        ordering = ["product", "min_quantity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "min_quantity"], name="pricetier_unique_quantity"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_quantity__gte=1), name="pricetier_min_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price_cny__gt=0), name="pricetier_price_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"≥{self.min_quantity}: ¥{self.unit_price_cny}"

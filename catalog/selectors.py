@@ -1,0 +1,465 @@
+"""Catalog reads. `products_visible()` is the one definition of what merchants may see."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import connection
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from catalog.models import Category, Product, Sku, Supplier
+
+PAGE_SIZE = 24
+MAX_RELEVANCE_PAGES = 10  # relevance pages by offset; beyond this, refine the search
+RELEVANCE_CANDIDATES = MAX_RELEVANCE_PAGES * PAGE_SIZE
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def products_visible() -> QuerySet[Product]:
+    """Active products of approved suppliers: every merchant-facing read starts here."""
+    return Product.objects.filter(is_active=True, supplier__status=Supplier.Status.APPROVED)
+
+
+def suppliers_visible() -> QuerySet[Supplier]:
+    return Supplier.objects.filter(status=Supplier.Status.APPROVED)
+
+
+# --- scorecard ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """A supplier's record, computed from purchase-order outcomes, never typed in."""
+
+    orders_count: int
+    on_time_dispatch_rate: Decimal | None
+    defect_rate: Decimal | None
+    cancellation_rate: Decimal | None
+    average_response_hours: Decimal | None
+    products_count: int
+    rating: Decimal | None  # 0-5, None until there is an order to judge by
+
+    @property
+    def has_history(self) -> bool:
+        return self.orders_count > 0
+
+
+def _ratio(numerator, denominator) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_UP
+    )
+
+
+def scorecard_rating(
+    *,
+    on_time_dispatch_rate: Decimal | None,
+    defect_rate: Decimal | None,
+    cancellation_rate: Decimal | None,
+    average_response_hours: Decimal | None,
+) -> Decimal | None:
+    """Weighted 0-5 score of the parts that are known; None when nothing is known."""
+    parts: list[tuple[Decimal, Decimal]] = []
+    if on_time_dispatch_rate is not None:
+        parts.append((Decimal("0.35"), on_time_dispatch_rate))
+    if defect_rate is not None:
+        # A 10% defect rate is already a failing grade.
+        parts.append((Decimal("0.35"), max(Decimal(0), 1 - defect_rate * 10)))
+    if cancellation_rate is not None:
+        parts.append((Decimal("0.20"), 1 - cancellation_rate))
+    if average_response_hours is not None:
+        parts.append((Decimal("0.10"), max(Decimal(0), 1 - average_response_hours / 48)))
+    if not parts:
+        return None
+    weight = sum(w for w, _v in parts)
+    score = sum(w * v for w, v in parts) / weight * 5
+    return score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def supplier_scorecard(supplier: Supplier) -> Scorecard:
+    """One aggregate query over the supplier's performance records plus its product count."""
+    agg = supplier.performance.aggregate(
+        orders=Count("id"),
+        judged=Count("id", filter=Q(dispatched_on_time__isnull=False)),
+        on_time=Count("id", filter=Q(dispatched_on_time=True)),
+        cancelled=Count("id", filter=Q(cancelled=True)),
+        inspected=Coalesce(Sum("units_inspected"), 0),
+        defective=Coalesce(Sum("units_defective"), 0),
+        response=Avg("response_minutes"),
+    )
+    products_count = getattr(supplier, "products_count", None)
+    if products_count is None:
+        products_count = supplier.products.filter(is_active=True).count()
+    on_time = _ratio(agg["on_time"], agg["judged"])
+    defects = _ratio(agg["defective"], agg["inspected"])
+    cancels = _ratio(agg["cancelled"], agg["orders"])
+    response = (
+        None
+        if agg["response"] is None
+        else (Decimal(str(agg["response"])) / 60).quantize(Decimal("0.1"))
+    )
+    return Scorecard(
+        orders_count=agg["orders"],
+        on_time_dispatch_rate=on_time,
+        defect_rate=defects,
+        cancellation_rate=cancels,
+        average_response_hours=response,
+        products_count=products_count,
+        rating=scorecard_rating(
+            on_time_dispatch_rate=on_time,
+            defect_rate=defects,
+            cancellation_rate=cancels,
+            average_response_hours=response,
+        ),
+    )
+
+
+# --- categories ----------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryTree:
+    """The whole tree from one query; categories are few, products many."""
+
+    nodes: dict[int, Category]
+    children: dict[int | None, list[Category]]
+    by_slug: dict[str, Category]
+
+    @property
+    def roots(self) -> list[Category]:
+        return self.children.get(None, [])
+
+    def children_of(self, category: Category) -> list[Category]:
+        return self.children.get(category.pk, [])
+
+    def ancestors(self, category: Category) -> list[Category]:
+        """Root first, `category` last."""
+        chain = []
+        node: Category | None = category
+        while node is not None:
+            chain.append(node)
+            node = self.nodes.get(node.parent_id) if node.parent_id else None
+        return list(reversed(chain))
+
+    def descendant_ids(self, category: Category) -> list[int]:
+        ids, stack = [], [category]
+        while stack:
+            node = stack.pop()
+            ids.append(node.pk)
+            stack.extend(self.children.get(node.pk, []))
+        return ids
+
+
+def category_tree() -> CategoryTree:
+    nodes: dict[int, Category] = {}
+    children: dict[int | None, list[Category]] = {}
+    by_slug: dict[str, Category] = {}
+    for cat in Category.objects.order_by("depth", "position", "name_en", "pk"):
+        nodes[cat.pk] = cat
+        by_slug[cat.slug] = cat
+        children.setdefault(cat.parent_id, []).append(cat)
+    for cat in nodes.values():
+        cat.subcategories = children.get(cat.pk, [])
+    return CategoryTree(nodes=nodes, children=children, by_slug=by_slug)
+
+
+# --- search, filters, sorts, pages ---------------------------------------------------------
+
+
+class EnglishTitleVector(Func):
+    """`to_tsvector('english', title_en)` spelled exactly as the GIN index of migration 0002,
+    so PostgreSQL can use that index."""
+
+    template = "to_tsvector('english'::regconfig, %(expressions)s)"
+
+    def __init__(self, **extra):
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(F("title_en"), output_field=SearchVectorField(), **extra)
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def _search_parts(query: str):
+    """(exact condition, typo-tolerant condition, rank expression) for PostgreSQL."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+
+    if has_cjk(query):
+        # Chinese has no letter case: a plain LIKE, which the trigram index serves (ILIKE's
+        # UPPER() would not).
+        return (
+            Q(title_zh__contains=query),
+            Q(title_zh__trigram_word_similar=query),
+            TrigramWordSimilarity(query, "title_zh"),
+        )
+    ts_query = SearchQuery(query, config="english", search_type="websearch")
+    return (
+        Q(fts=ts_query),
+        Q(title_en__trigram_word_similar=query),
+        SearchRank(EnglishTitleVector(), ts_query) + TrigramWordSimilarity(query, "title_en"),
+    )
+
+
+def search_products(qs: QuerySet[Product], query: str) -> QuerySet[Product]:
+    """Products matching `query`, annotated with `rank` (higher is better).
+
+    PostgreSQL: English full-text on the title (stemmed), or a substring of the Chinese
+    title; only when that finds nothing, trigram word similarity, which forgives typos. (An OR
+    of both would make the trigram index check every product sharing a few letters with a
+    common word.) SQLite: case-insensitive contains.
+    """
+    query = query.strip()
+    if not query:
+        return qs.annotate(rank=Value(0.0, output_field=FloatField()))
+    if connection.vendor != "postgresql":
+        return qs.filter(Q(title_en__icontains=query) | Q(title_zh__icontains=query)).annotate(
+            rank=Value(0.0, output_field=FloatField())
+        )
+    exact, fuzzy, rank = _search_parts(query)
+    qs = qs.alias(fts=EnglishTitleVector())
+    matched = qs.filter(exact)
+    if not matched.order_by().exists():
+        matched = qs.filter(fuzzy)
+    return matched.annotate(rank=rank)
+
+
+class Sort:
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    PRICE_ASC = "price"
+    PRICE_DESC = "-price"
+    MOQ = "moq"
+
+    CHOICES = (RELEVANCE, NEWEST, PRICE_ASC, PRICE_DESC, MOQ)
+
+
+# sort -> ((field, descending), ...) always ending with the primary key for a total order
+_KEYSET: dict[str, tuple[tuple[str, bool], ...]] = {
+    Sort.NEWEST: (("created_at", True), ("id", True)),
+    Sort.PRICE_ASC: (("min_price_cny", False), ("id", False)),
+    Sort.PRICE_DESC: (("min_price_cny", True), ("id", True)),
+    Sort.MOQ: (("moq", False), ("id", False)),
+}
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    query: str = ""
+    category_ids: Sequence[int] | None = None
+    min_price_cny: Decimal | None = None
+    max_price_cny: Decimal | None = None
+    max_moq: int | None = None
+    min_rating: Decimal | None = None
+    province: str = ""
+    in_stock: bool = False
+    sort: str = Sort.NEWEST
+
+
+def product_listing(filters: ProductFilters) -> QuerySet[Product]:
+    """Visible products filtered and ordered; relations for the result cards fetched."""
+    qs = products_visible()
+    if filters.category_ids is not None:
+        ids = list(filters.category_ids)
+        qs = qs.filter(category_id=ids[0]) if len(ids) == 1 else qs.filter(category_id__in=ids)
+    if filters.min_price_cny is not None:
+        qs = qs.filter(min_price_cny__gte=filters.min_price_cny)
+    if filters.max_price_cny is not None:
+        qs = qs.filter(min_price_cny__lte=filters.max_price_cny)
+    if filters.max_moq is not None:
+        qs = qs.filter(moq__lte=filters.max_moq)
+    if filters.min_rating is not None:
+        qs = qs.filter(supplier__rating__gte=filters.min_rating)
+    if filters.province:
+        qs = qs.filter(supplier__province=filters.province)
+    if filters.in_stock:
+        qs = qs.filter(in_stock=True)
+    sort = filters.sort
+    if filters.query:
+        qs = search_products(qs, filters.query)
+    if sort == Sort.RELEVANCE and filters.query and connection.vendor == "postgresql":
+        # Ranking every match of a common word would read them all; rank a bounded set of
+        # candidates instead (they fill MAX_RELEVANCE_PAGES pages).
+        candidates = qs.order_by().values("pk")[:RELEVANCE_CANDIDATES]
+        qs = (
+            Product.objects.filter(pk__in=Subquery(candidates))
+            .annotate(rank=qs.query.annotations["rank"])
+            .order_by("-rank", "-id")
+        )
+    else:
+        if sort not in _KEYSET:
+            sort = Sort.NEWEST
+        if sort in (Sort.PRICE_ASC, Sort.PRICE_DESC):
+            # A product with no price yet cannot be placed in a price order.
+            qs = qs.filter(min_price_cny__isnull=False)
+        qs = qs.order_by(*[("-" if desc else "") + name for name, desc in _KEYSET[sort]])
+    return qs.select_related("supplier").only(
+        "id",
+        "title_en",
+        "title_zh",
+        "unit",
+        "moq",
+        "order_multiple",
+        "min_price_cny",
+        "in_stock",
+        "cover_thumbnail",
+        "created_at",
+        "category_id",
+        "supplier__id",
+        "supplier__name_en",
+        "supplier__name_zh",
+        "supplier__province",
+        "supplier__rating",
+    )
+
+
+@dataclass
+class Page:
+    items: list[Product]
+    next_cursor: str | None
+    is_first: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def _encode_cursor(values: list) -> str:
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> list | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return values if isinstance(values, list) else None
+
+
+def _cursor_value(name: str, raw):
+    if name == "id" or name == "moq":
+        return int(raw)
+    if name == "created_at":
+        return datetime.fromisoformat(raw)
+    if name == "min_price_cny":
+        return Decimal(raw)
+    raise ValueError(name)
+
+
+def _dump_value(value) -> str | int:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def paginate(qs: QuerySet[Product], *, sort: str, after: str = "", size: int = PAGE_SIZE) -> Page:
+    """Keyset pages for the column sorts (constant cost at any depth); a bounded offset for
+    relevance, whose score is not a column."""
+    ordering = [str(o) for o in qs.query.order_by]
+    if ordering and ordering[0] == "-rank":
+        try:
+            page_no = max(0, min(int(after or 0), MAX_RELEVANCE_PAGES - 1))
+        except ValueError:
+            page_no = 0
+        rows = list(qs[page_no * size : page_no * size + size + 1])
+        has_more = len(rows) > size and page_no + 1 < MAX_RELEVANCE_PAGES
+        return Page(
+            items=rows[:size],
+            next_cursor=str(page_no + 1) if has_more else None,
+            is_first=page_no == 0,
+        )
+    spec = _KEYSET.get(sort, _KEYSET[Sort.NEWEST])
+    values = _decode_cursor(after) if after else None
+    if values is not None and len(values) == len(spec):
+        try:
+            typed = [_cursor_value(name, raw) for (name, _d), raw in zip(spec, values, strict=True)]
+        except (ValueError, TypeError, InvalidOperation):
+            typed = None
+        if typed is not None:
+            qs = qs.filter(_after_condition(spec, typed))
+    else:
+        values = None
+    rows = list(qs[: size + 1])
+    items = rows[:size]
+    next_cursor = None
+    if len(rows) > size:
+        last = items[-1]
+        next_cursor = _encode_cursor([_dump_value(getattr(last, name)) for name, _d in spec])
+    return Page(items=items, next_cursor=next_cursor, is_first=values is None)
+
+
+def _after_condition(spec, values) -> Q:
+    """(a, b) after (x, y) in the given directions: a > x OR (a = x AND b > y), plus the
+    redundant a >= x, which lets the database start its index range at the cursor."""
+    condition = Q()
+    for i, (name, desc) in enumerate(spec):
+        step = Q(**{f"{name}__{'lt' if desc else 'gt'}": values[i]})
+        for j in range(i):
+            step &= Q(**{spec[j][0]: values[j]})
+        condition |= step
+    first, first_desc = spec[0]
+    return Q(**{f"{first}__{'lte' if first_desc else 'gte'}": values[0]}) & condition
+
+
+def province_facets(qs: QuerySet[Product]) -> list[tuple[str, int]]:
+    """Counts per supplier province for a (small) result set; callers decide when it is cheap."""
+    rows = (
+        qs.order_by()
+        .values_list("supplier__province")
+        .annotate(n=Count("id"))
+        .values_list("supplier__province", "n")
+    )
+    return sorted(rows, key=lambda row: -row[1])
+
+
+# --- product page ----------------------------------------------------------------------------
+
+
+def product_detail(*, pk: int) -> Product:
+    """A visible product with everything its page shows; raises Product.DoesNotExist."""
+    return (
+        products_visible()
+        .select_related("supplier", "category__parent__parent")
+        .prefetch_related(
+            "images",
+            Prefetch(
+                "skus", queryset=Sku.objects.select_related("image").order_by("position", "pk")
+            ),
+            "tiers",
+        )
+        .annotate(
+            supplier_products_count=Subquery(
+                Product.objects.filter(supplier=OuterRef("supplier"), is_active=True)
+                .order_by()
+                .values("supplier")
+                .annotate(n=Count("id"))
+                .values("n")[:1]
+            )
+        )
+        .get(pk=pk)
+    )

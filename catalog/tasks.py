@@ -1,0 +1,22 @@
+"""Celery tasks: thin, primitive arguments, each calls a service."""
+
+from celery import shared_task
+
+from catalog import services
+from catalog.adapters.alibaba1688 import parse_offer
+from catalog.models import Category
+
+
+@shared_task
+def category_counts_refresh() -> None:
+    services.category_counts_refresh()
+
+
+@shared_task
+def offer_import(record: dict, default_category_id: int | None = None) -> int:
+    """Import one 1688 offer record (e.g. pushed by a feed); returns the product id."""
+    category = (
+        Category.objects.get(pk=default_category_id) if default_category_id is not None else None
+    )
+    product, _created = services.offer_import(offer=parse_offer(record), default_category=category)
+    return product.pk

@@ -1,0 +1,280 @@
+"""Merchant catalog pages: category tree, category listing, search and the product page.
+
+Each listing view serves the full page and, for htmx, only the `#product-results` fragment (a
+filter change) or the `#product-page` fragment (the next page of results).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from catalog import selectors
+from catalog.forms import ProductFilterForm
+from catalog.models import Product
+from catalog.pricing import price_quote
+from payments.money import quantize
+from payments.selectors import fx_mid_rate
+from procurement.accounts.decorators import company_required
+
+SETTLEMENT_CURRENCY = "CNY"
+DISPLAY_RATE_TTL = 60  # seconds
+_URL_PLACEHOLDER = 987654321987
+COLOUR_KEYS = {"colour", "color", "颜色", "颜色分类"}
+
+# URL names later apps will add; the buttons stay disabled until one resolves.
+CART_ADD_URL_NAMES = ("orders:cart-add",)
+SOURCING_URL_NAMES = ("orders:sourcing-create", "orders:sourcing-request-create")
+
+
+def _optional_url(names) -> str | None:
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def _merchant_currency(request) -> str:
+    return request.company.wallet_currency
+
+
+def _display_rate(currency: str) -> Decimal | None:
+    """The one rate lookup per page: CNY -> the merchant's currency.
+
+    Kept a minute in the cache: rates change daily, the lookup costs several queries, and the
+    shown price is indicative only (checkout locks its own quote).
+    """
+    key = f"catalog:display-rate:{SETTLEMENT_CURRENCY}:{currency}"
+    rate = cache.get(key)
+    if rate is None:
+        rate = fx_mid_rate(from_currency=SETTLEMENT_CURRENCY, to_currency=currency)
+        if rate is not None:
+            cache.set(key, rate, DISPLAY_RATE_TTL)
+    return rate
+
+
+def _local(amount: Decimal | None, rate: Decimal | None, currency: str) -> Decimal | None:
+    if amount is None or rate is None:
+        return None
+    return quantize(amount * rate, currency)
+
+
+def _catalog_crumb():
+    return (_("Catalog"), reverse("catalog:index"))
+
+
+@company_required()
+def index(request):
+    tree = selectors.category_tree()
+    return render(
+        request,
+        "catalog/index.html",
+        {
+            "roots": tree.roots,
+            "crumbs": [(_("Catalog"), "")],
+            "language": get_language(),
+            "search_form": ProductFilterForm(currency=_merchant_currency(request)),
+        },
+    )
+
+
+def _listing(request, *, template: str, context: dict, category_ids: list[int] | None):
+    currency = _merchant_currency(request)
+    rate = _display_rate(currency)
+    form = ProductFilterForm(request.GET or None, currency=currency)
+    filters = form.filters(rate=rate, category_ids=category_ids)
+    page = selectors.paginate(
+        selectors.product_listing(filters), sort=filters.sort, after=form.cursor
+    )
+    language = get_language()
+    # One reverse() for the page, not one per card.
+    url_pattern = reverse("catalog:product", args=[_URL_PLACEHOLDER])
+    for product in page.items:
+        product.url = url_pattern.replace(str(_URL_PLACEHOLDER), str(product.pk))
+        product.price_local = _local(product.min_price_cny, rate, currency)
+        product.display_title = product.title_for(language)
+        product.thumb_url = (
+            default_storage.url(product.cover_thumbnail) if product.cover_thumbnail else ""
+        )
+
+    params = {k: v for k, v in request.GET.items() if k != "after" and v != ""}
+    next_url = None
+    if page.next_cursor:
+        next_url = "?" + urlencode({**params, "after": page.next_cursor})
+    filtered = any(k for k in params if k not in ("sort",))
+    context.update(
+        {
+            "form": form,
+            "filter_fields": form.rendered_fields(),
+            "filters": filters,
+            "page": page,
+            "next_url": next_url,
+            "currency": currency,
+            "rate": rate,
+            "language": language,
+            "is_filtered": filtered,
+            "first_page_url": "?" + urlencode(params) if params else request.path,
+            "sourcing_url": _optional_url(SOURCING_URL_NAMES),
+        }
+    )
+    if request.htmx:
+        target = request.htmx.target or ""
+        template += "#product-page" if target.startswith("load-more") else "#product-results"
+    return render(request, template, context)
+
+
+@company_required()
+def category(request, slug: str):
+    tree = selectors.category_tree()
+    node = tree.by_slug.get(slug)
+    if node is None:
+        raise Http404
+    language = get_language()
+    crumbs = [_catalog_crumb()]
+    crumbs += [
+        (c.name_for(language), reverse("catalog:category", args=[c.slug]))
+        for c in tree.ancestors(node)
+    ]
+    crumbs[-1] = (crumbs[-1][0], "")
+    parent = tree.nodes.get(node.parent_id) if node.parent_id else None
+    return _listing(
+        request,
+        template="catalog/product_list.html",
+        context={
+            "heading": node.name_for(language),
+            "category": node,
+            "parent": parent,
+            "subcategories": tree.children_of(node),
+            "crumbs": crumbs,
+            "action_url": reverse("catalog:category", args=[node.slug]),
+        },
+        category_ids=tree.descendant_ids(node),
+    )
+
+
+@company_required()
+def search(request):
+    return _listing(
+        request,
+        template="catalog/product_list.html",
+        context={
+            "heading": _("Search the catalog"),
+            "crumbs": [_catalog_crumb(), (_("Search"), "")],
+            "action_url": reverse("catalog:search"),
+        },
+        category_ids=None,
+    )
+
+
+def _sku_matrix(skus: list) -> dict | None:
+    """Colour x size (any two attributes): rows, columns and the SKU in each cell."""
+    if not skus:
+        return None
+    # PostgreSQL's jsonb does not keep key order: colour goes first, then alphabetical.
+    keys = sorted(skus[0].attributes.keys(), key=lambda k: (k.lower() not in COLOUR_KEYS, k))
+    if len(keys) != 2 or any(set(s.attributes) != set(keys) for s in skus):
+        return None
+    rows, cols, cells = [], [], {}
+    for sku in skus:
+        row, col = sku.attributes[keys[0]], sku.attributes[keys[1]]
+        if row not in rows:
+            rows.append(row)
+        if col not in cols:
+            cols.append(col)
+        cells[(row, col)] = sku
+    return {
+        "row_label": keys[0],
+        "col_label": keys[1],
+        "cols": cols,
+        "rows": [(row, [(col, cells.get((row, col))) for col in cols]) for row in rows],
+    }
+
+
+def _quantity(raw: str | None) -> int:
+    try:
+        return max(0, min(int(raw or 0), 10_000_000))
+    except ValueError:
+        return 0
+
+
+@company_required()
+def product_detail(request, pk: int):
+    try:
+        product = selectors.product_detail(pk=pk)
+    except Product.DoesNotExist:
+        raise Http404 from None
+    currency = _merchant_currency(request)
+    rate = _display_rate(currency)
+    language = get_language()
+    tiers = list(product.tiers.all())
+    skus = list(product.skus.all())
+    images = list(product.images.all())
+
+    if skus:
+        quantities = {sku: _quantity(request.GET.get(f"qty-{sku.pk}")) for sku in skus}
+        for sku in skus:
+            sku.quantity = quantities[sku]
+            sku.price_local = _local(sku.price_cny, rate, currency)
+    else:
+        quantities = {None: _quantity(request.GET.get("qty"))}
+    quote = None
+    if any(quantities.values()):
+        quote = price_quote(product=product, quantities=quantities, tiers=tiers)
+    tier_rows = [
+        {
+            "tier": tier,
+            "next": tiers[i + 1].min_quantity - 1 if i + 1 < len(tiers) else None,
+            "local": _local(tier.unit_price_cny, rate, currency),
+            "current": quote is not None and quote.tier == tier,
+        }
+        for i, tier in enumerate(tiers)
+    ]
+
+    supplier = product.supplier
+    supplier.products_count = product.supplier_products_count or 0
+    scorecard = selectors.supplier_scorecard(supplier)
+
+    crumbs = [_catalog_crumb()]
+    chain, node = [], product.category
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    crumbs += [
+        (c.name_for(language), reverse("catalog:category", args=[c.slug])) for c in reversed(chain)
+    ]
+    crumbs.append((product.title_for(language), ""))
+
+    context = {
+        "product": product,
+        "title": product.title_for(language),
+        "description": product.description_for(language),
+        "images": images,
+        "skus": skus,
+        "matrix": _sku_matrix(skus),
+        "product_quantity": quantities.get(None, 0),
+        "tier_rows": tier_rows,
+        "quote": quote,
+        "quote_total_local": _local(quote.total_cny, rate, currency) if quote else None,
+        "currency": currency,
+        "rate": rate,
+        "supplier": supplier,
+        "scorecard": scorecard,
+        "crumbs": crumbs,
+        "cart_url": _optional_url(CART_ADD_URL_NAMES),
+        "sourcing_url": _optional_url(SOURCING_URL_NAMES),
+        "attributes": product.attributes if isinstance(product.attributes, dict) else {},
+    }
+    template = "catalog/product_detail.html"
+    if request.htmx and request.htmx.target == "price-quote":
+        template += "#price-quote"
+    return render(request, template, context)

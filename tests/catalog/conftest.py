@@ -1,0 +1,25 @@
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+
+from procurement.accounts.staff_groups import ACCOUNT_MANAGERS
+
+
+@pytest.fixture
+def account_manager(staff_user):
+    """A staff member in the Account managers group (its permissions come from migrations)."""
+    staff_user.groups.add(Group.objects.get(name=ACCOUNT_MANAGERS))
+    return staff_user
+
+
+@pytest.fixture
+def vet_permission():
+    return Permission.objects.get(codename="vet_supplier", content_type__app_label="catalog")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Display rates are cached; no test may see another test's rate."""
+    cache.clear()
+    yield
+    cache.clear()
