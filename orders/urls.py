@@ -1,5 +1,55 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from orders import views
 
 app_name = "orders"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.order_list, name="order-list"),
+    path("cart/", views.cart, name="cart"),
+    path("cart/add/", views.cart_add, name="cart-add"),
+    path("cart/count/", views.cart_count, name="cart-count"),
+    path("cart/quick/", views.quick_order, name="quick-order"),
+    path("cart/lines/<int:pk>/", views.cart_line_update, name="cart-line-update"),
+    path("cart/lines/<int:pk>/remove/", views.cart_line_remove, name="cart-line-remove"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("approvals/", views.approval_list, name="approval-list"),
+    path("<int:pk>/", views.order_detail, name="order-detail"),
+    path("<int:pk>/pay/", views.order_pay, name="order-pay"),
+    path("<int:pk>/quote/", views.order_quote_refresh, name="order-quote-refresh"),
+    path("<int:pk>/cancel/", views.order_cancel, name="order-cancel"),
+    path("<int:pk>/confirmation/", views.order_confirmation, name="order-confirmation"),
+    path("<int:pk>/messages/", views.order_message, name="order-message"),
+    path(
+        "<int:pk>/approve/",
+        views.order_decide,
+        {"decision": "approve"},
+        name="order-approve",
+    ),
+    path("<int:pk>/reject/", views.order_decide, {"decision": "reject"}, name="order-reject"),
+    path(
+        "purchase-orders/<int:pk>/accept-price/",
+        views.purchase_order_accept_price,
+        name="po-accept-price",
+    ),
+    path("purchase-orders/<int:pk>/cancel/", views.purchase_order_cancel, name="po-cancel"),
+    path(
+        "purchase-orders/lines/<int:pk>/<slug:decision>/",
+        views.purchase_order_line_decide,
+        name="po-line-decide",
+    ),
+    path("sourcing/", views.sourcing_list, name="sourcing-list"),
+    path("sourcing/new/", views.sourcing_create, name="sourcing-create"),
+    path("sourcing/<int:pk>/", views.sourcing_detail, name="sourcing-detail"),
+    path("sourcing/<int:pk>/messages/", views.sourcing_message, name="sourcing-message"),
+    path(
+        "sourcing/quotes/<int:pk>/accept/",
+        views.sourcing_quote_accept,
+        name="sourcing-quote-accept",
+    ),
+    path(
+        "sourcing/quotes/<int:pk>/decline/",
+        views.sourcing_quote_decline,
+        name="sourcing-quote-decline",
+    ),
+]

@@ -1,0 +1,45 @@
+"""Refusals from the orders services. Each message is safe to show to the person who asked."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class OrdersError(Exception):
+    """A refusal a person should read; nothing was written when it is raised."""
+
+    default_message = _("That could not be done.")
+
+    def __init__(self, message=None):
+        self.message = message or self.default_message
+        super().__init__(str(self.message))
+
+
+class InvalidTransition(OrdersError):
+    default_message = _("That change of status is not allowed now.")
+
+
+class CartError(OrdersError):
+    default_message = _("That could not be added to the cart.")
+
+
+class CartEmpty(CartError):
+    default_message = _("Your cart is empty.")
+
+
+class CartInvalid(CartError):
+    """Some product in the cart breaks its MOQ or order multiple."""
+
+    default_message = _("Some quantities in your cart cannot be ordered as they are.")
+
+
+class PricesChanged(OrdersError):
+    default_message = _(
+        "Prices changed since you opened this page. Check the new prices and place the order again."
+    )
+
+
+class QuoteNotAcceptable(OrdersError):
+    default_message = _("This quote can no longer be accepted.")
+
+
+class PermissionRefused(OrdersError):
+    default_message = _("You are not allowed to do that.")

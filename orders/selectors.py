@@ -1,0 +1,645 @@
+"""Reads for orders: the priced cart and the checkout's landed cost, orders, purchase orders,
+sourcing requests and their threads, each scoped to a company where a merchant sees them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from catalog.models import Product, Supplier
+from catalog.pricing import PriceQuote, price_quote
+from logistics import rates
+from logistics.models import Address, ShippingChannel
+from orders import conf
+from orders.models import (
+    Cart,
+    CartLine,
+    Message,
+    Order,
+    OrderEvent,
+    OrderLine,
+    PurchaseOrder,
+    PurchaseOrderEvent,
+    PurchaseOrderLine,
+    SourcingQuote,
+    SourcingQuoteLine,
+    SourcingRequest,
+    SourcingRequestEvent,
+)
+from payments import selectors as payments_selectors
+from payments.money import bps, quantize
+from procurement.accounts.currencies import SETTLEMENT_CURRENCY
+from procurement.accounts.models import Company, User
+
+ORDERS_PAGE_SIZE = 25
+
+# --- Cart ----------------------------------------------------------------------------------------
+
+
+def cart_for(*, user: User, company: Company) -> Cart | None:
+    return Cart.objects.filter(user=user, company=company).first()
+
+
+def cart_count(*, user: User, company: Company) -> int:
+    """Number of lines in the user's cart for this company: one query."""
+    return CartLine.objects.filter(cart__user=user, cart__company=company).count()
+
+
+def cart_lines(*, cart: Cart) -> QuerySet[CartLine]:
+    return (
+        CartLine.objects.filter(cart=cart)
+        .select_related("product__supplier", "sku")
+        .prefetch_related("product__tiers")
+        .order_by("product_id", "sku__position", "sku_id", "pk")
+    )
+
+
+@dataclass
+class PricedLine:
+    line: CartLine
+    unit_price_cny: Decimal | None
+    line_total_cny: Decimal
+    seen_unit_price_cny: Decimal | None
+
+    @property
+    def price_changed(self) -> bool:
+        return (
+            self.seen_unit_price_cny is not None
+            and self.unit_price_cny is not None
+            and self.unit_price_cny != self.seen_unit_price_cny
+        )
+
+
+@dataclass
+class ProductGroup:
+    """All cart lines of one product: the tier comes from their total."""
+
+    product: Product
+    lines: list[PricedLine]
+    quote: PriceQuote | None
+    errors: list[str]
+
+    @property
+    def total_quantity(self) -> int:
+        return sum(p.line.quantity for p in self.lines)
+
+    @property
+    def total_cny(self) -> Decimal:
+        return sum((p.line_total_cny for p in self.lines), Decimal("0.00"))
+
+
+@dataclass
+class PricedCart:
+    groups: list[ProductGroup]
+
+    @property
+    def lines(self) -> list[PricedLine]:
+        return [line for group in self.groups for line in group.lines]
+
+    @property
+    def goods_cny(self) -> Decimal:
+        return sum((group.total_cny for group in self.groups), Decimal("0.00"))
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.groups) and not any(group.errors for group in self.groups)
+
+    @property
+    def changed_lines(self) -> list[PricedLine]:
+        return [line for line in self.lines if line.price_changed]
+
+    @property
+    def suppliers(self) -> list[Supplier]:
+        seen: dict[int, Supplier] = {}
+        for group in self.groups:
+            seen.setdefault(group.product.supplier_id, group.product.supplier)
+        return [seen[pk] for pk in sorted(seen)]
+
+    def signature(self, *extra: object) -> str:
+        """A digest of exactly what was priced and shown: any change in lines, quantities or
+        prices (or in `extra`, such as the freight) gives another signature."""
+        parts = [
+            f"{p.line.pk}:{p.line.product_id}:{p.line.sku_id}:{p.line.quantity}:{p.unit_price_cny}"
+            for p in self.lines
+        ]
+        parts += [str(item) for item in extra]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _visible(product: Product) -> bool:
+    from catalog.models import Supplier
+
+    return product.is_active and product.supplier.status == Supplier.Status.APPROVED
+
+
+def price_cart_lines(lines: list[CartLine]) -> PricedCart:
+    """Price cart lines product by product (catalog.pricing), with MOQ and multiple checks."""
+    from django.utils.translation import gettext as _
+
+    by_product: dict[int, list[CartLine]] = {}
+    for line in lines:
+        by_product.setdefault(line.product_id, []).append(line)
+    groups = []
+    for product_lines in by_product.values():
+        product = product_lines[0].product
+        errors: list[str] = []
+        quote = None
+        prices: dict[int, tuple[Decimal | None, Decimal]] = {}
+        if not _visible(product):
+            errors.append(_("This product is no longer available; remove it from your cart."))
+        else:
+            quantities = {line.sku: line.quantity for line in product_lines}
+            quote = price_quote(product=product, quantities=quantities)
+            errors.extend(quote.errors)
+            by_sku = {(p.sku.pk if p.sku else None): p for p in quote.lines}
+            for line in product_lines:
+                priced = by_sku.get(line.sku_id)
+                if priced is not None:
+                    prices[line.pk] = (priced.unit_price_cny, priced.line_total_cny)
+        priced_lines = [
+            PricedLine(
+                line=line,
+                unit_price_cny=prices.get(line.pk, (None, Decimal("0.00")))[0],
+                line_total_cny=prices.get(line.pk, (None, Decimal("0.00")))[1],
+                seen_unit_price_cny=line.seen_unit_price_cny,
+            )
+            for line in product_lines
+        ]
+        groups.append(ProductGroup(product=product, lines=priced_lines, quote=quote, errors=errors))
+    return PricedCart(groups=groups)
+
+
+def priced_cart(*, cart: Cart | None) -> PricedCart:
+    if cart is None:
+        return PricedCart(groups=[])
+    return price_cart_lines(list(cart_lines(cart=cart)))
+
+
+# --- Landed cost ---------------------------------------------------------------------------------
+
+
+@dataclass
+class FreightEstimate:
+    available: bool
+    reason: str = ""
+    chargeable_weight_kg: Decimal | None = None
+    price_cny: Decimal | None = None
+    price: Decimal | None = None
+    missing_weight: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LandedCost:
+    """What the merchant sees before placing an order. Wallet-currency figures here are
+    estimates at today's mid rate with the disclosed markup; the order's locked FX quote is what
+    is charged."""
+
+    currency: str
+    goods_cny: Decimal
+    supplier_count: int
+    domestic_freight_cny: Decimal
+    domestic_freight_per_supplier_cny: Decimal
+    mid_rate: Decimal | None  # 1 wallet currency = x CNY
+    markup_bps: int
+    client_rate: Decimal | None
+    goods_local: Decimal | None
+    domestic_freight_local: Decimal | None
+    markup_local: Decimal | None
+    fee: payments_selectors.FeeQuote | None
+    fee_local: Decimal | None
+    freight: FreightEstimate | None
+
+    @property
+    def total_cny(self) -> Decimal:
+        return self.goods_cny + self.domestic_freight_cny
+
+    @property
+    def charge_local(self) -> Decimal | None:
+        if self.client_rate is None:
+            return None
+        return quantize(self.total_cny / self.client_rate, self.currency)
+
+    @property
+    def total_local(self) -> Decimal | None:
+        charge = self.charge_local
+        if charge is None:
+            return None
+        return charge + (self.fee_local or Decimal(0))
+
+
+def _weights(
+    items: list[tuple[Product, int]],
+) -> tuple[Decimal, Decimal, list[str]]:
+    weight, volume, missing = Decimal(0), Decimal(0), []
+    for product, quantity in items:
+        if product.weight_kg is None:
+            missing.append(product.title_en)
+            continue
+        weight += product.weight_kg * quantity
+        if product.length_cm and product.width_cm and product.height_cm:
+            volume += product.length_cm * product.width_cm * product.height_cm * quantity
+    return weight, volume, missing
+
+
+def freight_estimate(
+    *,
+    items: list[tuple[Product, int]],
+    destination: Address | None,
+    channel: ShippingChannel | None,
+    currency: str,
+) -> FreightEstimate | None:
+    """International freight for the goods by chargeable weight (logistics.rates), or None when
+    no destination and channel were chosen ("shipping chosen later")."""
+    if destination is None or channel is None:
+        return None
+    weight, volume, missing = _weights(items)
+    if weight <= 0:
+        from django.utils.translation import gettext as _
+
+        return FreightEstimate(
+            available=False,
+            reason=_("No weights are known for these products yet."),
+            missing_weight=missing,
+        )
+    quote = rates.quote_channel(
+        channel=channel,
+        destination_country=destination.country.code,
+        weight_kg=weight,
+        volume_cm3=volume,
+        currency=currency,
+    )
+    return FreightEstimate(
+        available=quote.available,
+        reason=quote.reason,
+        chargeable_weight_kg=quote.chargeable_weight_kg,
+        price_cny=quote.price_cny,
+        price=quote.price,
+        missing_weight=missing,
+    )
+
+
+def landed_cost(
+    *,
+    company: Company,
+    goods_cny: Decimal,
+    supplier_count: int,
+    freight: FreightEstimate | None = None,
+) -> LandedCost:
+    currency = company.wallet_currency
+    per_supplier = conf.domestic_freight_cny()
+    domestic = quantize(per_supplier * supplier_count, SETTLEMENT_CURRENCY)
+    mid = payments_selectors.fx_mid_rate(from_currency=currency, to_currency=SETTLEMENT_CURRENCY)
+    markup = (
+        0
+        if currency == SETTLEMENT_CURRENCY
+        else payments_selectors.fx_markup_bps(currency=currency)
+    )
+    client = mid * (1 - bps(markup)) if mid else None
+    total_cny = goods_cny + domestic
+    fee = fee_local = None
+    if client:
+        usd = payments_selectors.convert_for_display(
+            amount=total_cny, from_currency=SETTLEMENT_CURRENCY, to_currency="USD"
+        )
+        if usd is not None and total_cny > 0:
+            fee = payments_selectors.fee_quote(company=company, amount_usd=usd)
+        if fee is not None:
+            charge = quantize(total_cny / client, currency)
+            usd_to_local = payments_selectors.fx_mid_rate(from_currency="USD", to_currency=currency)
+            fee_local = quantize(charge * bps(fee.rate_bps), currency)
+            if usd_to_local is not None:
+                fee_local = max(fee_local, quantize(fee.minimum_fee_usd * usd_to_local, currency))
+    return LandedCost(
+        currency=currency,
+        goods_cny=goods_cny,
+        supplier_count=supplier_count,
+        domestic_freight_cny=domestic,
+        domestic_freight_per_supplier_cny=per_supplier,
+        mid_rate=mid,
+        markup_bps=markup,
+        client_rate=client,
+        goods_local=quantize(goods_cny / client, currency) if client else None,
+        domestic_freight_local=quantize(domestic / client, currency) if client else None,
+        markup_local=(
+            quantize(total_cny / client, currency) - quantize(total_cny / mid, currency)
+            if client
+            else None
+        ),
+        fee=fee,
+        fee_local=fee_local,
+        freight=freight,
+    )
+
+
+# --- Orders --------------------------------------------------------------------------------------
+
+
+def orders_of(*, company: Company) -> QuerySet[Order]:
+    return Order.objects.filter(company=company)
+
+
+def order_list(
+    *,
+    company: Company,
+    status: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    search: str = "",
+) -> QuerySet[Order]:
+    """The company's orders, newest first, with what the list shows fetched in the same query."""
+    qs = (
+        orders_of(company=company)
+        .select_related("created_by")
+        .annotate(
+            line_count=Count("lines", distinct=True),
+            po_count=Count("purchase_orders", distinct=True),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    tz = timezone.get_current_timezone()
+    if date_from:
+        qs = qs.filter(created_at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
+    if date_to:
+        qs = qs.filter(
+            created_at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+        )
+    search = search.strip()
+    if search:
+        digits = search.upper().removeprefix("ORD-").lstrip("0")
+        condition = Q(number__iexact=search)
+        if digits.isdigit():
+            condition |= Q(pk=int(digits))
+        qs = qs.filter(condition)
+    return qs
+
+
+def order_detail(*, company: Company, pk: int) -> Order:
+    """Raises Order.DoesNotExist for another company's order."""
+    return (
+        orders_of(company=company)
+        .select_related("created_by", "approved_by", "quote", "destination", "shipping_channel")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("supplier", "sku")),
+            Prefetch(
+                "purchase_orders",
+                queryset=PurchaseOrder.objects.select_related("supplier")
+                .prefetch_related(
+                    Prefetch(
+                        "lines",
+                        queryset=PurchaseOrderLine.objects.prefetch_related("photos").order_by(
+                            "pk"
+                        ),
+                    )
+                )
+                .order_by("pk"),
+            ),
+            Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
+            Prefetch("messages", queryset=Message.objects.select_related("author")),
+        )
+        .get(pk=pk)
+    )
+
+
+def order_purchase_order_events(*, order: Order) -> QuerySet[PurchaseOrderEvent]:
+    return (
+        PurchaseOrderEvent.objects.filter(purchase_order__order=order)
+        .select_related("actor", "purchase_order")
+        .order_by("created_at", "pk")
+    )
+
+
+def purchase_order_of(*, company: Company, pk: int) -> PurchaseOrder:
+    return (
+        PurchaseOrder.objects.filter(order__company=company)
+        .select_related("order", "supplier")
+        .get(pk=pk)
+    )
+
+
+def purchase_order_line_of(*, company: Company, pk: int) -> PurchaseOrderLine:
+    """Raises PurchaseOrderLine.DoesNotExist for another company's line."""
+    return PurchaseOrderLine.objects.select_related("purchase_order__order").get(
+        pk=pk, purchase_order__order__company=company
+    )
+
+
+def approvals_pending(*, company: Company) -> QuerySet[Order]:
+    return (
+        orders_of(company=company)
+        .filter(status=Order.Status.PENDING_APPROVAL)
+        .select_related("created_by")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("supplier")))
+        .order_by("created_at", "pk")
+    )
+
+
+def purchase_order_queue() -> QuerySet[PurchaseOrder]:
+    """Staff queue: oldest status change first."""
+    return PurchaseOrder.objects.select_related("order__company", "supplier").order_by(
+        "status_changed_at", "pk"
+    )
+
+
+def purchase_order_lines(*, po: PurchaseOrder) -> QuerySet[PurchaseOrderLine]:
+    return po.lines.select_related("product", "sku").order_by("pk")
+
+
+# --- Sourcing ------------------------------------------------------------------------------------
+
+
+def sourcing_requests_of(*, company: Company) -> QuerySet[SourcingRequest]:
+    return (
+        SourcingRequest.objects.filter(company=company)
+        .select_related("created_by")
+        .annotate(quote_count=Count("quotes", filter=~Q(quotes__status="draft")))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def sourcing_request_detail(*, company: Company, pk: int) -> SourcingRequest:
+    return (
+        SourcingRequest.objects.filter(company=company)
+        .select_related("created_by", "assigned_to", "product")
+        .prefetch_related(
+            "photos",
+            Prefetch(
+                "quotes",
+                queryset=SourcingQuote.objects.exclude(status=SourcingQuote.Status.DRAFT)
+                .prefetch_related(
+                    Prefetch(
+                        "lines", queryset=SourcingQuoteLine.objects.select_related("supplier")
+                    ),
+                    "orders",
+                )
+                .order_by("-created_at", "-pk"),
+            ),
+            Prefetch("events", queryset=SourcingRequestEvent.objects.select_related("actor")),
+            Prefetch("messages", queryset=Message.objects.select_related("author")),
+        )
+        .get(pk=pk)
+    )
+
+
+def sourcing_quote_of(*, company: Company, pk: int) -> SourcingQuote:
+    return (
+        SourcingQuote.objects.filter(request__company=company)
+        .exclude(status=SourcingQuote.Status.DRAFT)
+        .select_related("request")
+        .get(pk=pk)
+    )
+
+
+# --- Receiving -----------------------------------------------------------------------------------
+
+
+def purchase_order_find(*, query: str) -> QuerySet[PurchaseOrder]:
+    """Purchase orders matching what warehouse staff scan or type: the supplier's domestic
+    tracking number, our PO number ("PO-12" or "12") or the 1688 order number."""
+    query = query.strip()
+    if not query:
+        return PurchaseOrder.objects.none()
+    condition = Q(tracking_number__iexact=query) | Q(supplier_order_no__iexact=query)
+    digits = query.upper().removeprefix("PO-").removeprefix("PO")
+    if digits.isdigit():
+        condition |= Q(pk=int(digits))
+    return (
+        PurchaseOrder.objects.filter(condition)
+        .select_related("order__company", "supplier", "warehouse")
+        .order_by("status_changed_at", "pk")
+    )
+
+
+def purchase_order_for_receiving(*, pk: int) -> PurchaseOrder:
+    return (
+        PurchaseOrder.objects.select_related("order__company", "supplier", "warehouse")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=PurchaseOrderLine.objects.select_related("product", "sku")
+                .prefetch_related("photos")
+                .order_by("pk"),
+            )
+        )
+        .get(pk=pk)
+    )
+
+
+# --- Supplier performance ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurchaseOrderPerformance:
+    """What one placed purchase order says about its supplier."""
+
+    dispatched_on_time: bool | None  # None until the supplier ships
+    cancelled: bool
+    lines_inspected: int
+    lines_failed: int
+    units_inspected: int
+    units_defective: int
+
+
+def promised_dispatch_days(po: PurchaseOrder) -> int:
+    """The longest lead time quoted for this supplier's lines when the order came from a
+    sourcing quote; otherwise ORDERS_SUPPLIER_DISPATCH_DAYS."""
+    quote_id = po.order.sourcing_quote_id
+    if quote_id is not None:
+        days = [
+            line.lead_time_days
+            for line in SourcingQuoteLine.objects.filter(
+                quote_id=quote_id, supplier_id=po.supplier_id
+            )
+        ]
+        if days:
+            return max(days)
+    return conf.supplier_dispatch_days()
+
+
+def purchase_order_performance(po: PurchaseOrder) -> PurchaseOrderPerformance:
+    """On time: shipped (first shipment) within the promised days of placement. Defects count
+    every inspection, replacements included: a line that failed and was replaced stays a
+    failure. Units are the line's ordered quantity per inspection."""
+    on_time = None
+    if po.placed_at is not None and po.shipped_at is not None:
+        on_time = po.shipped_at - po.placed_at <= timedelta(days=promised_dispatch_days(po))
+    lines = list(po.lines.all())
+    return PurchaseOrderPerformance(
+        dispatched_on_time=on_time,
+        cancelled=po.status == PurchaseOrder.Status.CANCELLED,
+        lines_inspected=sum(line.times_inspected for line in lines),
+        lines_failed=sum(line.times_failed for line in lines),
+        units_inspected=sum(line.quantity * line.times_inspected for line in lines),
+        units_defective=sum(line.quantity * line.times_failed for line in lines),
+    )
+
+
+def _rate(numerator: int, denominator: int) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
+
+
+def supplier_performance(supplier_ids) -> dict[int, dict]:
+    """Figures per supplier from its placed purchase orders (two queries for any number):
+
+    orders_count (placed), on_time_dispatch_rate (shipped on time / shipped),
+    defect_rate (failed line inspections / line inspections), unit_defect_rate (the same in
+    units, as the catalog scorecard counts), cancellation_rate (cancelled after placement /
+    placed) and average_response_hours (None: no supplier response data is kept yet).
+    """
+    pos = (
+        PurchaseOrder.objects.filter(supplier_id__in=list(supplier_ids), placed_at__isnull=False)
+        .select_related("order")
+        .prefetch_related("lines")
+        .order_by("pk")
+    )
+    quote_days: dict[tuple[int, int], int] = {}
+    quote_ids = {po.order.sourcing_quote_id for po in pos if po.order.sourcing_quote_id}
+    for quote_id, supplier_id, days in SourcingQuoteLine.objects.filter(
+        quote_id__in=quote_ids
+    ).values_list("quote_id", "supplier_id", "lead_time_days"):
+        key = (quote_id, supplier_id)
+        quote_days[key] = max(days, quote_days.get(key, 0))
+    totals: dict[int, dict[str, int]] = {}
+    for po in pos:
+        t = totals.setdefault(
+            po.supplier_id,
+            dict.fromkeys(
+                ("orders", "shipped", "on_time", "cancelled", "lines", "failed", "units", "bad"), 0
+            ),
+        )
+        t["orders"] += 1
+        if po.shipped_at is not None:
+            days = quote_days.get(
+                (po.order.sourcing_quote_id, po.supplier_id), conf.supplier_dispatch_days()
+            )
+            t["shipped"] += 1
+            t["on_time"] += po.shipped_at - po.placed_at <= timedelta(days=days)
+        t["cancelled"] += po.status == PurchaseOrder.Status.CANCELLED
+        for line in po.lines.all():
+            t["lines"] += line.times_inspected
+            t["failed"] += line.times_failed
+            t["units"] += line.quantity * line.times_inspected
+            t["bad"] += line.quantity * line.times_failed
+    return {
+        supplier_id: {
+            "orders_count": t["orders"],
+            "on_time_dispatch_rate": _rate(t["on_time"], t["shipped"]),
+            "defect_rate": _rate(t["failed"], t["lines"]),
+            "unit_defect_rate": _rate(t["bad"], t["units"]),
+            "cancellation_rate": _rate(t["cancelled"], t["orders"]),
+            "average_response_hours": None,
+        }
+        for supplier_id, t in totals.items()
+    }

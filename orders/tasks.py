@@ -1,0 +1,35 @@
+"""Thin Celery tasks: take ids, send one notification. Enqueued on commit by the services."""
+
+from celery import shared_task
+
+from orders import notifications
+
+
+@shared_task
+def order_paid(order_id: int) -> int:
+    return notifications.order_paid(order_id)
+
+
+@shared_task
+def order_approval_needed(order_id: int) -> int:
+    return notifications.order_approval_needed(order_id)
+
+
+@shared_task
+def order_approval_decided(order_id: int) -> int:
+    return notifications.order_approval_decided(order_id)
+
+
+@shared_task
+def purchase_order_exception(po_id: int) -> int:
+    return notifications.purchase_order_exception(po_id)
+
+
+@shared_task
+def sourcing_quote_ready(quote_id: int) -> int:
+    return notifications.sourcing_quote_ready(quote_id)
+
+
+@shared_task
+def message_posted(message_id: int) -> int:
+    return notifications.message_posted(message_id)
