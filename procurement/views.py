@@ -6,9 +6,13 @@ from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from logistics import selectors as logistics_selectors
+from logistics.models import Parcel, StockItem
+from orders import selectors as order_selectors
 from payments import selectors as payment_selectors
 from procurement.accounts import selectors as account_selectors
 from procurement.accounts.decorators import company_required
+from procurement.accounts.roles import Capability, role_can
 
 
 def fee_rows(schedule) -> list[dict]:
@@ -39,15 +43,38 @@ def home(request):
     )
 
 
+DASHBOARD_RECENT_ORDERS = 5
+
+
 @company_required()
 def dashboard(request):
+    """The merchant's home: company, members, and a panel per service the role may see."""
     company = request.company
-    members = account_selectors.company_members(company=company)
-    return render(
-        request,
-        "procurement/dashboard.html",
-        {"company": company, "members": members},
+    role = request.membership.role
+    context = {
+        "company": company,
+        "members": account_selectors.company_members(company=company),
+    }
+    if role_can(role, Capability.VIEW_WALLET):
+        context["wallet_balances"] = payment_selectors.wallet_accounts(company=company)
+        context["show_wallet"] = True
+    if company.uses_sourcing:
+        context["recent_orders"] = order_selectors.orders_of(company=company).order_by(
+            "-created_at", "-pk"
+        )[:DASHBOARD_RECENT_ORDERS]
+        if role_can(role, Capability.APPROVE):
+            context["approvals_waiting"] = order_selectors.approvals_pending(
+                company=company
+            ).count()
+    context["stock_in_warehouse"] = logistics_selectors.stock_of(
+        company=company, status=StockItem.Status.IN_STOCK
+    ).count()
+    context["parcels_open"] = (
+        logistics_selectors.parcels_of(company=company)
+        .exclude(status__in=[Parcel.Status.DELIVERED, Parcel.Status.CANCELLED])
+        .count()
     )
+    return render(request, "procurement/dashboard.html", context)
 
 
 def accessibility(request):

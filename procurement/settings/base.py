@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "procurement.accounts.context_processors.current_company",
+                "procurement.context_processors.navigation",
             ],
             "builtins": ["django.templatetags.i18n"],
         },

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from procurement.accounts.demo import DEMO_PASSWORD, seed_demo
+from procurement.accounts.demo import DEMO_PASSWORD
+from procurement.demo import seed_demo
 
 
 class Command(BaseCommand):
