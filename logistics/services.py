@@ -49,6 +49,7 @@ from payments import exceptions as payment_errors
 from payments import services as payments
 from payments.models import Account, LedgerTransaction
 from payments.money import quantize
+from procurement.accounts.integrations import webhook_event_emit
 from procurement.accounts.models import Company, Role, User
 
 logger = logging.getLogger(__name__)
@@ -168,6 +169,18 @@ def stock_receive(
     item.save()
     for upload in photos:
         stock_photo_add(item=item, upload=upload)
+    webhook_event_emit(
+        company=company,
+        event="goods.stocked",
+        payload={
+            "stock_item_id": item.pk,
+            "description": item.description,
+            "quantity": item.quantity,
+            "warehouse": warehouse.code,
+            "source_reference": item.source_reference,
+            "arrived_at": item.arrived_at,
+        },
+    )
     return item
 
 
@@ -612,6 +625,16 @@ def parcel_ship(*, parcel: Parcel, actor: User, tracking_number: str) -> Parcel:
     from logistics import tasks  # tasks import services; imported here to avoid the cycle.
 
     tasks.tracking_register.delay_on_commit(parcel.pk)
+    webhook_event_emit(
+        company=parcel.company,
+        event="parcel.shipped",
+        payload={
+            "parcel_id": parcel.pk,
+            "reference": parcel.reference,
+            "tracking_number": parcel.tracking_number,
+            "shipped_at": parcel.shipped_at,
+        },
+    )
     return parcel
 
 
@@ -849,6 +872,21 @@ def tracking_events_record(*, provider: str, update: TrackingUpdate) -> int:
             logger.info("tracking: %s stays %s on %s", parcel.reference, parcel.status, event.kind)
     if fields:
         parcel.save(update_fields=sorted(fields))
+    for event in sorted(fresh, key=lambda e: e.occurred_at):
+        webhook_event_emit(
+            company=parcel.company,
+            event="tracking.event",
+            payload={
+                "parcel_id": parcel.pk,
+                "reference": parcel.reference,
+                "tracking_number": parcel.tracking_number,
+                "kind": event.kind,
+                "occurred_at": event.occurred_at,
+                "description": event.description,
+                "location": event.location,
+                "parcel_status": parcel.status,
+            },
+        )
     return len(fresh)
 
 

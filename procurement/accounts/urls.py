@@ -1,6 +1,6 @@
 from django.urls import path
 
-from procurement.accounts import views
+from procurement.accounts import views, views_integrations
 
 app_name = "accounts"
 
@@ -14,4 +14,26 @@ urlpatterns = [
     path("members/<int:pk>/remove/", views.member_remove, name="member-remove"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"),
     path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("integrations/", views_integrations.integrations_index, name="integrations"),
+    path("integrations/keys/", views_integrations.api_key_create, name="api-key-create"),
+    path(
+        "integrations/keys/<int:pk>/revoke/",
+        views_integrations.api_key_revoke,
+        name="api-key-revoke",
+    ),
+    path(
+        "integrations/webhooks/",
+        views_integrations.webhook_endpoint_create,
+        name="webhook-endpoint-create",
+    ),
+    path(
+        "integrations/webhooks/<int:pk>/toggle/",
+        views_integrations.webhook_endpoint_toggle,
+        name="webhook-endpoint-toggle",
+    ),
+    path(
+        "integrations/webhooks/<int:pk>/test/",
+        views_integrations.webhook_endpoint_test,
+        name="webhook-endpoint-test",
+    ),
 ]

@@ -1,0 +1,138 @@
+"""The merchant API under /api/v1/: one NinjaAPI composed from the routers of procurement/api_*.
+
+Every refusal answers {"code", "message", "field"}: validation (422), an unknown or revoked key
+(401), a missing scope (403), another company's or an unknown id (404), an idempotency key
+reused for another request (409), too many requests (429) and the apps' own refusals (422).
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from catalog.exceptions import CatalogError
+from logistics.exceptions import LogisticsError
+from orders.exceptions import OrdersError, PermissionRefused
+from payments.exceptions import InsufficientBalance, PaymentsError
+from procurement.accounts.exceptions import AccountsError
+from procurement.api_catalog import router as catalog_router
+from procurement.api_common import ApiError, error_body
+from procurement.api_logistics import router as logistics_router
+from procurement.api_logistics import wallet_router
+from procurement.api_orders import router as orders_router
+from procurement.api_orders import sourcing_router
+
+api = NinjaAPI(
+    title="Procurement portal API",
+    version="1.0.0",
+    description=(
+        "Catalog, orders, sourcing, logistics and wallet for merchants' ERPs and shops. "
+        "Authenticate with `Authorization: Bearer <API key>`; send `Idempotency-Key` on POSTs."
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _error(request, status: int, code: str, message, field: str | None = None, headers=None):
+    response = api.create_response(request, error_body(code, message, field), status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc: ApiError):
+    return _error(request, exc.status, exc.code, exc.message, exc.field, exc.headers)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request, exc):
+    response = _error(
+        request, 401, "unauthorized", _("Send a valid, unrevoked API key as a bearer token.")
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc: ValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    location = [str(part) for part in first.get("loc", ())]
+    # ("body", "payload", "lines", 0, "quantity") -> "lines.0.quantity"
+    if location and location[0] in ("body", "query", "path", "header"):
+        location = location[1:]
+        if location and location[0] == "payload":
+            location = location[1:]
+    return _error(
+        request,
+        422,
+        "invalid",
+        first.get("msg", _("The request is not valid.")),
+        ".".join(location) or None,
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def _model_invalid(request, exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        field, errors = next(iter(exc.message_dict.items()))
+        return _error(request, 422, "invalid", " ".join(errors), field)
+    return _error(request, 422, "invalid", " ".join(exc.messages))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(InsufficientBalance)
+def _insufficient(request, exc: InsufficientBalance):
+    return _error(request, 422, "insufficient_balance", exc.message)
+
+
+@api.exception_handler(PaymentsError)
+def _payments(request, exc: PaymentsError):
+    code = type(exc).__name__
+    return _error(
+        request, 422, "".join("_" + c.lower() if c.isupper() else c for c in code)[1:], exc.message
+    )
+
+
+@api.exception_handler(PermissionRefused)
+def _refused(request, exc: PermissionRefused):
+    return _error(request, 403, "permission_refused", exc.message)
+
+
+@api.exception_handler(OrdersError)
+def _orders(request, exc: OrdersError):
+    return _error(request, 422, "refused", exc.message)
+
+
+@api.exception_handler(LogisticsError)
+def _logistics(request, exc: LogisticsError):
+    return _error(request, 422, "refused", exc.message)
+
+
+@api.exception_handler(CatalogError)
+def _catalog(request, exc: CatalogError):
+    return _error(request, 422, "refused", str(exc))
+
+
+@api.exception_handler(AccountsError)
+def _accounts(request, exc: AccountsError):
+    return _error(request, 422, "refused", exc.message)
+
+
+api.add_router("", catalog_router)
+api.add_router("", orders_router)
+api.add_router("", sourcing_router)
+api.add_router("", logistics_router)
+api.add_router("", wallet_router)

@@ -1,0 +1,248 @@
+"""Catalog endpoints: categories, products with the page's search and filters, prices."""
+
+from decimal import Decimal
+from typing import Literal
+
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+
+from catalog import selectors
+from catalog.models import Category, Product, Sku
+from catalog.pricing import price_quote
+from payments.selectors import fx_mid_rate
+from procurement.accounts.currencies import SETTLEMENT_CURRENCY
+from procurement.api_common import READ_ERRORS, ApiError, KeyAuth, Money, money, not_found
+
+router = Router(tags=["catalog"], auth=KeyAuth("catalog:read"))
+
+
+class CategoryOut(Schema):
+    id: int
+    parent_id: int | None
+    slug: str
+    name_en: str
+    name_zh: str
+    depth: int
+    product_count: int
+
+
+class SupplierOut(Schema):
+    id: int
+    name: str
+    province: str
+    rating: str | None
+
+
+class PriceOut(Schema):
+    cny: Money | None
+    local: Money | None
+
+
+class ProductOut(Schema):
+    id: int
+    title_en: str
+    title_zh: str
+    category_id: int
+    unit: str
+    moq: int
+    order_multiple: int
+    in_stock: bool
+    supplier: SupplierOut
+    price_from: PriceOut
+
+
+class ProductPage(Schema):
+    items: list[ProductOut]
+    next_cursor: str | None
+
+
+class TierOut(Schema):
+    min_quantity: int
+    unit_price: PriceOut
+
+
+class SkuOut(Schema):
+    id: int
+    code: str
+    attributes: dict
+    stock: int
+    price_override: PriceOut | None
+
+
+class ProductDetailOut(ProductOut):
+    description_en: str
+    description_zh: str
+    weight_kg: str | None
+    tiers: list[TierOut]
+    skus: list[SkuOut]
+
+
+class PriceLineOut(Schema):
+    sku_id: int | None
+    quantity: int
+    unit_price: PriceOut
+    line_total: PriceOut
+
+
+class PriceQuoteOut(Schema):
+    product_id: int
+    total_quantity: int
+    ok: bool
+    errors: list[str]
+    lines: list[PriceLineOut]
+    total: PriceOut
+
+
+class ProductQuery(Schema):
+    q: str = ""
+    category: int | None = None
+    min_price_cny: Decimal | None = None
+    max_price_cny: Decimal | None = None
+    max_moq: int | None = None
+    min_rating: Decimal | None = None
+    province: str = ""
+    in_stock: bool = False
+    sort: Literal["relevance", "newest", "price", "-price", "moq"] = "newest"
+    cursor: str = ""
+    limit: int = selectors.PAGE_SIZE
+
+
+def display_rate(currency: str) -> Decimal | None:
+    return fx_mid_rate(from_currency=SETTLEMENT_CURRENCY, to_currency=currency)
+
+
+def price(amount_cny: Decimal | None, *, rate: Decimal | None, currency: str) -> dict:
+    local = None if amount_cny is None or rate is None else amount_cny * rate
+    return {"cny": money(amount_cny, SETTLEMENT_CURRENCY), "local": money(local, currency)}
+
+
+def _product(product: Product, *, rate, currency: str) -> dict:
+    supplier = product.supplier
+    return {
+        "id": product.pk,
+        "title_en": product.title_en,
+        "title_zh": product.title_zh,
+        "category_id": product.category_id,
+        "unit": product.unit,
+        "moq": product.moq,
+        "order_multiple": product.order_multiple,
+        "in_stock": product.in_stock,
+        "supplier": {
+            "id": supplier.pk,
+            "name": supplier.display_name,
+            "province": supplier.province,
+            "rating": None if supplier.rating is None else str(supplier.rating),
+        },
+        "price_from": price(product.min_price_cny, rate=rate, currency=currency),
+    }
+
+
+@router.get("/categories", response={200: list[CategoryOut], **READ_ERRORS})
+def category_list(request):
+    return list(Category.objects.order_by("depth", "position", "name_en", "pk"))
+
+
+@router.get("/products", response={200: ProductPage, **READ_ERRORS})
+def product_list(request, query: Query[ProductQuery]):
+    currency = request.auth.company.wallet_currency
+    rate = display_rate(currency)
+    category_ids = None
+    if query.category is not None:
+        tree = selectors.category_tree()
+        node = tree.nodes.get(query.category)
+        if node is None:
+            raise not_found()
+        category_ids = tree.descendant_ids(node)
+    filters = selectors.ProductFilters(
+        query=query.q.strip()[:200],
+        category_ids=category_ids,
+        min_price_cny=query.min_price_cny,
+        max_price_cny=query.max_price_cny,
+        max_moq=query.max_moq,
+        min_rating=query.min_rating,
+        province=query.province,
+        in_stock=query.in_stock,
+        sort=query.sort,
+    )
+    size = max(1, min(query.limit, 100))
+    page = selectors.paginate(
+        selectors.product_listing(filters), sort=filters.sort, after=query.cursor, size=size
+    )
+    return {
+        "items": [_product(p, rate=rate, currency=currency) for p in page.items],
+        "next_cursor": page.next_cursor,
+    }
+
+
+def _visible_product(pk: int) -> Product:
+    try:
+        return selectors.product_detail(pk=pk)
+    except Product.DoesNotExist as error:
+        raise not_found() from error
+
+
+@router.get("/products/{product_id}", response={200: ProductDetailOut, **READ_ERRORS})
+def product_detail(request, product_id: int):
+    product = _visible_product(product_id)
+    currency = request.auth.company.wallet_currency
+    rate = display_rate(currency)
+    data = _product(product, rate=rate, currency=currency)
+    data.update(
+        description_en=product.description_en,
+        description_zh=product.description_zh,
+        weight_kg=None if product.weight_kg is None else str(product.weight_kg),
+        tiers=[
+            {
+                "min_quantity": tier.min_quantity,
+                "unit_price": price(tier.unit_price_cny, rate=rate, currency=currency),
+            }
+            for tier in sorted(product.tiers.all(), key=lambda t: t.min_quantity)
+        ],
+        skus=[
+            {
+                "id": sku.pk,
+                "code": sku.code,
+                "attributes": sku.attributes,
+                "stock": sku.stock,
+                "price_override": (
+                    None
+                    if sku.price_cny is None
+                    else price(sku.price_cny, rate=rate, currency=currency)
+                ),
+            }
+            for sku in product.skus.all()
+        ],
+    )
+    return data
+
+
+@router.get("/products/{product_id}/price", response={200: PriceQuoteOut, **READ_ERRORS})
+def product_price(request, product_id: int, quantity: int, sku_id: int | None = None):
+    """The price of `quantity` units (of one SKU, or of the product): tier, MOQ and multiples."""
+    product = _visible_product(product_id)
+    sku: Sku | None = None
+    if sku_id is not None:
+        sku = next((s for s in product.skus.all() if s.pk == sku_id), None)
+        if sku is None:
+            raise ApiError(422, "invalid", _("This SKU is not a variant of the product."), "sku_id")
+    if quantity < 0 or quantity > 10_000_000:
+        raise ApiError(422, "invalid", _("Choose how many you want."), "quantity")
+    currency = request.auth.company.wallet_currency
+    rate = display_rate(currency)
+    quote = price_quote(product=product, quantities={sku: quantity}, tiers=product.tiers.all())
+    return {
+        "product_id": product.pk,
+        "total_quantity": quote.total_quantity,
+        "ok": quote.ok,
+        "errors": [str(e) for e in quote.errors],
+        "lines": [
+            {
+                "sku_id": line.sku.pk if line.sku else None,
+                "quantity": line.quantity,
+                "unit_price": price(line.unit_price_cny, rate=rate, currency=currency),
+                "line_total": price(line.line_total_cny, rate=rate, currency=currency),
+            }
+            for line in quote.lines
+        ],
+        "total": price(quote.total_cny, rate=rate, currency=currency),
+    }
