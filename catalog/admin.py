@@ -64,6 +64,7 @@ class SupplierAdmin(admin.ModelAdmin):
         (_("Location"), {"fields": ("province", "city")}),
         (_("Licence"), {"fields": ("licence_number", "licence_file")}),
         (_("Contact"), {"fields": ("contact_name", "contact_phone", "contact_email")}),
+        (_("Bank details for payouts"), {"fields": ("payee_name", "bank_account", "bank_name")}),
         (_("Vetting"), {"fields": ("status", "status_changed_at", "rating", "scorecard")}),
     )
 

@@ -261,6 +261,11 @@ def seed_demo_catalog(*, with_images: bool = True) -> dict[str, int]:
     for s_index, spec in enumerate(_data()["suppliers"]):
         member_id, status = spec["member_id"], spec["status"]
         supplier = Supplier.objects.get(member_id=member_id)
+        if not supplier.bank_account:
+            # Development-only bank details, so payouts can be built from the demo orders.
+            supplier.bank_account = f"6222 0212 0000 {1000 + s_index:04d}"
+            supplier.bank_name = "中国工商银行义乌分行"
+            supplier.save(update_fields=["bank_account", "bank_name"])
         if supplier.status == Supplier.Status.APPLIED:
             supplier = supplier_transition(
                 supplier=supplier,

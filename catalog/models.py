@@ -145,6 +145,20 @@ class Supplier(TimeStampedModel):
     contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
+    # Where supplier payouts go (copied into each payable when a purchase order is placed).
+    payee_name = models.CharField(
+        _("payee name"),
+        max_length=200,
+        blank=True,
+        help_text=_("The account holder's name at the bank; the Chinese name when empty."),
+    )
+    bank_account = models.CharField(_("bank account number"), max_length=40, blank=True)
+    bank_name = models.CharField(
+        _("bank"),
+        max_length=200,
+        blank=True,
+        help_text=_("Bank and branch, e.g. 中国工商银行杭州分行"),
+    )
     status = models.CharField(
         _("vetting status"),
         max_length=16,

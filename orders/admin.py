@@ -262,6 +262,16 @@ class PlaceForm(forms.Form):
     )
 
 
+class PriceCorrectForm(forms.Form):
+    actual_total_cny = forms.DecimalField(
+        label=gettext_lazy("Corrected price, goods and domestic freight (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea)
+
+
 class TrackingForm(forms.Form):
     tracking_number = forms.CharField(label=gettext_lazy("Domestic tracking number"))
 
@@ -416,6 +426,11 @@ PO_ACTIONS: dict[str, tuple[str, frozenset[str], str]] = {
         "cancel_purchaseorder",
         frozenset({PS.PENDING, PS.OUT_OF_STOCK, PS.PRICE_CHANGED, PS.PLACED}),
         gettext_lazy("Cancel and refund"),
+    ),
+    "correct_price": (
+        "place_purchaseorder",
+        frozenset({PS.PLACED, PS.SHIPPED, PS.RECEIVED, PS.INSPECTED, PS.STOCKED}),
+        gettext_lazy("Correct the supplier's price"),
     ),
     "payable": (
         "place_purchaseorder",
@@ -663,6 +678,27 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             if po.status == PS.RECEIVED:  # more lines to inspect
                 return redirect("admin:orders_purchaseorder_inspect", po.pk)
         return response
+
+    def _do_correct_price(self, request, po, label):
+        form = PriceCorrectForm(
+            request.POST or None, initial={"actual_total_cny": po.actual_total_cny}
+        )
+        return self._run(
+            request,
+            po,
+            form,
+            label,
+            lambda d: services.purchase_order_supplier_price_correct(
+                po=po,
+                actor=request.user,
+                actual_total_cny=d["actual_total_cny"],
+                reason=d["reason"],
+            ),
+            note=_(
+                "Changes what we owe the supplier; the merchant's money does not move "
+                "(its difference was settled at placement)."
+            ),
+        )
 
     def _do_payable(self, request, po, label):
         form = forms.Form(request.POST if request.method == "POST" else None)

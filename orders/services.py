@@ -11,7 +11,15 @@ Rules carried here:
   then (inside the payments services) the FX quote and the ledger accounts.
 * Money moves only through payments services, each with an idempotency key derived from our
   own reference ("order:12:checkout", "po:7:refund"), so a retry never moves it twice.
-* Mail and tasks are enqueued on commit and take ids.
+* Mail and tasks are enqueued on commit and take ids. Webhook deliveries
+  (`orders.webhooks`) are written inside the transaction and sent by accounts after commit.
+* Goods are received and inspected line by line: a passed line is stocked at once (receipt key
+  "po:7:line:3"); a failed line waits for the merchant (accept, return, replace).
+* A placed purchase order records its supplier payable (payments.payouts, "po:7"); a later
+  price or a returned line adjusts it, a cancellation or return cancels it. A payable already
+  exported or paid is left to Finance with an event saying so.
+* What a purchase order shows about its supplier is copied to the catalog's scorecard
+  (`catalog.services.supplier_performance_record`).
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from logistics import services as logistics_services
 from logistics.exceptions import LogisticsError
 from logistics.models import Address, ShippingChannel, Warehouse
 from logistics.photos import photo_check
-from orders import conf, exceptions, selectors
+from orders import conf, exceptions, selectors, webhooks
 from orders.models import (
     CHECKLIST,
     Cart,
@@ -665,6 +673,7 @@ def order_pay(
     _order_apply(order, to_status=OS.PAID, actor=actor, fields=["charge", "paid_at"])
     _split_into_purchase_orders(order, actor=actor)
     _enqueue("order_paid", order.pk)
+    webhooks.order_paid(order)
     return order
 
 
@@ -906,6 +915,7 @@ def _po_apply(
     _po_event(po, from_status=from_status, to_status=to_status, actor=actor, reason=reason)
     if to_status in PURCHASE_ORDER_MERCHANT_EXCEPTIONS:
         _enqueue("purchase_order_exception", po.pk)
+        webhooks.purchase_order_exception(po)
     return po
 
 
@@ -1206,6 +1216,10 @@ def purchase_order_return(*, po: PurchaseOrder, actor: User, reason: str) -> Pur
     """Goods failed inspection and go back to the supplier; the merchant is refunded."""
     _require(actor, "receive_purchaseorder")
     order, po = _lock_po(po)
+    if po.lines.filter(stock_item_id__isnull=False).exists():
+        raise exceptions.InvalidTransition(
+            _("Some lines are already in stock: the merchant decides on each failed line.")
+        )
     _po_return(po, actor=actor, reason=reason)
     _order_follow_purchase_orders(order, actor=actor)
     return po
@@ -1379,6 +1393,10 @@ def purchase_order_line_inspect(
         if failed:
             # The merchant decides: mail, and the webhook for its ERP.
             _enqueue("purchase_order_exception", po.pk)
+            webhooks.purchase_order_exception(
+                po,
+                failed_line_ids=[item.pk for item in lines if item.inspection == Inspection.FAILED],
+            )
         else:
             _po_finish(po, actor=actor)
     _order_follow_purchase_orders(order, actor=actor)
@@ -1493,14 +1511,13 @@ def purchase_order_line_replace(
 def _supplier_payee(supplier: Supplier) -> tuple[str, str, str]:
     """Payee name, bank account and bank for the supplier's bank transfer.
 
-    The catalog's Supplier has no bank details yet; until it does, the account and bank are
-    empty, payments refuses the payable and the purchase order says Finance must record it
-    ("Record supplier payable" in the admin retries).
+    A supplier without bank details gets no payable: payments refuses it, the purchase order
+    says Finance must record it, and "Record supplier payable" in the admin retries.
     """
     return (
-        getattr(supplier, "payee_name", "") or supplier.name_zh or supplier.name_en,
-        getattr(supplier, "bank_account", "") or "",
-        getattr(supplier, "bank_name", "") or "",
+        supplier.payee_name or supplier.name_zh or supplier.name_en,
+        supplier.bank_account,
+        supplier.bank_name,
     )
 
 
@@ -1578,6 +1595,48 @@ def purchase_order_payable_record(*, po: PurchaseOrder, actor: User) -> Purchase
     return po
 
 
+PURCHASE_ORDER_BOUGHT = frozenset({PS.PLACED, PS.SHIPPED, PS.RECEIVED, PS.INSPECTED, PS.STOCKED})
+
+
+@transaction.atomic
+def purchase_order_supplier_price_correct(
+    *, po: PurchaseOrder, actor: User, actual_total_cny: Decimal, reason: str
+) -> PurchaseOrder:
+    """Correct the price the supplier charges after placement (a typo, a freight rebate, a
+    surcharge agreed with the supplier): the actual price and the supplier payable follow.
+
+    The merchant's money does not move here: its price difference was settled when the purchase
+    order was placed (purchase_order_place). Refused without a reason.
+    """
+    _require(actor, "place_purchaseorder")
+    reason = (reason or "").strip()
+    if not reason:
+        raise exceptions.OrdersError(_("Say why the supplier's price changed."))
+    _order, po = _lock_po(po)
+    if po.status not in PURCHASE_ORDER_BOUGHT or po.actual_total_cny is None:
+        raise exceptions.InvalidTransition(
+            _("Only a placed purchase order has a price to correct.")
+        )
+    actual = quantize(Decimal(actual_total_cny), SETTLEMENT_CURRENCY)
+    if actual <= 0:
+        raise exceptions.OrdersError(_("Enter the price actually paid."))
+    if actual == po.actual_total_cny:
+        return po
+    before = po.actual_total_cny
+    po.actual_total_cny = actual
+    po.save(update_fields=["actual_total_cny", "updated_at"])
+    _po_event(
+        po,
+        from_status=po.status,
+        to_status=po.status,
+        actor=actor,
+        reason=_("Supplier price corrected from ¥%(before)s to ¥%(after)s: %(reason)s")
+        % {"before": before, "after": actual, "reason": reason},
+    )
+    _payable_adjust(po, actor=actor, reason=reason)
+    return po
+
+
 def _payable_adjust(po: PurchaseOrder, *, actor: User | None, reason: str) -> None:
     if not po.payable_recorded:
         return
@@ -1594,7 +1653,7 @@ def _payable_adjust(po: PurchaseOrder, *, actor: User | None, reason: str) -> No
                 actor=actor,
             )
     except payouts.PayableLocked:
-        _finance_must_settle(po, actor=actor, what=_("reduce it to ¥%(a)s") % {"a": amount})
+        _finance_must_settle(po, actor=actor, what=_("make it ¥%(a)s") % {"a": amount})
 
 
 def _payable_cancel(po: PurchaseOrder, *, actor: User | None, reason: str) -> None:
@@ -1780,6 +1839,7 @@ def sourcing_quote_send(*, quote: SourcingQuote, actor: User) -> SourcingQuote:
         request, to_status=RS.QUOTED, actor=actor, reason=_("Quote %(q)s sent") % {"q": quote}
     )
     _enqueue("sourcing_quote_ready", quote.pk)
+    webhooks.quote_ready(quote)
     return quote
 
 

@@ -166,11 +166,20 @@ def cart_line_remove(request, pk: int):
     return _render_cart(request, changed=True) if request.htmx else redirect("orders:cart")
 
 
-@company_required(Capability.VIEW)
 def cart_count(request):
-    """The cart badge alone, for a navbar element that refreshes on the `cart-changed` event."""
+    """The cart badge alone, for the navbar: it loads itself and refreshes on `cart-changed`.
+
+    Included on every page, so it never redirects: a visitor who is not signed in, or has no
+    company, gets 204 (htmx leaves the plain link as it is).
+    """
+    if not request.user.is_authenticated or not getattr(request, "membership", None):
+        return HttpResponse(status=204)
     count = selectors.cart_count(user=request.user, company=request.company)
-    return render(request, "orders/partials/cart_badge.html", {"cart_count": count})
+    return render(
+        request,
+        "orders/partials/cart_badge.html",
+        {"cart_count": count, "cart_badge_loaded": True},
+    )
 
 
 @company_required(Capability.BUY)

@@ -24,10 +24,18 @@ PS = PurchaseOrder.Status
 BANK = ("义乌市测试有限公司", "6222 0202 0000 1234", "中国工商银行义乌分行")
 
 
+def _give_bank_details(supplier) -> None:
+    supplier.payee_name, supplier.bank_account, supplier.bank_name = BANK
+    supplier.save(update_fields=["payee_name", "bank_account", "bank_name"])
+
+
 @pytest.fixture
-def bank_details(monkeypatch):
-    """The catalog's Supplier has no bank fields yet: stand in for them."""
-    monkeypatch.setattr(services, "_supplier_payee", lambda supplier: BANK)
+def bank_details():
+    """Every supplier gets the same bank details (SupplierFactory leaves them empty)."""
+    from catalog.models import Supplier
+
+    for supplier in Supplier.objects.all():
+        _give_bank_details(supplier)
 
 
 @pytest.fixture
@@ -88,9 +96,7 @@ def test_a_price_accepted_by_the_merchant_records_the_new_price(
     )
     assert not SupplierPayable.objects.exists()
 
-    services.purchase_order_price_accept(
-        po=po, actor=buyer, membership=membership(buyer, company)
-    )
+    services.purchase_order_price_accept(po=po, actor=buyer, membership=membership(buyer, company))
 
     payable = SupplierPayable.objects.get(reference=po.reference)
     assert payable.amount_cny == po.expected_total_cny + Decimal("30.00")
@@ -110,7 +116,7 @@ def test_without_bank_details_the_placement_stands_and_finance_is_told(
     assert "NOT recorded" in po.events.last().reason
 
     # Once the bank details exist, the admin action records it.
-    monkeypatch.setattr(services, "_supplier_payee", lambda supplier: BANK)
+    _give_bank_details(po.supplier)
     client.force_login(account_manager)
     url = reverse("admin:orders_purchaseorder_payable", args=[po.pk])
     assert client.post(url).status_code == 302
@@ -194,3 +200,51 @@ def test_returning_the_whole_purchase_order_cancels_the_payable(
 
     payable = SupplierPayable.objects.get(reference=po.reference)
     assert payable.status == SupplierPayable.Status.CANCELLED
+
+
+def test_a_later_price_correction_adjusts_the_payable(order, account_manager, bank_details):
+    po = _first_po(order)
+    _place(po, account_manager)
+    new_price = po.expected_total_cny - Decimal("5.00")
+
+    services.purchase_order_supplier_price_correct(
+        po=po, actor=account_manager, actual_total_cny=new_price, reason="freight rebate"
+    )
+    services.purchase_order_supplier_price_correct(
+        po=po, actor=account_manager, actual_total_cny=new_price, reason="again"
+    )
+
+    payable = SupplierPayable.objects.get(reference=po.reference)
+    assert payable.amount_cny == new_price
+    assert payable.events.filter(amount_before__isnull=False).count() == 1
+    po.refresh_from_db()
+    assert "freight rebate" in po.events.last().reason
+
+
+def test_a_price_correction_after_export_is_left_to_finance(
+    client, order, account_manager, bank_details
+):
+    po = _first_po(order)
+    _place(po, account_manager)
+    finance = staff_in(FINANCE)
+    payouts.payout_batch_export(batch=payouts.payout_batch_create(actor=finance), actor=finance)
+
+    client.force_login(account_manager)
+    response = client.post(
+        reverse("admin:orders_purchaseorder_correct_price", args=[po.pk]),
+        {"actual_total_cny": "100.00", "reason": "typo"},
+    )
+
+    assert response.status_code == 302
+    payable = SupplierPayable.objects.get(reference=po.reference)
+    assert payable.amount_cny == po.expected_total_cny
+    assert "Finance must settle it" in po.events.last().reason
+
+
+def test_warehouse_staff_cannot_correct_prices(order, account_manager, warehouse_staff):
+    po = _first_po(order)
+    _place(po, account_manager)
+    with pytest.raises(exceptions.PermissionRefused):
+        services.purchase_order_supplier_price_correct(
+            po=po, actor=warehouse_staff, actual_total_cny=Decimal("1.00"), reason="x"
+        )
