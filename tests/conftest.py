@@ -1,14 +1,44 @@
 import pytest
 from django.db import connection
+from pytest_django.fixtures import validate_django_db
 
 from procurement.accounts.models import Role
 from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
 
 
+def _serialize_transactional_tests(items) -> None:
+    """Every transactional test restores the database's data afterwards.
+
+    A transactional test ends by flushing every table, which wipes what data migrations
+    created (staff groups, the fee schedule) and, once content types are re-created with new
+    ids, breaks later tests that restore a serialized copy. Serialized rollback for all of them
+    keeps the database the same for whichever test runs next.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional, reset_sequences, databases, _serialized, available_apps = (
+            validate_django_db(marker) if marker else (False, False, None, False, None)
+        )
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if transactional or {"transactional_db", "live_server"} & fixtures:
+            item.add_marker(
+                pytest.mark.django_db(
+                    transaction=True,
+                    reset_sequences=reset_sequences,
+                    databases=databases,
+                    serialized_rollback=True,
+                    available_apps=available_apps,
+                ),
+                append=False,
+            )
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` skip, with their reason, when the database is not PostgreSQL."""
+    """Transactional tests roll back by serialization; tests marked `postgres` skip, with their
+    reason, when the database is not PostgreSQL."""
     from django.conf import settings
 
+    _serialize_transactional_tests(items)
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL to a postgres:// URL)")

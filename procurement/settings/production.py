@@ -4,7 +4,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-for _required in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"):
+for _required in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "EMAIL_HOST"):
     if not os.environ.get(_required, "").strip():
         raise ImproperlyConfigured(f"{_required} must be set in production.")
 

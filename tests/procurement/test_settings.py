@@ -1,0 +1,102 @@
+"""Production settings fail fast without their secrets and pass Django's deployment checks.
+
+Each case runs in a fresh interpreter: settings are read once per process.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+SECRET = "prod-test-secret-7b1e4c9a2f6d8035ae17c4b9d2e6f0a3c8b5d1e7f94a2c6b"
+HOSTS = "portal.example.com"
+# Removed from the inherited environment, so each case states exactly what it provides.
+UNSET = (
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_SETTINGS_MODULE",
+    "EMAIL_HOST",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
+
+
+def run_python(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run our interpreter with `args` in an environment holding none of the production vars."""
+    clean = {key: value for key, value in os.environ.items() if key not in UNSET}
+    return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, *args],
+        cwd=settings.BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def import_production(**env: str) -> subprocess.CompletedProcess:
+    return run_python("-c", "import procurement.settings.production", **env)
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_ALLOWED_HOSTS": HOSTS}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": SECRET}, "DJANGO_ALLOWED_HOSTS"),
+        ({"DJANGO_SECRET_KEY": "  ", "DJANGO_ALLOWED_HOSTS": HOSTS}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": SECRET, "DJANGO_ALLOWED_HOSTS": HOSTS}, "EMAIL_HOST"),
+    ],
+    ids=["nothing", "no-secret", "no-hosts", "blank-secret", "no-mail-server"],
+)
+def test_production_settings_refuse_to_start_without_secret_hosts_and_mail(env, missing):
+    result = import_production(**env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr
+
+
+def test_production_settings_refuse_a_short_secret():
+    result = import_production(
+        DJANGO_SECRET_KEY="too-short", DJANGO_ALLOWED_HOSTS=HOSTS, EMAIL_HOST="smtp.example.com"
+    )
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "at least 50" in result.stderr
+
+
+def test_production_settings_start_with_secret_and_hosts():
+    result = run_python(
+        "-c",
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.DEBUG, settings.ALLOWED_HOSTS, settings.SESSION_COOKIE_SECURE, "
+        "settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS > 0)",
+        DJANGO_SETTINGS_MODULE="procurement.settings.production",
+        EMAIL_HOST="smtp.example.com",
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_ALLOWED_HOSTS=HOSTS,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False ['portal.example.com'] True True True"
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = run_python(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="procurement.settings.production",
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_ALLOWED_HOSTS=HOSTS,
+        EMAIL_HOST="smtp.example.com",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
