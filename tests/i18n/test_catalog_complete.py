@@ -46,12 +46,24 @@ def test_catalog_holds_every_string_in_the_code(tmp_path):
             shutil.copy(source, tmp_path / name)
     (tmp_path / "locale").mkdir()
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete",
-         "--no-location", "-v", "0"],
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-obsolete",
+            "--no-location",
+            "-v",
+            "0",
+        ],
         cwd=tmp_path,
         check=True,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "procurement.settings.test",
-             "DJANGO_VAR_DIR": str(tmp_path / "var")},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "procurement.settings.test",
+            "DJANGO_VAR_DIR": str(tmp_path / "var"),
+        },
     )
     fresh = polib.pofile(str(tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     committed = {(e.msgctxt, e.msgid) for e in polib.pofile(str(PO_PATH))}
