@@ -222,17 +222,21 @@ def run_copy() -> dict:
 
     from payments import reports
 
-    parts = [
-        reports.settlement_transactions(date_from=PERIOD[0], date_to=PERIOD[1]),
-        reports.settlement_payables(date_from=PERIOD[0], date_to=PERIOD[1]),
-    ]
     connection.ensure_connection()
     raw = connection.connection
+    mogrify = psycopg.ClientCursor(raw).mogrify
+    # The very statements the CSV reads: the LATERAL query, then the payables queryset.
+    statements = [
+        mogrify(*reports.settlement_transactions_sql(date_from=PERIOD[0], date_to=PERIOD[1])),
+        mogrify(
+            *reports.settlement_payables(date_from=PERIOD[0], date_to=PERIOD[1])
+            .query.get_compiler(using="default")
+            .as_sql()
+        ),
+    ]
     rows = size = 0
     started = time.perf_counter()
-    for qs in parts:
-        sql, params = qs.query.get_compiler(using="default").as_sql()
-        statement = psycopg.ClientCursor(raw).mogrify(sql, params)
+    for statement in statements:
         with raw.cursor() as cur, cur.copy(f"COPY ({statement}) TO STDOUT WITH CSV") as copy:
             for block in copy:
                 size += len(block)

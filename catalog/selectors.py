@@ -173,7 +173,29 @@ class CategoryTree:
         return ids
 
 
-def category_tree() -> CategoryTree:
+def category_tree_version() -> str | None:
+    """A fingerprint of every category row (tree, names, slugs, product counts), or None where
+    it cannot be taken cheaply (not PostgreSQL). It changes with any edit, committed or not, so a
+    tree or a fragment cached under it is never stale."""
+    if connection.vendor != "postgresql":
+        return None
+    table = connection.ops.quote_name(Category._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM {table} c")  # noqa: S608 - our own table name
+        (digest,) = cursor.fetchone()
+    return digest or "empty"
+
+
+# (version, tree) of this process: the tree is read-only once built, so requests share it.
+_tree_memo: tuple[str, CategoryTree] | None = None
+
+
+def category_tree(*, version: str | None = None) -> CategoryTree:
+    """The tree, rebuilt only when `version` (from `category_tree_version()`) changed."""
+    global _tree_memo
+    memo = _tree_memo
+    if version is not None and memo is not None and memo[0] == version:
+        return memo[1]
     nodes: dict[int, Category] = {}
     children: dict[int | None, list[Category]] = {}
     by_slug: dict[str, Category] = {}
@@ -183,7 +205,10 @@ def category_tree() -> CategoryTree:
         children.setdefault(cat.parent_id, []).append(cat)
     for cat in nodes.values():
         cat.subcategories = children.get(cat.pk, [])
-    return CategoryTree(nodes=nodes, children=children, by_slug=by_slug)
+    tree = CategoryTree(nodes=nodes, children=children, by_slug=by_slug)
+    if version is not None:
+        _tree_memo = (version, tree)
+    return tree
 
 
 # --- search, filters, sorts, pages ---------------------------------------------------------

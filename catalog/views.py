@@ -75,15 +75,17 @@ def _catalog_crumb():
 
 @company_required()
 def index(request):
-    tree = selectors.category_tree()
+    version = selectors.category_tree_version()
+    tree = selectors.category_tree(version=version)
     return render(
         request,
         "catalog/index.html",
         {
             "roots": tree.roots,
+            # The rendered tree is cached under this version (None: not cached).
+            "tree_version": version,
             "crumbs": [(_("Catalog"), "")],
             "language": get_language(),
-            "search_form": ProductFilterForm(currency=_merchant_currency(request)),
         },
     )
 
@@ -135,7 +137,7 @@ def _listing(request, *, template: str, context: dict, category_ids: list[int] |
 
 @company_required()
 def category(request, slug: str):
-    tree = selectors.category_tree()
+    tree = selectors.category_tree(version=selectors.category_tree_version())
     node = tree.by_slug.get(slug)
     if node is None:
         raise Http404

@@ -1,7 +1,7 @@
 """Settlement exports: a streamed CSV for any range, and an XLSX built in the background.
 
 CSV: the header is yielded before the query runs (first byte at once); rows come from
-`reports.settlement_lines`, which reads the database in chunks (`iterator(chunk_size=...)`, a
+`reports.settlement_rows`, which reads the database in chunks (`iterator(chunk_size=...)`, a
 server-side cursor on PostgreSQL), and are handed on in blocks of `CSV_BLOCK_ROWS`, so memory
 stays flat whatever the range.
 
@@ -45,10 +45,11 @@ def _cell(value) -> str:
 
 
 _TEXT_COLUMNS = (4, 5)  # merchant, supplier: typed by people, so kept from running as formulas
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _safe(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text[:1] in _FORMULA_STARTS else text
 
 
 def csv_row(line: reports.SettlementLine) -> list[str]:
@@ -73,20 +74,32 @@ class _Buffer:
         return text
 
 
+def _csv_safe(row: tuple) -> tuple:
+    """Guard the free-text columns; csv.writer itself writes None as "" and str() of the rest,
+    which is what `csv_row` does."""
+    merchant, supplier = row[4], row[5]
+    if merchant[:1] in _FORMULA_STARTS or supplier[:1] in _FORMULA_STARTS:
+        row = list(row)
+        row[4], row[5] = _safe(merchant), _safe(supplier)
+    return row
+
+
 def settlement_csv(*, date_from: date, date_to: date) -> Iterator[str]:
     """The settlement lines of a period as CSV text blocks, the header first and at once."""
     buffer = _Buffer()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([str(column) for column in reports.SETTLEMENT_COLUMNS])
     yield "\ufeff" + buffer.take()
-    pending = 0
-    for line in reports.settlement_lines(date_from=date_from, date_to=date_to):
-        writer.writerow(csv_row(line))
-        pending += 1
-        if pending >= CSV_BLOCK_ROWS:
+    block_rows = CSV_BLOCK_ROWS
+    block: list = []
+    for row in reports.settlement_rows(date_from=date_from, date_to=date_to):
+        block.append(_csv_safe(row))
+        if len(block) >= block_rows:
+            writer.writerows(block)
+            block.clear()
             yield buffer.take()
-            pending = 0
-    if pending:
+    if block:
+        writer.writerows(block)
         yield buffer.take()
 
 
@@ -114,7 +127,7 @@ def write_settlement_xlsx(
     row_index = max_rows  # forces the first sheet
     written = 0
     try:
-        for line in reports.settlement_lines(date_from=date_from, date_to=date_to):
+        for row in reports.settlement_rows(date_from=date_from, date_to=date_to):
             if row_index >= max_rows:
                 sheet_number += 1
                 sheet = workbook.add_worksheet(
@@ -123,7 +136,7 @@ def write_settlement_xlsx(
                 sheet.write_row(0, 0, header, header_format)
                 sheet.freeze_panes(1, 0)
                 row_index = 1
-            sheet.write_row(row_index, 0, line.as_row())
+            sheet.write_row(row_index, 0, row)
             row_index += 1
             written += 1
             if on_progress is not None and written % PROGRESS_EVERY_ROWS == 0:

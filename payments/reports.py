@@ -17,8 +17,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -35,7 +36,7 @@ from payments.models import (
     SupplierPayable,
     TopUp,
 )
-from payments.money import quantize
+from payments.money import minor_unit, quantize
 from payments.payouts import PAYOUT_BANK, SUPPLIER_PAYOUT
 from payments.selectors import ledger_sum
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
@@ -106,28 +107,34 @@ def _posting_sum(**filters) -> Subquery:
     )
 
 
+def _posting_total(**filters) -> Sum:
+    """The sum of the transaction's postings that match `filters` (NULL when none do)."""
+    return Sum("postings__amount", filter=Q(**{f"postings__{k}": v for k, v in filters.items()}))
+
+
 def settlement_transactions(*, date_from: date, date_to: date) -> QuerySet:
-    """Merchant-side ledger transactions of the period, one values() row each, oldest first."""
+    """Merchant-side ledger transactions of the period, one values() row each, oldest first.
+
+    The posting totals come from one aggregation over the transaction's postings (a join and a
+    GROUP BY), not from a correlated subquery per column: each posting is read once.
+    """
     start, end = period_bounds(date_from, date_to)
     ids = _platform_account_ids()
+    wallet = Q(postings__account__kind=Kind.WALLET)
     return (
         LedgerTransaction.objects.filter(
             kind__in=SETTLEMENT_KINDS, created_at__gte=start, created_at__lt=end
         )
         .annotate(
             merchant=F("company__legal_name"),
-            wallet=_posting_sum(account__kind=Kind.WALLET),
-            wallet_currency=Subquery(
-                Posting.objects.filter(transaction=OuterRef("pk"), account__kind=Kind.WALLET)
-                .order_by()
-                .values("currency")[:1]
-            ),
-            goods=_posting_sum(account_id__in=ids[Kind.SUPPLIER_PAYABLE] or [0]),
-            fee=_posting_sum(account_id__in=ids[Kind.FEE_REVENUE] or [0]),
-            freight=_posting_sum(account_id__in=ids[Kind.LOGISTICS_REVENUE] or [0]),
             mid=Coalesce("quote__mid_rate", "related__quote__mid_rate"),
             client=Coalesce("quote__client_rate", "related__quote__client_rate"),
             markup_bps=Coalesce("quote__markup_bps", "related__quote__markup_bps"),
+            wallet=Sum("postings__amount", filter=wallet),
+            wallet_currency=Max("postings__currency", filter=wallet),
+            goods=_posting_total(account_id__in=ids[Kind.SUPPLIER_PAYABLE] or [0]),
+            fee=_posting_total(account_id__in=ids[Kind.FEE_REVENUE] or [0]),
+            freight=_posting_total(account_id__in=ids[Kind.LOGISTICS_REVENUE] or [0]),
         )
         .order_by("created_at", "pk")
         .values_list(
@@ -146,6 +153,71 @@ def settlement_transactions(*, date_from: date, date_to: date) -> QuerySet:
             "freight",
         )
     )
+
+
+_SETTLEMENT_TRANSACTIONS_SQL = """
+SELECT t.id, t.created_at, t.kind, t.reference, c.legal_name, p.wallet_currency, p.wallet,
+       COALESCE(q.mid_rate, rq.mid_rate), COALESCE(q.client_rate, rq.client_rate),
+       COALESCE(q.markup_bps, rq.markup_bps), p.goods, p.fee, p.freight
+  FROM {transaction} t
+  LEFT JOIN {company} c ON c.id = t.company_id
+  LEFT JOIN {quote} q ON q.id = t.quote_id
+  LEFT JOIN {transaction} r ON r.id = t.related_id
+  LEFT JOIN {quote} rq ON rq.id = r.quote_id
+  LEFT JOIN LATERAL (
+    SELECT max(po.currency) FILTER (WHERE a.kind = %(wallet)s) AS wallet_currency,
+           sum(po.amount) FILTER (WHERE a.kind = %(wallet)s) AS wallet,
+           sum(po.amount) FILTER (WHERE po.account_id = ANY(%(goods)s)) AS goods,
+           sum(po.amount) FILTER (WHERE po.account_id = ANY(%(fee)s)) AS fee,
+           sum(po.amount) FILTER (WHERE po.account_id = ANY(%(freight)s)) AS freight
+      FROM {posting} po JOIN {account} a ON a.id = po.account_id
+     WHERE po.transaction_id = t.id
+  ) p ON true
+ WHERE t.kind = ANY(%(kinds)s) AND t.created_at >= %(start)s AND t.created_at < %(end)s
+ ORDER BY t.created_at, t.id
+"""
+
+
+def settlement_transactions_sql(*, date_from: date, date_to: date) -> tuple[str, dict] | None:
+    """PostgreSQL: the rows of `settlement_transactions()` from one pass over the postings of
+    each transaction (a LATERAL aggregate in created_at order, so rows stream from the first
+    one); None on other databases, which use the queryset."""
+    if connection.vendor != "postgresql":
+        return None
+    start, end = period_bounds(date_from, date_to)
+    ids = _platform_account_ids()
+    quote = connection.ops.quote_name
+    sql = _SETTLEMENT_TRANSACTIONS_SQL.format(
+        transaction=quote(LedgerTransaction._meta.db_table),
+        company=quote(Company._meta.db_table),
+        quote=quote(FxQuote._meta.db_table),
+        posting=quote(Posting._meta.db_table),
+        account=quote(Account._meta.db_table),
+    )
+    params = {
+        "wallet": Kind.WALLET.value,
+        "goods": ids[Kind.SUPPLIER_PAYABLE],
+        "fee": ids[Kind.FEE_REVENUE],
+        "freight": ids[Kind.LOGISTICS_REVENUE],
+        "kinds": [str(kind) for kind in SETTLEMENT_KINDS],
+        "start": start,
+        "end": end,
+    }
+    return sql, params
+
+
+def _settlement_transaction_tuples(*, date_from: date, date_to: date, chunk_size: int):
+    raw = settlement_transactions_sql(date_from=date_from, date_to=date_to)
+    if raw is None:
+        yield from settlement_transactions(date_from=date_from, date_to=date_to).iterator(
+            chunk_size=chunk_size
+        )
+        return
+    # A server-side cursor: memory holds one chunk, whatever the period.
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(*raw)
+        while rows := cursor.fetchmany(chunk_size):
+            yield from rows
 
 
 def settlement_payables(*, date_from: date, date_to: date) -> QuerySet:
@@ -234,19 +306,50 @@ class SettlementLine:
 
 
 SETTLEMENT_CHUNK_ROWS = 2000
+_LEDGER_PLACES = Decimal("0.0001")  # ledger_sum()'s precision
+_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-def settlement_lines(
-    *, date_from: date, date_to: date, chunk_size: int | None = None
-) -> Iterator[SettlementLine]:
-    """Every settlement line of the period, streamed from the database in chunks (a server-side
-    cursor on PostgreSQL), so memory does not grow with the range."""
-    chunk_size = chunk_size or SETTLEMENT_CHUNK_ROWS
-    kind_labels = dict(TxKind.choices)
-    status_labels = dict(SupplierPayable.Status.choices)
-    posted = _("Posted")
-    payable_label = _("Supplier payable")
-    rows = settlement_transactions(date_from=date_from, date_to=date_to)
+class _Money:
+    """Per-currency rounding with the exponent looked up once: `quantize(ledger_sum(v), c)`
+    without its per-call currency lookup and string round trip (the export's hot path)."""
+
+    def __init__(self):
+        self._exponents: dict[str, Decimal] = {}
+
+    def exponent(self, currency: str) -> Decimal:
+        exponent = self._exponents.get(currency)
+        if exponent is None:
+            exponent = self._exponents[currency] = Decimal(1).scaleb(-minor_unit(currency))
+        return exponent
+
+    def amount(self, value, currency: str) -> Decimal:
+        """`_amount(value or 0, currency)`: a database sum at ledger precision, then rounded."""
+        if not value:
+            value = ZERO
+        elif not isinstance(value, Decimal):
+            value = Decimal(str(value))  # SQLite sums decimals as floats
+        return value.quantize(_LEDGER_PLACES).quantize(
+            self.exponent(currency), rounding=ROUND_HALF_UP
+        )
+
+    def round(self, value: Decimal, currency: str) -> Decimal:
+        return value.quantize(self.exponent(currency), rounding=ROUND_HALF_UP)
+
+    def fx_margin(self, *, paid, fee, cny, mid, currency: str) -> Decimal:
+        """`fx_margin()`, with this cache."""
+        if not mid or currency == SETTLEMENT_CURRENCY:
+            return self.round(ZERO, currency)
+        return self.round(paid - fee - self.round(cny / mid, currency), currency)
+
+
+def _transaction_values(*, date_from: date, date_to: date, chunk_size: int) -> Iterator[tuple]:
+    """(at, kind, reference, merchant, currency, paid, mid, client, markup, goods_cny,
+    fx_margin, fee, freight) per merchant-side transaction, money already rounded."""
+    money = _Money()
+    rows = _settlement_transaction_tuples(
+        date_from=date_from, date_to=date_to, chunk_size=chunk_size
+    )
     for (
         _pk,
         at,
@@ -261,38 +364,37 @@ def settlement_lines(
         goods,
         fee,
         freight,
-    ) in rows.iterator(chunk_size=chunk_size):
+    ) in rows:
         currency = currency or SETTLEMENT_CURRENCY
-        paid = -_amount(wallet or 0, currency)
-        fee_amount = _amount(fee or 0, currency)
-        goods_cny = _amount(goods or 0, SETTLEMENT_CURRENCY)
-        freight_amount = _amount(freight or 0, SETTLEMENT_CURRENCY)
-        yield SettlementLine(
-            at=at,
-            line=str(kind_labels.get(kind, kind)),
-            reference=reference,
-            order_reference=reference if reference.startswith("order:") else "",
-            merchant=merchant or "",
-            supplier="",
-            currency=currency,
-            paid=paid,
-            mid_rate=mid,
-            client_rate=client,
-            markup_bps=markup,
-            goods_cny=goods_cny,
-            fx_margin=fx_margin(
-                paid=paid,
-                fee=fee_amount,
-                cny=goods_cny + freight_amount,
-                mid=mid,
-                currency=currency,
-            ),
-            fee=fee_amount,
-            supplier_cost_cny=None,
-            freight_charged=freight_amount,
-            freight_paid_cny=None,
-            state=str(posted),
+        paid = -money.amount(wallet, currency)
+        fee_amount = money.amount(fee, currency)
+        goods_cny = money.amount(goods, SETTLEMENT_CURRENCY)
+        freight_amount = money.amount(freight, SETTLEMENT_CURRENCY)
+        margin = money.fx_margin(
+            paid=paid, fee=fee_amount, cny=goods_cny + freight_amount, mid=mid, currency=currency
         )
+        yield (
+            at,
+            kind,
+            reference,
+            merchant or "",
+            currency,
+            paid,
+            mid,
+            client,
+            markup,
+            goods_cny,
+            margin,
+            fee_amount,
+            freight_amount,
+        )
+
+
+def _payable_values(*, date_from: date, date_to: date, chunk_size: int) -> Iterator[tuple]:
+    """(at, reference, order_reference, merchant, supplier, cost_cny, freight_paid_cny, status)
+    per supplier payable; the freight counts as paid once the payable is."""
+    money = _Money()
+    paid_status = SupplierPayable.Status.PAID
     payables = settlement_payables(date_from=date_from, date_to=date_to)
     for (
         at,
@@ -304,6 +406,154 @@ def settlement_lines(
         freight,
         status,
     ) in payables.iterator(chunk_size=chunk_size):
+        yield (
+            at,
+            reference,
+            order_reference,
+            merchant,
+            supplier,
+            None if amount is None else money.amount(amount, SETTLEMENT_CURRENCY),
+            None
+            if freight is None or status != paid_status
+            else money.amount(freight, SETTLEMENT_CURRENCY),
+            status,
+        )
+
+
+def settlement_rows(
+    *, date_from: date, date_to: date, chunk_size: int | None = None
+) -> Iterator[tuple]:
+    """The settlement lines of the period as rows in SETTLEMENT_COLUMNS order (what
+    `SettlementLine.as_row()` gives), built straight from the query's tuples: the exports' path.
+    Streamed from the database in chunks (a server-side cursor on PostgreSQL)."""
+    chunk_size = chunk_size or SETTLEMENT_CHUNK_ROWS
+    tz = timezone.get_current_timezone()
+    kind_labels = {value: str(label) for value, label in TxKind.choices}
+    status_labels = {value: str(label) for value, label in SupplierPayable.Status.choices}
+    posted = str(_("Posted"))
+    payable_label = str(_("Supplier payable"))
+    for (
+        at,
+        kind,
+        reference,
+        merchant,
+        currency,
+        paid,
+        mid,
+        client,
+        markup,
+        goods_cny,
+        margin,
+        fee,
+        freight,
+    ) in _transaction_values(date_from=date_from, date_to=date_to, chunk_size=chunk_size):
+        yield (
+            at.astimezone(tz).strftime(_DATE_FORMAT),
+            kind_labels.get(kind, kind),
+            reference,
+            reference if reference.startswith("order:") else "",
+            merchant,
+            "",
+            currency,
+            paid,
+            mid,
+            client,
+            markup,
+            goods_cny,
+            margin,
+            fee,
+            None,
+            freight,
+            None,
+            posted,
+        )
+    for (
+        at,
+        reference,
+        order_reference,
+        merchant,
+        supplier,
+        cost,
+        freight_paid,
+        status,
+    ) in _payable_values(date_from=date_from, date_to=date_to, chunk_size=chunk_size):
+        yield (
+            at.astimezone(tz).strftime(_DATE_FORMAT),
+            payable_label,
+            reference,
+            order_reference,
+            merchant,
+            supplier,
+            SETTLEMENT_CURRENCY,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            cost,
+            None,
+            freight_paid,
+            status_labels.get(status, status),
+        )
+
+
+def settlement_lines(
+    *, date_from: date, date_to: date, chunk_size: int | None = None
+) -> Iterator[SettlementLine]:
+    """Every settlement line of the period, streamed from the database in chunks (a server-side
+    cursor on PostgreSQL), so memory does not grow with the range."""
+    chunk_size = chunk_size or SETTLEMENT_CHUNK_ROWS
+    kind_labels = dict(TxKind.choices)
+    status_labels = dict(SupplierPayable.Status.choices)
+    posted = _("Posted")
+    payable_label = _("Supplier payable")
+    for (
+        at,
+        kind,
+        reference,
+        merchant,
+        currency,
+        paid,
+        mid,
+        client,
+        markup,
+        goods_cny,
+        margin,
+        fee,
+        freight,
+    ) in _transaction_values(date_from=date_from, date_to=date_to, chunk_size=chunk_size):
+        yield SettlementLine(
+            at=at,
+            line=str(kind_labels.get(kind, kind)),
+            reference=reference,
+            order_reference=reference if reference.startswith("order:") else "",
+            merchant=merchant,
+            supplier="",
+            currency=currency,
+            paid=paid,
+            mid_rate=mid,
+            client_rate=client,
+            markup_bps=markup,
+            goods_cny=goods_cny,
+            fx_margin=margin,
+            fee=fee,
+            supplier_cost_cny=None,
+            freight_charged=freight,
+            freight_paid_cny=None,
+            state=str(posted),
+        )
+    for (
+        at,
+        reference,
+        order_reference,
+        merchant,
+        supplier,
+        cost,
+        freight_paid,
+        status,
+    ) in _payable_values(date_from=date_from, date_to=date_to, chunk_size=chunk_size):
         yield SettlementLine(
             at=at,
             line=str(payable_label),
@@ -319,11 +569,9 @@ def settlement_lines(
             goods_cny=None,
             fx_margin=None,
             fee=None,
-            supplier_cost_cny=_amount(amount, SETTLEMENT_CURRENCY),
+            supplier_cost_cny=cost,
             freight_charged=None,
-            freight_paid_cny=_amount(freight, SETTLEMENT_CURRENCY)
-            if status == SupplierPayable.Status.PAID
-            else None,
+            freight_paid_cny=freight_paid,
             state=str(status_labels.get(status, status)),
             is_payable=True,
         )

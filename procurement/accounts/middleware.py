@@ -7,18 +7,35 @@ from procurement.accounts import selectors
 SESSION_KEY = "current_company_id"
 
 
+def _memberships(request) -> list:
+    """All of the user's memberships with their companies, from one query: the current one is
+    picked from them and the navbar's company switcher lists them (a user has a handful)."""
+    cached = getattr(request, "_memberships_cache", None)
+    if cached is None:
+        user = request.user
+        cached = list(selectors.memberships_for_user(user=user)) if user.is_authenticated else []
+        request._memberships_cache = cached
+    return cached
+
+
 def _resolve(request):
-    user = request.user
-    if not user.is_authenticated:
+    if not request.user.is_authenticated:
         return None
-    membership = selectors.membership_for(user=user, company_id=request.session.get(SESSION_KEY))
-    if membership is not None and request.session.get(SESSION_KEY) != membership.company_id:
+    memberships = _memberships(request)
+    company_id = request.session.get(SESSION_KEY)
+    membership = None
+    if company_id is not None:
+        membership = next((m for m in memberships if m.company_id == company_id), None)
+    if membership is None and memberships:
+        membership = memberships[0]
+    if membership is not None and company_id != membership.company_id:
         request.session[SESSION_KEY] = membership.company_id
     return membership
 
 
 class CurrentCompanyMiddleware:
-    """Sets `request.membership` (lazily) and `request.company` from it."""
+    """Sets `request.membership` (lazily) and `request.company` from it, and
+    `request.memberships` (lazily): all of the user's, for the company switcher."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -28,4 +45,5 @@ class CurrentCompanyMiddleware:
         request.company = SimpleLazyObject(
             lambda: request.membership.company if request.membership else None
         )
+        request.memberships = SimpleLazyObject(lambda: _memberships(request))
         return self.get_response(request)
