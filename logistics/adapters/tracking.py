@@ -218,7 +218,7 @@ class AggregatorTracking:
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310  # nosec B310
                 answer = json.loads(response.read().decode())
         except (urllib.error.URLError, TimeoutError, ValueError) as error:
             raise TrackingProviderError(f"aggregator {path} failed: {error}") from None
