@@ -119,6 +119,7 @@ class Order(TimeStampedModel):
     class Source(models.TextChoices):
         CART = "cart", _("Cart")
         QUOTE = "quote", _("Sourcing quote")
+        API = "api", _("API")
 
     company = models.ForeignKey(
         Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="orders"

@@ -461,6 +461,35 @@ def _lock_fx_quote(order: Order, *, actor: User | None) -> FxQuote | None:
         return None
 
 
+@transaction.atomic
+def order_place_from_lines(
+    *,
+    company: Company,
+    actor: User,
+    membership: Membership | None,
+    lines: Sequence[NewLine],
+    checkout_key: str,
+    destination: Address | None = None,
+    channel: ShippingChannel | None = None,
+    chargeable_weight_kg: Decimal | None = None,
+    intl_freight_estimate_cny: Decimal | None = None,
+) -> Order:
+    """Place an order from priced lines without a cart (the merchant API): the same landed
+    cost, approval rule and FX quote lock as checkout."""
+    return _order_create(
+        company=company,
+        actor=actor,
+        membership=membership,
+        lines=lines,
+        checkout_key=checkout_key,
+        source=Order.Source.API,
+        destination=destination,
+        channel=channel,
+        chargeable_weight_kg=chargeable_weight_kg,
+        intl_freight_estimate_cny=intl_freight_estimate_cny,
+    )
+
+
 def _order_create(
     *,
     company: Company,

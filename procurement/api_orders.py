@@ -385,15 +385,12 @@ def order_create(request, payload: OrderIn):
             channel=channel,
             currency=key.company.wallet_currency,
         )
-        # TODO(orders): switch to a public `orders.services.order_place_from_lines` once the
-        # orders app exposes one; `_order_create` is what checkout and quote acceptance use.
-        order = services._order_create(
+        order = services.order_place_from_lines(
             company=key.company,
             actor=key.created_by,
             membership=key.membership,
             lines=lines,
             checkout_key=f"api:{uuid.uuid4().hex}",
-            source=Order.Source.CART,
             destination=destination,
             channel=channel,
             chargeable_weight_kg=freight.chargeable_weight_kg if freight else None,
