@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
 
 from procurement.accounts.models import TimeStampedModel
 
@@ -42,6 +43,36 @@ class GeneratedName:
         return hash(self.prefix)
 
 
+_IMAGE_FORMATS = {
+    ".jpg": {"JPEG", "MPO"},
+    ".jpeg": {"JPEG", "MPO"},
+    ".png": {"PNG"},
+    ".webp": {"WEBP"},
+    ".gif": {"GIF"},
+}
+
+
+def _content_matches(value, ext: str) -> bool:
+    """Whether the bytes are what the extension claims: an image that Pillow reads as that
+    format, or a PDF that starts with its signature. Other extensions are not sniffed."""
+    if ext not in _IMAGE_FORMATS and ext != ".pdf":
+        return True
+    try:
+        value.seek(0)
+        head = value.read(5) if ext == ".pdf" else None
+        if ext == ".pdf":
+            return head == b"%PDF-"
+        value.seek(0)
+        with Image.open(value) as image:
+            image_format = image.format
+            image.verify()
+        return image_format in _IMAGE_FORMATS[ext]
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+    finally:
+        value.seek(0)
+
+
 @deconstructible
 class UploadCheck:
     """Refuses an upload whose extension is not allowed or which is too large."""
@@ -67,6 +98,13 @@ class UploadCheck:
                     "limit": self.max_bytes // 1024 // 1024,
                 },
             )
+        if not _content_matches(value, ext):
+            message = (
+                _("The file is not a PDF document.")
+                if ext == ".pdf"
+                else _("The file is not an image of the kind its name says (%(ext)s).")
+            )
+            raise ValidationError(message, code="file_content", params={"ext": ext})
 
     def __eq__(self, other) -> bool:
         return (

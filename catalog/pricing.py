@@ -86,12 +86,23 @@ def unit_price(
     return tier.unit_price_cny if tier else None
 
 
+# The most one order line may hold: beyond it a request is a typo or an attack, and it must
+# stay far inside the database's 32-bit quantity columns.
+MAX_ORDER_QUANTITY = 10_000_000
+
+
 def quantity_errors(*, product: Product, quantity: int) -> list[str]:
     """Messages a merchant understands when `quantity` (the product total) cannot be ordered."""
     unit = product.unit
     errors = []
     if quantity <= 0:
         errors.append(_("Choose how many you want."))
+        return errors
+    if quantity > MAX_ORDER_QUANTITY:
+        errors.append(
+            _("At most %(max)s can be ordered at once; for more, send a sourcing request.")
+            % {"max": f"{MAX_ORDER_QUANTITY:,}"}
+        )
         return errors
     if quantity < product.moq:
         errors.append(

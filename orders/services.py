@@ -170,6 +170,18 @@ def cart_add(
         if sku is not None and sku.product_id != product.pk:
             change.errors.append(_("%(sku)s is not a variant of this product.") % {"sku": sku.code})
             return change
+    # Checked once before the cart exists, so a refused add writes nothing (not even an empty
+    # cart), and again under the cart's lock, where another tab may have added meanwhile.
+    current = (
+        CartLine.objects.filter(cart__user=user, cart__company=company, product=product).aggregate(
+            total=Sum("quantity")
+        )["total"]
+        or 0
+    )
+    errors = quantity_errors(product=product, quantity=current + sum(wanted.values()))
+    if errors:
+        change.errors.extend(errors)
+        return change
     cart = _cart(user=user, company=company, lock=True)
     existing = {line.sku_id: line for line in cart.lines.filter(product=product)}
     total = sum(line.quantity for line in existing.values()) + sum(wanted.values())

@@ -254,8 +254,10 @@ class WalletAdjustmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["idempotency_key"] = f"adjustment-{uuid.uuid4()}"
-        self.fields["currency"].required = False
-        self.fields["currency"].help_text = _("Empty: the company's wallet currency.")
+        # An existing adjustment opens read-only, without the field.
+        if "currency" in self.fields:
+            self.fields["currency"].required = False
+            self.fields["currency"].help_text = _("Empty: the company's wallet currency.")
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
