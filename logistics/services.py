@@ -317,7 +317,7 @@ def _transition(parcel: Parcel, *, to: str, actor: User | None, note: str = "") 
         fields.append(stamp)
     if to in Parcel.EXCEPTIONS:
         parcel_id = parcel.pk
-        transaction.on_commit(lambda: _send_exception_mail(parcel_id))
+        transaction.on_commit(lambda: _send_exception_mail(parcel_id), robust=True)
     return fields
 
 
@@ -624,7 +624,8 @@ def parcel_ship(*, parcel: Parcel, actor: User, tracking_number: str) -> Parcel:
     )
     from logistics import tasks  # tasks import services; imported here to avoid the cycle.
 
-    tasks.tracking_register.delay_on_commit(parcel.pk)
+    parcel_id = parcel.pk
+    transaction.on_commit(lambda: tasks.tracking_register.delay(parcel_id), robust=True)
     webhook_event_emit(
         company=parcel.company,
         event="parcel.shipped",
@@ -1071,7 +1072,8 @@ def storage_notices_send(*, today: date | None = None) -> int:
                     message=render_to_string("logistics/email/storage_notice.txt", context),
                     from_email=None,
                     recipient_list=recipients,
-                )
+                ),
+                robust=True,
             )
         sent += 1
     return sent

@@ -96,7 +96,15 @@ def _enqueue(task_name: str, object_id: int) -> None:
     from orders import tasks
 
     task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(object_id))
+
+    def send() -> None:
+        # The data is committed; a broker outage must not turn the response into an error.
+        try:
+            task.delay(object_id)
+        except Exception:
+            logger.exception("Could not enqueue %s for %s", task_name, object_id)
+
+    transaction.on_commit(send)
 
 
 # --- Cart ----------------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ def _require_finance(actor: User) -> None:
 def _enqueue(job_id: int) -> None:
     from payments import tasks  # the tasks module imports this one
 
-    transaction.on_commit(lambda: tasks.export_settlement_xlsx.delay(job_id))
+    transaction.on_commit(lambda: tasks.export_settlement_xlsx.delay(job_id), robust=True)
 
 
 @transaction.atomic

@@ -12,9 +12,11 @@ break the request that caused them.
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -206,17 +208,69 @@ def webhook_backoff_seconds(attempt: int) -> int:
     return min(base * 2 ** max(attempt - 1, 0), 6 * 3600)
 
 
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _local_allowed() -> bool:
+    return bool(getattr(settings, "WEBHOOK_ALLOW_HTTP_LOCALHOST", settings.DEBUG))
+
+
+def _is_public_ip(value: str) -> bool:
+    try:
+        return ipaddress.ip_address(value).is_global
+    except ValueError:
+        return False
+
+
 def webhook_url_check(url: str) -> str:
-    """https only; plain http only to this machine while DEBUG or in tests."""
+    """https to a public host only; plain http only to this machine while DEBUG or in tests.
+
+    A host written as an IP address must be a public one, so a merchant cannot point our
+    servers at the internal network (the delivery checks the resolved address again).
+    """
     url = (url or "").strip()
     parts = urlsplit(url)
-    local = parts.hostname in {"127.0.0.1", "localhost", "::1"}
-    allow_http = getattr(settings, "WEBHOOK_ALLOW_HTTP_LOCALHOST", settings.DEBUG)
-    if parts.scheme == "https" and parts.hostname:
+    host = parts.hostname or ""
+    local = host in LOCAL_HOSTS
+    if parts.scheme == "http" and local and _local_allowed():
         return url
-    if parts.scheme == "http" and local and allow_http:
-        return url
-    raise exceptions.AccountsError(_("Webhook URLs must start with https://."))
+    if parts.scheme != "https" or not host:
+        raise exceptions.AccountsError(_("Webhook URLs must start with https://."))
+    if local or host.endswith((".local", ".internal", ".localhost")):
+        raise exceptions.AccountsError(_("Webhook URLs must point to a public internet address."))
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return url  # a name: its addresses are checked at each delivery
+    if not _is_public_ip(host):
+        raise exceptions.AccountsError(_("Webhook URLs must point to a public internet address."))
+    return url
+
+
+def _delivery_target_refusal(url: str) -> str:
+    """Why a delivery must not go to `url` now (an empty string when it may)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host in LOCAL_HOSTS and parts.scheme == "http" and _local_allowed():
+        return ""
+    try:
+        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except OSError as error:
+        return f"could not resolve {host}: {error}"[:300]
+    private = sorted({info[4][0] for info in infos if not _is_public_ip(info[4][0])})
+    if private:
+        return f"{host} resolves to a non-public address ({', '.join(private)}); not delivered"
+    return ""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A receiver answers; it does not send our signed request somewhere else."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
 
 
 @dataclass(frozen=True)
@@ -263,7 +317,7 @@ def _enqueue(delivery_ids: list[int]) -> None:
         for delivery_id in delivery_ids:
             tasks.deliver_webhook.delay(delivery_id)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 @transaction.atomic
@@ -341,11 +395,14 @@ class AttemptResult:
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
     """(status code, response excerpt, error) of one POST; never raises."""
+    refusal = _delivery_target_refusal(url)
+    if refusal:
+        return None, "", refusal
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
         # Endpoint URLs are validated as https (http only for localhost in development) on
-        # registration, so no other scheme reaches urlopen.
-        with urllib.request.urlopen(request, timeout=webhook_timeout_seconds()) as response:  # noqa: S310  # nosec B310
+        # registration, so no other scheme reaches the opener.
+        with _opener.open(request, timeout=webhook_timeout_seconds()) as response:
             text = response.read(RESPONSE_EXCERPT_CHARS).decode("utf-8", "replace")
             return response.status, text, ""
     except urllib.error.HTTPError as error:

@@ -89,7 +89,7 @@ def invitation_create(*, company: Company, invited_by: User, email: str, role: s
         invited_by=invited_by,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
     )
-    transaction.on_commit(lambda: _send_invitation_mail(invitation.pk, token))
+    transaction.on_commit(lambda: _send_invitation_mail(invitation.pk, token), robust=True)
     return token
 
 

@@ -172,3 +172,66 @@ def test_only_an_owner_manages_integrations(company, member_of):
 
     with pytest.raises(exceptions.AccountsError):
         integrations.api_key_create(company=company, actor=buyer, name="x", scopes=["catalog:read"])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://10.0.0.5/hooks",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hooks",
+        "https://localhost/hooks",
+        "https://billing.internal/hooks",
+        "ftp://erp.example.com/hooks",
+    ],
+)
+def test_endpoints_cannot_point_at_internal_addresses(company, owner, url):
+    with pytest.raises(exceptions.AccountsError):
+        integrations.webhook_endpoint_create(
+            company=company, actor=owner, url=url, events=["order.paid"]
+        )
+
+
+def test_a_name_resolving_to_a_private_address_is_not_called(company, owner, monkeypatch):
+    integrations.webhook_endpoint_create(
+        company=company, actor=owner, url="https://erp.example.com/hooks", events=["goods.stocked"]
+    )
+    _stock(company)
+    delivery = WebhookDelivery.objects.get()
+    opened = []
+    monkeypatch.setattr(
+        integrations.socket,
+        "getaddrinfo",
+        lambda *args, **kwargs: [(2, 1, 6, "", ("192.168.1.20", 443))],
+    )
+    monkeypatch.setattr(integrations._opener, "open", lambda *a, **k: opened.append(a))
+
+    result = integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
+
+    assert not result.delivered
+    assert not opened
+    assert "non-public address" in delivery.attempts.get().error
+
+
+def test_a_redirect_is_not_followed(company, owner):
+    with Receiver(statuses=[200]) as target, Receiver(statuses=[302]) as bouncer:
+        original = bouncer.server.RequestHandlerClass.do_POST
+
+        def redirect(handler):
+            handler.rfile.read(int(handler.headers["Content-Length"]))
+            bouncer.requests.append({})
+            handler.send_response(302)
+            handler.send_header("Location", target.url)
+            handler.end_headers()
+
+        bouncer.server.RequestHandlerClass.do_POST = redirect
+        integrations.webhook_endpoint_create(
+            company=company, actor=owner, url=bouncer.url, events=["goods.stocked"]
+        )
+        _stock(company)
+        result = integrations.webhook_delivery_attempt(delivery_id=WebhookDelivery.objects.get().pk)
+        bouncer.server.RequestHandlerClass.do_POST = original
+
+    assert not result.delivered
+    assert len(bouncer.requests) == 1
+    assert target.requests == []
