@@ -1,0 +1,77 @@
+"""Redis (the Celery broker) is down while a merchant pays: the money must be right, the page
+must answer within a bound, and the notification must not be lost."""
+
+import logging
+import time
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from orders import selectors, services
+from orders.models import Order
+from payments.models import LedgerTransaction
+from tests.faults.conftest import assert_ledger_sound, celery_broker
+from tests.orders.factories import membership
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+# Nothing listens here: connections are refused at once, as when Redis is stopped.
+CLOSED_BROKER = "redis://127.0.0.1:6390/0"
+# The longest a merchant may wait for the pay request with the broker down: the broker client's
+# connect timeout (3 s) and its two retries, with room to spare.
+BOUND_SECONDS = 10
+
+
+def _order_awaiting_payment(company, buyer, product, skus) -> Order:
+    services.cart_add(user=buyer, company=company, product=product, quantities={skus[0]: 20})
+    priced = selectors.priced_cart(cart=selectors.cart_for(user=buyer, company=company))
+    return services.order_place_from_cart(
+        user=buyer,
+        company=company,
+        membership=membership(buyer, company),
+        checkout_key=uuid.uuid4().hex,
+        signature=priced.signature(None, None),
+    )
+
+
+def _pay_with_broker_down(shop):
+    company, buyer, product, skus = shop
+    order = _order_awaiting_payment(company, buyer, product, skus)
+    browser = Client(raise_request_exception=False)
+    browser.force_login(buyer)
+    with celery_broker(CLOSED_BROKER):
+        started = time.monotonic()
+        response = browser.post(
+            reverse("orders:order-pay", args=[order.pk]), {"quote": order.quote_id}
+        )
+        elapsed = time.monotonic() - started
+    order.refresh_from_db()
+    return order, response, elapsed
+
+
+def test_paying_with_the_broker_down_answers_in_time_and_keeps_order_and_charge(shop):
+    order, _response, elapsed = _pay_with_broker_down(shop)
+
+    assert elapsed < BOUND_SECONDS, f"the pay request took {elapsed:.1f}s with Redis down"
+    # The charge and the order commit before any task is sent: the money is right either way.
+    assert order.status == Order.Status.PAID
+    assert order.charge_id is not None
+    assert LedgerTransaction.objects.filter(reference=order.reference).count() == 1
+    assert order.purchase_orders.count() == 1
+    assert_ledger_sound()
+
+
+def test_paying_with_the_broker_down_redirects_and_logs_the_lost_notification(shop, caplog):
+    with caplog.at_level(logging.WARNING):
+        order, response, _elapsed = _pay_with_broker_down(shop)
+
+    # The merchant sees the paid order, not an error page for a payment that went through.
+    assert response.status_code == 302, response.status_code
+    assert response["Location"] == reverse("orders:order-detail", args=[order.pk])
+    # The failed enqueue is logged with what was not sent.
+    assert any("order_paid" in record.getMessage() for record in caplog.records)
