@@ -297,12 +297,13 @@ class OrderLine(models.Model):
         return f"{self.description} x {self.quantity}"
 
 
-class OrderEvent(models.Model):
-    """One change of an order's status: the order's timeline."""
+class StatusEvent(models.Model):
+    """One change of a status, written by the model's guarded transition service: who, when,
+    from, to and why. Subclasses add the object (`subject`) and the status fields with their
+    choices."""
 
-    order = models.ForeignKey(
-        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events"
-    )
+    subject = ""  # the name of the foreign key to the object that changed
+
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
@@ -311,20 +312,33 @@ class OrderEvent(models.Model):
         blank=True,
         related_name="+",
     )
-    from_status = models.CharField(
-        _("from"), max_length=20, choices=Order.Status.choices, blank=True
-    )
-    to_status = models.CharField(_("to"), max_length=20, choices=Order.Status.choices)
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
-        verbose_name = _("order event")
-        verbose_name_plural = _("order events")
+        abstract = True
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.from_status} → {self.to_status}"
+        return f"{getattr(self, f'{self.subject}_id')}: {self.from_status} → {self.to_status}"
+
+
+class OrderEvent(StatusEvent):
+    """One change of an order's status: the order's timeline."""
+
+    subject = "order"
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=Order.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=Order.Status.choices)
+
+    class Meta(StatusEvent.Meta):
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
 
 
 # --- Purchase orders ---------------------------------------------------------------------------
@@ -593,35 +607,23 @@ class InspectionPhoto(models.Model):
         return self.image.name
 
 
-class PurchaseOrderEvent(models.Model):
+class PurchaseOrderEvent(StatusEvent):
+    subject = "purchase_order"
+
     purchase_order = models.ForeignKey(
         PurchaseOrder,
         verbose_name=_("purchase order"),
         on_delete=models.CASCADE,
         related_name="events",
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     from_status = models.CharField(
         _("from"), max_length=16, choices=PurchaseOrder.Status.choices, blank=True
     )
     to_status = models.CharField(_("to"), max_length=16, choices=PurchaseOrder.Status.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = _("purchase order event")
         verbose_name_plural = _("purchase order events")
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.purchase_order_id}: {self.from_status} → {self.to_status}"
 
 
 # --- Sourcing ------------------------------------------------------------------------------------
@@ -720,35 +722,23 @@ class SourcingPhoto(models.Model):
         return self.image.name
 
 
-class SourcingRequestEvent(models.Model):
+class SourcingRequestEvent(StatusEvent):
+    subject = "request"
+
     request = models.ForeignKey(
         SourcingRequest,
         verbose_name=_("sourcing request"),
         on_delete=models.CASCADE,
         related_name="events",
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     from_status = models.CharField(
         _("from"), max_length=12, choices=SourcingRequest.Status.choices, blank=True
     )
     to_status = models.CharField(_("to"), max_length=12, choices=SourcingRequest.Status.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = _("sourcing request event")
         verbose_name_plural = _("sourcing request events")
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.request_id}: {self.from_status} → {self.to_status}"
 
 
 class SourcingQuote(TimeStampedModel):
