@@ -174,8 +174,10 @@ def run_csv() -> dict:
             first_byte = now - started
         elif first_row is None:
             first_row = now - started
+        if isinstance(chunk, str):
+            chunk = chunk.encode()
         size += len(chunk)
-        rows += chunk.count("\r\n")
+        rows += chunk.count(b"\n")
     elapsed = time.perf_counter() - started
     rows -= 1  # header
     return {

@@ -366,7 +366,7 @@ def _transaction_values(*, date_from: date, date_to: date, chunk_size: int) -> I
         freight,
     ) in rows:
         currency = currency or SETTLEMENT_CURRENCY
-        paid = -money.amount(wallet, currency)
+        paid = ZERO - money.amount(wallet, currency)  # never "-0.00"
         fee_amount = money.amount(fee, currency)
         goods_cny = money.amount(goods, SETTLEMENT_CURRENCY)
         freight_amount = money.amount(freight, SETTLEMENT_CURRENCY)

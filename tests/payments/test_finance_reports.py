@@ -197,11 +197,43 @@ def test_settlement_csv_streams_the_header_first_and_every_line(books):
     stream = exports.settlement_csv(date_from=start, date_to=end)
     header = next(stream)
     assert header.startswith("\ufeffDate,Line,Reference")
-    body = "".join(stream)
-    assert body.count("\r\n") == 5
+    body = b"".join(_bytes(chunk) for chunk in stream).decode()
+    assert body.count("\n") == 5
     assert "order:2" in body
     assert "21128" in body
     assert "po:1" in body
+
+
+def _bytes(chunk: str | bytes) -> bytes:
+    return chunk.encode() if isinstance(chunk, str) else chunk
+
+
+@pytest.mark.postgres
+def test_settlement_csv_from_copy_is_the_python_csv_byte_for_byte(books, finance):
+    """PostgreSQL formats the lines for COPY; the result must be what the Python path writes
+    from `settlement_rows`, awkward text and every kind of line included."""
+    usd, jpy = books
+    usd.legal_name = '=HYPERLINK("x"), the "quoted", Ltd'
+    usd.save()
+    jpy.legal_name = "Sakura\nKK, 株式会社"
+    jpy.save()
+    SupplierPayable.objects.filter(reference="po:2").update(
+        supplier_reference="-2+3", order_reference=""
+    )
+    batch = payouts.payout_batch_create(actor=finance, supplier_reference="supplier:1")
+    payouts.payout_batch_export(batch=batch, actor=finance)
+    payouts.payout_batch_mark_paid(batch=batch, actor=finance, bank_reference="B1")
+    start, end = _today()
+
+    copied = b"".join(_bytes(c) for c in exports.settlement_csv(date_from=start, date_to=end))
+    header, written = copied.split(b"\n", 1)
+    assert header.startswith("\ufeffDate,".encode())
+    python = "".join(exports._settlement_csv_blocks(date_from=start, date_to=end)).encode()
+
+    assert written == python
+    assert written.count(b"'=HYPERLINK") == 3  # a checkout, its refund, a payable
+    assert b"'-2+3" in written
+    assert b'"Sakura\nKK, \xe6\xa0\xaa' in written
 
 
 def test_settlement_csv_memory_stays_flat(books, monkeypatch):
