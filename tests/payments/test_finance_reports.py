@@ -236,6 +236,18 @@ def test_settlement_csv_from_copy_is_the_python_csv_byte_for_byte(books, finance
     assert b'"Sakura\nKK, \xe6\xa0\xaa' in written
 
 
+@pytest.mark.postgres
+def test_a_settlement_csv_abandoned_midway_leaves_the_connection_usable(books, monkeypatch):
+    """A client that hangs up mid-download closes the stream inside COPY."""
+    monkeypatch.setattr(exports, "COPY_BLOCK_BYTES", 1)
+    start, end = _today()
+    stream = exports.settlement_csv(date_from=start, date_to=end)
+    next(stream), next(stream)
+    stream.close()
+    assert LedgerTransaction.objects.count() > 0
+    assert len(b"".join(_bytes(c) for c in exports.settlement_csv(date_from=start, date_to=end)))
+
+
 def test_settlement_csv_memory_stays_flat(books, monkeypatch):
     """Peak traced memory while streaming 2,000 lines is no more than a little above that of 200:
     rows are read in chunks and written in blocks, never collected."""
