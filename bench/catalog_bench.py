@@ -44,6 +44,16 @@ PORT = int(os.environ.get("BENCH_PORT", "8765"))
 DEEP_PAGES = int(os.environ.get("BENCH_DEEP_PAGES", "40"))
 COMMON_WORD = os.environ.get("BENCH_COMMON_WORD", "stainless")
 RARE_WORD = os.environ.get("BENCH_RARE_WORD", "tourmaline")
+CACHE = os.environ.get("BENCH_CACHE", "redis")  # or "none": see bench/_catalog_settings.py
+
+
+def _ensure_database(name: str) -> None:
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def prepare() -> dict:
@@ -51,6 +61,7 @@ def prepare() -> dict:
     import django
 
     django.setup()
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -61,7 +72,9 @@ def prepare() -> dict:
 
     if connection.vendor != "postgresql":
         sys.exit("The catalog benchmark needs PostgreSQL: set DATABASE_URL to a postgres:// URL.")
+    _ensure_database(connection.settings_dict["NAME"])
     call_command("migrate", verbosity=0)
+    cache.clear()
     have = Product.objects.count()
     if have < PRODUCTS:
         print(f"Seeding {PRODUCTS - have} products (have {have})...", flush=True)
@@ -219,7 +232,7 @@ def main() -> None:
     print()
     print(
         f"{PRODUCTS:,} products, gunicorn {WORKERS} workers, {CONNECTIONS} connections, "
-        f"{SECONDS:.0f} s per page"
+        f"{SECONDS:.0f} s per page, cache: {CACHE}"
     )
     print()
     print(
@@ -242,6 +255,7 @@ def main() -> None:
                 "workers": WORKERS,
                 "connections": CONNECTIONS,
                 "seconds": SECONDS,
+                "cache": CACHE,
                 "results": results,
             },
             indent=2,

@@ -225,6 +225,7 @@ class Supplier(TimeStampedModel):
                 name="supplier_rating_0_to_5",
             ),
         ]
+        indexes = [models.Index(fields=["updated_at"], name="supplier_updated")]
 
     def __str__(self) -> str:
         return self.name_en or self.name_zh
@@ -436,6 +437,8 @@ class Product(TimeStampedModel):
             models.Index(fields=["-created_at", "-id"], name="product_newest"),
             models.Index(fields=["min_price_cny", "id"], name="product_price"),
             models.Index(fields=["moq", "id"], name="product_moq"),
+            # max(updated_at): the version cached listings carry (`selectors.listing_version`).
+            models.Index(fields=["updated_at"], name="product_updated"),
         ]
 
     def __str__(self) -> str:

@@ -125,7 +125,7 @@ def supplier_scorecard_refresh(*, supplier: Supplier) -> Decimal | None:
     from catalog.selectors import supplier_scorecard
 
     rating = supplier_scorecard(supplier).rating
-    Supplier.objects.filter(pk=supplier.pk).update(rating=rating)
+    Supplier.objects.filter(pk=supplier.pk).update(rating=rating, updated_at=timezone.now())
     supplier.rating = rating
     return rating
 
@@ -200,6 +200,7 @@ def product_summary_refresh(*, product_ids: Iterable[int]) -> None:
     sku_min = {pid: m for pid, m, _s in sku_rows}
     stocked = {pid for pid, _m, s in sku_rows if s}
     covers: dict[int, str] = {}
+    now = timezone.now()
     for pid, thumb, image in (
         ProductImage.objects.filter(product_id__in=ids)
         .order_by("product_id", "-position", "-pk")
@@ -215,10 +216,11 @@ def product_summary_refresh(*, product_ids: Iterable[int]) -> None:
                 min_price_cny=min(prices) if prices else None,
                 in_stock=pid in stocked,
                 cover_thumbnail=covers.get(pid, ""),
+                updated_at=now,  # moves `selectors.listing_version()`
             )
         )
     Product.objects.bulk_update(
-        products, ["min_price_cny", "in_stock", "cover_thumbnail"], batch_size=500
+        products, ["min_price_cny", "in_stock", "cover_thumbnail", "updated_at"], batch_size=500
     )
 
 

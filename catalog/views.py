@@ -6,14 +6,17 @@ filter change) or the `#product-page` fragment (the next page of results).
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -27,6 +30,7 @@ from procurement.accounts.decorators import company_required
 
 SETTLEMENT_CURRENCY = "CNY"
 DISPLAY_RATE_TTL = 60  # seconds
+RESULTS_TTL = 60  # seconds
 _URL_PLACEHOLDER = 987654321987
 COLOUR_KEYS = {"colour", "color", "颜色", "颜色分类"}
 
@@ -90,49 +94,89 @@ def index(request):
     )
 
 
+def _results_key(request, *, fragment: str, currency: str, rate, language: str) -> str:
+    """What a rendered listing fragment depends on: the page asked for, the merchant's currency
+    and rate, the language, and the versions of the catalog rows it shows."""
+    parts = (
+        request.path,
+        sorted(request.GET.lists()),
+        fragment,
+        currency,
+        str(rate),
+        language,
+        selectors.listing_version(),
+        selectors.category_tree_version(),
+    )
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return f"catalog:results:{digest}"
+
+
 def _listing(request, *, template: str, context: dict, category_ids: list[int] | None):
+    """A listing page, or for htmx only its results (a filter change) or its next page.
+
+    The results are rendered alone and cached for RESULTS_TTL under `_results_key`: the same
+    for every merchant with that currency and language, and re-rendered as soon as a product,
+    supplier or category row changes (a deleted row can linger until the entry expires)."""
     currency = _merchant_currency(request)
     rate = _display_rate(currency)
+    language = get_language()
     form = ProductFilterForm(request.GET or None, currency=currency)
     filters = form.filters(rate=rate, category_ids=category_ids)
+    params = {k: v for k, v in request.GET.items() if k != "after" and v != ""}
+    context.update(
+        {
+            "filters": filters,
+            "currency": currency,
+            "rate": rate,
+            "language": language,
+            "is_filtered": any(k for k in params if k not in ("sort",)),
+        }
+    )
+    target = (request.htmx.target or "") if request.htmx else ""
+    fragment = "product-page" if target.startswith("load-more") else "product-results"
+    key = _results_key(request, fragment=fragment, currency=currency, rate=rate, language=language)
+    results = cache.get(key)
+    if results is None:
+        results = _render_results(
+            request, template=f"{template}#{fragment}", context=context, form=form, params=params
+        )
+        cache.set(key, results, RESULTS_TTL)
+    if request.htmx:
+        return HttpResponse(results)
+    context.update(
+        {"form": form, "filter_fields": form.rendered_fields(), "results": mark_safe(results)}  # noqa: S308  # nosec B308 B703: our own rendered template
+    )
+    return render(request, template, context)
+
+
+def _render_results(request, *, template: str, context: dict, form, params: dict) -> str:
+    """Run the listing query and render its cards (`template` names the partial)."""
+    filters, rate, currency = context["filters"], context["rate"], context["currency"]
     page = selectors.paginate(
         selectors.product_listing(filters), sort=filters.sort, after=form.cursor
     )
-    language = get_language()
     # One reverse() for the page, not one per card.
     url_pattern = reverse("catalog:product", args=[_URL_PLACEHOLDER])
     for product in page.items:
         product.url = url_pattern.replace(str(_URL_PLACEHOLDER), str(product.pk))
         product.price_local = _local(product.min_price_cny, rate, currency)
-        product.display_title = product.title_for(language)
+        product.display_title = product.title_for(context["language"])
         product.thumb_url = (
             default_storage.url(product.cover_thumbnail) if product.cover_thumbnail else ""
         )
-
-    params = {k: v for k, v in request.GET.items() if k != "after" and v != ""}
     next_url = None
     if page.next_cursor:
         next_url = "?" + urlencode({**params, "after": page.next_cursor})
-    filtered = any(k for k in params if k not in ("sort",))
-    context.update(
+    return render_to_string(
+        template,
         {
-            "form": form,
-            "filter_fields": form.rendered_fields(),
-            "filters": filters,
+            **context,
             "page": page,
             "next_url": next_url,
-            "currency": currency,
-            "rate": rate,
-            "language": language,
-            "is_filtered": filtered,
             "first_page_url": "?" + urlencode(params) if params else request.path,
             "sourcing_url": _optional_url(SOURCING_URL_NAMES),
-        }
+        },
     )
-    if request.htmx:
-        target = request.htmx.target or ""
-        template += "#product-page" if target.startswith("load-more") else "#product-results"
-    return render(request, template, context)
 
 
 @company_required()

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from pytest_django.fixtures import validate_django_db
 
@@ -45,6 +46,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (rendered listings, rates, rate-limit counters)."""
+    cache.clear()
 
 
 @pytest.fixture

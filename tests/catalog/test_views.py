@@ -1,10 +1,16 @@
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 
 from catalog.models import Supplier
 from catalog.services import category_counts_refresh
+from procurement.accounts.models import Role
 from tests.catalog.factories import CategoryFactory, ProductFactory, SkuFactory, fx_rate
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +131,7 @@ def test_filters_price_moq_stock_province_rating(owner_client, tree, usd):
     url = reverse("catalog:category", args=["mugs"])
 
     def titles(**params):
+        cache.clear()  # the same query twice must run twice
         response = owner_client.get(url, params)
         return {p.title_en for p in response.context["page"].items}
 
@@ -257,3 +264,63 @@ def test_prices_fall_back_to_cny_without_a_rate(owner_client, tree):
 
     assert "¥10.00" in page
     assert "unavailable" in page
+
+
+def test_listing_results_are_cached_and_an_edit_shows_at_once(owner_client, tree, usd, staff_user):
+    from catalog.services import supplier_transition
+
+    _root, _mid, leaf, _other = tree
+    mug = ProductFactory(category=leaf, title_en="Blue mug")
+    ProductFactory(category=leaf, title_en="Red mug")
+    url = reverse("catalog:category", args=["mugs"])
+    first = owner_client.get(url)
+
+    with CaptureQueriesContext(connection) as hit:
+        again = owner_client.get(url)
+    assert "page" not in again.context  # served from the cache: no product query
+    assert not any("catalog_product" in q["sql"] and "LIMIT" in q["sql"] for q in hit)
+    assert _results(again) == _results(first)
+
+    mug.title_en = "Green mug"
+    mug.save()
+    edited = owner_client.get(url).content.decode()
+    assert "Green mug" in edited
+    assert "Blue mug" not in edited
+
+    supplier_transition(
+        supplier=mug.supplier, to_status=Supplier.Status.SUSPENDED, actor=staff_user, reason="x"
+    )
+    assert "Green mug" not in owner_client.get(url).content.decode()
+
+
+def test_cached_results_are_kept_apart_by_currency_and_language(
+    owner_client, tree, usd, other_company, member_of
+):
+    client = owner_client  # the same test client, signed in as another merchant below
+    _root, _mid, leaf, _other = tree
+    ProductFactory(
+        category=leaf, title_en="Blue mug", title_zh="蓝色杯子", base_price=Decimal("10")
+    )
+    fx_rate("EUR", "0.1300")
+    other_company.wallet_currency = "EUR"
+    other_company.save()
+    url = reverse("catalog:category", args=["mugs"])
+
+    assert "1.40 USD" in owner_client.get(url).content.decode()
+    client.force_login(member_of(other_company, Role.BUYER))
+    euro = client.get(url).content.decode()
+    assert "1.30 EUR" in euro
+    assert "USD" not in _results_text(euro)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    with translation.override(settings.LANGUAGE_CODE):  # the request activates Chinese
+        chinese = _results_text(client.get(url).content.decode())
+    assert "蓝色杯子" in chinese
+    assert "Blue mug" not in chinese
+
+
+def _results_text(html: str) -> str:
+    return html.split('id="product-results"', 1)[1].split("</section>", 1)[0]
+
+
+def _results(response) -> str:
+    return _results_text(response.content.decode())
