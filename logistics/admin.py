@@ -30,17 +30,7 @@ from logistics.models import (
     Warehouse,
 )
 from logistics.photos import photo_check
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+from procurement.accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
 
 
 @admin.register(Warehouse)
@@ -455,7 +445,7 @@ class ParcelAdmin(admin.ModelAdmin):
 
 
 @admin.register(FreightCharge)
-class FreightChargeAdmin(admin.ModelAdmin):
+class FreightChargeAdmin(ReadOnlyAdmin):
     list_display = [
         "parcel",
         "kind",
@@ -468,15 +458,6 @@ class FreightChargeAdmin(admin.ModelAdmin):
     list_filter = ["kind", "currency"]
     search_fields = ["idempotency_key", "ledger_reference"]
     list_select_related = ["parcel"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(StorageCharge)

@@ -51,6 +51,7 @@ from payments.models import Account, LedgerTransaction
 from payments.money import quantize
 from procurement.accounts.integrations import webhook_event_emit
 from procurement.accounts.models import Company, Role, User
+from procurement.accounts.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -316,8 +317,7 @@ def _transition(parcel: Parcel, *, to: str, actor: User | None, note: str = "") 
         setattr(parcel, stamp, timezone.now())
         fields.append(stamp)
     if to in Parcel.EXCEPTIONS:
-        parcel_id = parcel.pk
-        transaction.on_commit(lambda: _send_exception_mail(parcel_id), robust=True)
+        outbox_enqueue(task="logistics.tasks.parcel_exception_mail", args=[parcel.pk])
     return fields
 
 
@@ -622,10 +622,7 @@ def parcel_ship(*, parcel: Parcel, actor: User, tracking_number: str) -> Parcel:
     StockItem.objects.filter(parcel=parcel).update(
         status=StockItem.Status.SHIPPED, updated_at=timezone.now()
     )
-    from logistics import tasks  # tasks import services; imported here to avoid the cycle.
-
-    parcel_id = parcel.pk
-    transaction.on_commit(lambda: tasks.tracking_register.delay(parcel_id), robust=True)
+    outbox_enqueue(task="logistics.tasks.tracking_register", args=[parcel.pk])
     webhook_event_emit(
         company=parcel.company,
         event="parcel.shipped",
@@ -949,7 +946,8 @@ def _site_url(path: str) -> str:
     return getattr(settings, "SITE_URL", "").rstrip("/") + path
 
 
-def _send_exception_mail(parcel_id: int) -> None:
+def parcel_exception_mail_send(*, parcel_id: int) -> None:
+    """Tell the merchant that its parcel hit an exception (customs hold, returned, lost)."""
     parcel = Parcel.objects.select_related("company", "created_by", "destination").get(pk=parcel_id)
     last = parcel.tracking_events.order_by("-occurred_at", "-pk").first()
     context = {
@@ -1051,29 +1049,37 @@ def storage_notices_send(*, today: date | None = None) -> int:
         by_company.setdefault(item.company_id, []).append(item)
     sent = 0
     for company_id, items in by_company.items():
-        company = items[0].company
+        item_ids = [item.pk for item in items]
         with transaction.atomic():
             marked = StockItem.objects.filter(
-                pk__in=[item.pk for item in items], storage_notice_sent_at__isnull=True
+                pk__in=item_ids, storage_notice_sent_at__isnull=True
             ).update(storage_notice_sent_at=timezone.now())
             if not marked:
                 continue
-            context = {
-                "company": company,
-                "items": items,
-                "fee_cny": conf.storage_fee_cny(),
-                "url": _site_url(reverse("logistics:stock-list")),
-            }
-            recipients = _merchant_recipients(company_id)
-            transaction.on_commit(
-                lambda context=context, recipients=recipients: send_mail(
-                    subject=_("Storage fees start soon for %(n)s items")
-                    % {"n": len(context["items"])},
-                    message=render_to_string("logistics/email/storage_notice.txt", context),
-                    from_email=None,
-                    recipient_list=recipients,
-                ),
-                robust=True,
-            )
+            outbox_enqueue(task="logistics.tasks.storage_notice_mail", args=[company_id, item_ids])
         sent += 1
     return sent
+
+
+def storage_notice_mail_send(*, company_id: int, item_ids: Sequence[int]) -> None:
+    """Mail a company the items whose free storage ends soon (queued by storage_notices_send)."""
+    company = Company.objects.get(pk=company_id)
+    items = list(
+        StockItem.objects.filter(pk__in=item_ids, company_id=company_id).order_by(
+            "free_storage_until", "pk"
+        )
+    )
+    if not items:
+        return
+    context = {
+        "company": company,
+        "items": items,
+        "fee_cny": conf.storage_fee_cny(),
+        "url": _site_url(reverse("logistics:stock-list")),
+    }
+    send_mail(
+        subject=_("Storage fees start soon for %(n)s items") % {"n": len(items)},
+        message=render_to_string("logistics/email/storage_notice.txt", context),
+        from_email=None,
+        recipient_list=_merchant_recipients(company_id),
+    )

@@ -1,4 +1,5 @@
-"""Thin Celery tasks: take ids, call a service.
+"""Thin Celery tasks: take ids, call a service. Those the services queue go through the task
+outbox (procurement.accounts.outbox): at least once, so each tolerates a repeat.
 
 Beat entries the project schedule needs (procurement/celery.py):
     "logistics-tracking-poll":    logistics.tasks.tracking_poll_due,    every 30 minutes
@@ -18,6 +19,16 @@ from logistics.adapters.tracking import TrackingProviderError
 )
 def tracking_register(parcel_id: int) -> None:
     services.tracking_register(parcel_id=parcel_id)
+
+
+@shared_task
+def parcel_exception_mail(parcel_id: int) -> None:
+    services.parcel_exception_mail_send(parcel_id=parcel_id)
+
+
+@shared_task
+def storage_notice_mail(company_id: int, item_ids: list[int]) -> None:
+    services.storage_notice_mail_send(company_id=company_id, item_ids=item_ids)
 
 
 @shared_task(

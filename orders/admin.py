@@ -35,19 +35,9 @@ from orders.models import (
     SourcingRequestEvent,
 )
 from payments.exceptions import PaymentsError
+from procurement.accounts.admin_base import ReadOnlyInline
 
 PS = PurchaseOrder.Status
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class MessageHistoryInline(ReadOnlyInline):

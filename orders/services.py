@@ -11,8 +11,10 @@ Rules carried here:
   then (inside the payments services) the FX quote and the ledger accounts.
 * Money moves only through payments services, each with an idempotency key derived from our
   own reference ("order:12:checkout", "po:7:refund"), so a retry never moves it twice.
-* Mail and tasks are enqueued on commit and take ids. Webhook deliveries
-  (`orders.webhooks`) are written inside the transaction and sent by accounts after commit.
+* Mail and tasks go through the task outbox (`procurement.accounts.outbox`): written inside
+  the transaction, sent after commit, swept later if the broker was down; they take ids and
+  tolerate a repeat. Webhook deliveries (`orders.webhooks`) are written inside the transaction
+  and sent by accounts after commit.
 * Goods are received and inspected line by line: a passed line is stocked at once (receipt key
   "po:7:line:3"); a failed line waits for the merchant (accept, return, replace).
 * A placed purchase order records its supplier payable (payments.payouts, "po:7"); a later
@@ -77,6 +79,7 @@ from payments.models import FxQuote, LedgerTransaction
 from payments.money import quantize
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company, Membership, User
+from procurement.accounts.outbox import outbox_enqueue
 from procurement.accounts.roles import Capability, role_can
 
 logger = logging.getLogger(__name__)
@@ -89,22 +92,6 @@ RS = SourcingRequest.Status
 
 def _actor(user: User | None) -> User | None:
     return user if user is not None and user.is_authenticated else None
-
-
-def _enqueue(task_name: str, object_id: int) -> None:
-    """Run a notification task after the surrounding transaction commits."""
-    from orders import tasks
-
-    task = getattr(tasks, task_name)
-
-    def send() -> None:
-        # The data is committed; a broker outage must not turn the response into an error.
-        try:
-            task.delay(object_id)
-        except Exception:
-            logger.exception("Could not enqueue %s for %s", task_name, object_id)
-
-    transaction.on_commit(send)
 
 
 # --- Cart ----------------------------------------------------------------------------------------
@@ -572,7 +559,7 @@ def _order_create(
             actor=actor,
             reason=_("Above the buyer's spending limit"),
         )
-        _enqueue("order_approval_needed", order.pk)
+        outbox_enqueue(task="orders.tasks.order_approval_needed", args=[order.pk])
     else:
         _order_event(order, from_status="", to_status=OS.AWAITING_PAYMENT, actor=actor, reason="")
         order.quote = _lock_fx_quote(order, actor=actor)
@@ -707,7 +694,7 @@ def order_pay(
             actor=actor,
             reason=_("Above the spending limit of the person paying"),
         )
-        _enqueue("order_approval_needed", order.pk)
+        outbox_enqueue(task="orders.tasks.order_approval_needed", args=[order.pk])
         return order
     charge = payments_services.checkout_charge(
         quote=quote,
@@ -721,7 +708,7 @@ def order_pay(
     order.paid_at = timezone.now()
     _order_apply(order, to_status=OS.PAID, actor=actor, fields=["charge", "paid_at"])
     _split_into_purchase_orders(order, actor=actor)
-    _enqueue("order_paid", order.pk)
+    outbox_enqueue(task="orders.tasks.order_paid", args=[order.pk])
     webhooks.order_paid(order)
     return order
 
@@ -796,7 +783,7 @@ def order_approve(
         reason=comment.strip() or _("Approved"),
         fields=["approved_by", "approved_at", "approval_comment", "quote"],
     )
-    _enqueue("order_approval_decided", order.pk)
+    outbox_enqueue(task="orders.tasks.order_approval_decided", args=[order.pk])
     return order
 
 
@@ -817,7 +804,7 @@ def order_reject(
         reason=_("Rejected: %(comment)s") % {"comment": comment},
         fields=["approval_comment"],
     )
-    _enqueue("order_approval_decided", order.pk)
+    outbox_enqueue(task="orders.tasks.order_approval_decided", args=[order.pk])
     return order
 
 
@@ -963,7 +950,7 @@ def _po_apply(
     po.save(update_fields=["status", "status_changed_at", "updated_at", *fields])
     _po_event(po, from_status=from_status, to_status=to_status, actor=actor, reason=reason)
     if to_status in PURCHASE_ORDER_MERCHANT_EXCEPTIONS:
-        _enqueue("purchase_order_exception", po.pk)
+        outbox_enqueue(task="orders.tasks.purchase_order_exception", args=[po.pk])
         webhooks.purchase_order_exception(po)
     return po
 
@@ -1441,7 +1428,7 @@ def purchase_order_line_inspect(
         _supplier_performance_sync(po)
         if failed:
             # The merchant decides: mail, and the webhook for its ERP.
-            _enqueue("purchase_order_exception", po.pk)
+            outbox_enqueue(task="orders.tasks.purchase_order_exception", args=[po.pk])
             webhooks.purchase_order_exception(
                 po,
                 failed_line_ids=[item.pk for item in lines if item.inspection == Inspection.FAILED],
@@ -1887,7 +1874,7 @@ def sourcing_quote_send(*, quote: SourcingQuote, actor: User) -> SourcingQuote:
     _sourcing_apply(
         request, to_status=RS.QUOTED, actor=actor, reason=_("Quote %(q)s sent") % {"q": quote}
     )
-    _enqueue("sourcing_quote_ready", quote.pk)
+    outbox_enqueue(task="orders.tasks.sourcing_quote_ready", args=[quote.pk])
     webhooks.quote_ready(quote)
     return quote
 
@@ -2021,5 +2008,5 @@ def message_post(
         sourcing_request=sourcing_request,
         from_staff=from_staff,
     )
-    _enqueue("message_posted", message.pk)
+    outbox_enqueue(task="orders.tasks.message_posted", args=[message.pk])
     return message

@@ -1,4 +1,5 @@
-"""Thin Celery tasks: take ids, send one notification. Enqueued on commit by the services."""
+"""Thin Celery tasks: take ids, send one notification. Queued by the services through the task
+outbox, so a task may run twice (at least once): a repeated notification is a repeated mail."""
 
 from celery import shared_task
 

@@ -28,34 +28,7 @@ from payments.models import (
     WalletAdjustment,
 )
 from payments.money import quantize
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable with the view permission; nobody adds, changes or deletes here."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
+from procurement.accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
 
 # --- FX ------------------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from payments.models import ExportJob, LedgerTransaction, SupplierPayable
 from payments.money import minor_unit
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY, WALLET_CURRENCY_CODES
 from procurement.accounts.models import Company, User
+from procurement.accounts.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -287,9 +288,8 @@ def _require_finance(actor: User) -> None:
 
 
 def _enqueue(job_id: int) -> None:
-    from payments import tasks  # the tasks module imports this one
-
-    transaction.on_commit(lambda: tasks.export_settlement_xlsx.delay(job_id), robust=True)
+    # Through the outbox: a broker outage at commit delays the export, never loses it.
+    outbox_enqueue(task="payments.tasks.export_settlement_xlsx", args=[job_id])
 
 
 @transaction.atomic

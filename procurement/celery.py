@@ -16,6 +16,23 @@ app.conf.task_routes = {
     "*.deliver_webhook*": {"queue": "webhooks"},
 }
 app.conf.beat_schedule = {
+    # Every minute. A sweep that waited in the queue past the next one's start is dropped.
+    # Tasks whose send after commit failed (broker down): procurement/accounts/outbox.py.
+    "outbox-sweep": {
+        "task": "procurement.accounts.tasks.outbox_sweep",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
+    "outbox-purge": {
+        "task": "procurement.accounts.tasks.outbox_purge",
+        "schedule": crontab(hour=3, minute=20),
+    },
+    # Webhook deliveries still open well after they were due (their task was lost).
+    "webhook-deliveries-sweep": {
+        "task": "procurement.accounts.tasks.webhook_deliveries_sweep",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
     "expire-stale-invitations": {
         "task": "procurement.accounts.tasks.invitations_expire",
         "schedule": crontab(minute=15),

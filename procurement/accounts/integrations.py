@@ -6,8 +6,16 @@ This module sits in the lowest layer so that every app can emit events:
     webhook_event_emit(company=order.company, event="order.paid", payload={...})
 
 Deliveries are written in the caller's transaction and sent after it commits, by the
-`procurement.accounts.tasks.deliver_webhook` task on the `webhooks` queue: they never block or
-break the request that caused them.
+`procurement.accounts.tasks.deliver_webhook` task on the `webhooks` queue (queued through the
+task outbox, so a broker outage delays them instead of losing them): they never block or break
+the request that caused them.
+
+A failed attempt is retried by the task itself with exponential backoff. `next_attempt_at` is
+when a delivery may next be tried; while an attempt runs it holds the delivery until a short
+lease ends, so a second copy of the task finds it not due and does nothing. Beat runs
+`webhook_deliveries_sweep` every minute: a delivery still open well after it was due (its task
+lost with the broker's data, a retry that could not be queued, a worker that died mid-attempt)
+is queued again. Receivers see each event at least once and deduplicate by `X-Webhook-Id`.
 """
 
 import hashlib
@@ -21,17 +29,18 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement.accounts import exceptions
+from procurement.accounts import exceptions, outbox
 from procurement.accounts.models import (
     ApiKey,
     ApiScope,
@@ -202,6 +211,16 @@ def webhook_timeout_seconds() -> float:
     return float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 5))
 
 
+def webhook_lease_seconds() -> int:
+    """How long one attempt holds a delivery: longer than any POST takes (DNS and the timeout)."""
+    return int(getattr(settings, "WEBHOOK_LEASE_SECONDS", 120))
+
+
+def webhook_sweep_after_seconds() -> int:
+    """How long past due an open delivery waits for its own task before the sweeper queues it."""
+    return int(getattr(settings, "WEBHOOK_SWEEP_AFTER_SECONDS", 300))
+
+
 def webhook_backoff_seconds(attempt: int) -> int:
     """Seconds before retry after `attempt` failed: 30 s, 1 min, 2 min ... capped at 6 hours."""
     base = int(getattr(settings, "WEBHOOK_BACKOFF_BASE_SECONDS", 30))
@@ -310,14 +329,16 @@ def _json(payload: dict) -> dict:
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
+DELIVER_TASK = "procurement.accounts.tasks.deliver_webhook"
+OPEN_STATUSES = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING)
+# A retry's countdown is measured on the worker's clock: it may come a moment before the
+# `next_attempt_at` that another machine's clock wrote.
+EARLY_SECONDS = 5
+
+
 def _enqueue(delivery_ids: list[int]) -> None:
-    from procurement.accounts import tasks  # tasks import this module
-
-    def send() -> None:
-        for delivery_id in delivery_ids:
-            tasks.deliver_webhook.delay(delivery_id)
-
-    transaction.on_commit(send, robust=True)
+    for delivery_id in delivery_ids:
+        outbox.outbox_enqueue(task=DELIVER_TASK, args=[delivery_id])
 
 
 @transaction.atomic
@@ -413,13 +434,27 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
         return None, "", str(reason)[:300]
 
 
+def _delivery_claim(delivery_id: int) -> bool:
+    """Take an open delivery that is due for one attempt, in one conditional UPDATE (a
+    compare-and-set): of two tasks for the same delivery, only one gets it. Holding it means
+    `next_attempt_at` moves to the end of the lease; the attempt's outcome replaces it."""
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(
+        next_attempt_at__lte=now + timedelta(seconds=EARLY_SECONDS)
+    )
+    claimed = WebhookDelivery.objects.filter(due, pk=delivery_id, status__in=OPEN_STATUSES).update(
+        next_attempt_at=now + timedelta(seconds=webhook_lease_seconds())
+    )
+    return claimed == 1
+
+
 def webhook_delivery_attempt(*, delivery_id: int) -> AttemptResult:
-    """Try one delivery once, outside any transaction, and record the attempt."""
+    """Try one delivery once, outside any transaction, and record the attempt. Does nothing
+    for a delivery that is finished, not due yet, or held by an attempt in flight."""
+    if not _delivery_claim(delivery_id):
+        return AttemptResult(delivered=False, retry_in=None)
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status in (
-        WebhookDelivery.Status.SUCCEEDED,
-        WebhookDelivery.Status.FAILED,
-    ):
+    if delivery is None:  # its endpoint was deleted meanwhile
         return AttemptResult(delivered=False, retry_in=None)
     endpoint = delivery.endpoint
     if not endpoint.is_active and delivery.event != TEST_EVENT:
@@ -468,3 +503,40 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptResult:
             next_attempt_at=now + timedelta(seconds=retry_in) if retry_in else None,
         )
     return AttemptResult(delivered=delivered, retry_in=retry_in)
+
+
+def webhook_deliveries_sweep(*, now: datetime | None = None) -> int:
+    """Queue `deliver_webhook` again for open deliveries whose own task should have run more
+    than `webhook_sweep_after_seconds` ago. Each is marked due at `now` in the same savepoint
+    as its send, so it is swept at most once per that interval and a task that was only slow
+    finds it held or done. Stops at the first broker error. Returns how many were queued."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=webhook_sweep_after_seconds())
+    overdue = Q(next_attempt_at__lte=cutoff) | Q(
+        next_attempt_at__isnull=True, created_at__lte=cutoff
+    )
+    size = outbox.outbox_batch_size()
+    queued, last_pk = 0, 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                WebhookDelivery.objects.select_for_update(skip_locked=True)
+                .filter(overdue, status__in=OPEN_STATUSES, pk__gt=last_pk)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:size]
+            )
+            for delivery_id in ids:
+                try:
+                    with transaction.atomic():
+                        WebhookDelivery.objects.filter(pk=delivery_id).update(next_attempt_at=now)
+                        outbox.task_send(task=DELIVER_TASK, args=[delivery_id])
+                except Exception as error:
+                    if outbox.is_broker_error(error):
+                        logger.warning("webhook sweep: broker unavailable: %s", error)
+                        return queued
+                    logger.warning("webhook sweep: delivery %s failed", delivery_id, exc_info=True)
+                    continue
+                queued += 1
+        if len(ids) < size:
+            return queued
+        last_pk = ids[-1]

@@ -381,3 +381,41 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} #{self.number}"
+
+
+# --- Background work: the task outbox ------------------------------------------------------------
+
+
+class OutboxTask(models.Model):
+    """A Celery task written in the transaction of the change that calls for it.
+
+    `procurement.accounts.outbox` hands it to the broker once that transaction commits;
+    `sent_at` stays empty until the broker has accepted it, and the sweeper sends what the
+    first try could not. Arguments are primitive ids, never secrets.
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox task")
+        verbose_name_plural = _("outbox tasks")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The sweep reads unsent rows, oldest first; partial, so it is only as big as the
+            # backlog, not the history.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(sent_at__isnull=True),
+                name="outboxtask_unsent_idx",
+            ),
+            # The purge deletes sent rows past their retention.
+            models.Index(fields=["sent_at"], name="outboxtask_sent_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}({', '.join(map(repr, self.args))})"

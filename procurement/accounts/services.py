@@ -74,7 +74,18 @@ def _send_invitation_mail(invitation_id: int, token: str) -> None:
 
 @transaction.atomic
 def invitation_create(*, company: Company, invited_by: User, email: str, role: str) -> str:
-    """Create an invitation and mail its link on commit. Returns the raw token (shown once)."""
+    """Create an invitation and mail its link on commit. Returns the raw token (shown once).
+
+    The mail is sent in-process right after commit, not through the task outbox
+    (`procurement.accounts.outbox`), on purpose: the link carries the raw token, which exists
+    only here; the database keeps its hash alone, so a copy of the database or of a backup does
+    not open invitations. An outbox row would have to hold the token in clear until it is sent
+    and then for the retention period, readable in the admin. The send does not use the Celery
+    broker, so a Redis outage does not touch it. The trade: if the mail server fails at that
+    moment the mail is lost (the error is logged and, the send being "robust", the request still
+    succeeds); the invitation stays open on the company's member page, and an owner can revoke
+    it and invite again.
+    """
     email = email.strip().lower()
     if Membership.objects.filter(company=company, user__email__iexact=email).exists():
         raise exceptions.AlreadyMember

@@ -1,14 +1,16 @@
 import json
 import threading
+from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from celery.exceptions import Retry
+from django.utils import timezone
 
 from logistics import services as logistics_services
-from procurement.accounts import exceptions, integrations, tasks
-from procurement.accounts.models import WebhookDelivery
+from procurement.accounts import exceptions, integrations, outbox, tasks
+from procurement.accounts.models import OutboxTask, WebhookDelivery
 from tests.logistics.factories import WarehouseFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +99,11 @@ def test_deliveries_are_signed_and_verified_by_the_receiver(
     assert delivery.attempts.get().status_code == 200
 
 
+def _time_passes(delivery) -> None:
+    """The backoff is over: the delivery's next attempt is due."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+
+
 def test_failures_are_recorded_and_retried_with_backoff(company, owner):
     with Receiver(statuses=[500, 503, 200]) as receiver:
         integrations.webhook_endpoint_create(
@@ -107,10 +114,16 @@ def test_failures_are_recorded_and_retried_with_backoff(company, owner):
 
         with pytest.raises(Retry):
             tasks.deliver_webhook(delivery.pk)  # called as a worker would: retries on failure
+        early = integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
+        _time_passes(delivery)
         second = integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
+        _time_passes(delivery)
         third = integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
+        late = integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
 
     delivery.refresh_from_db()
+    # A copy of the task that comes before the backoff is over, or after success, sends nothing.
+    assert early == late == integrations.AttemptResult(delivered=False, retry_in=None)
     assert second.retry_in == 2 * integrations.webhook_backoff_seconds(1)
     assert third.delivered
     assert [a.status_code for a in delivery.attempts.all()] == [500, 503, 200]
@@ -127,6 +140,7 @@ def test_after_max_attempts_the_delivery_fails(company, owner, settings):
     delivery = WebhookDelivery.objects.get()
 
     integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
+    _time_passes(delivery)
     result = integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
 
     delivery.refresh_from_db()
@@ -235,3 +249,110 @@ def test_a_redirect_is_not_followed(company, owner):
     assert not result.delivered
     assert len(bouncer.requests) == 1
     assert target.requests == []
+
+
+# --- The sweeper: deliveries whose task was lost ---------------------------------------------
+
+
+def _overdue(delivery, **fields) -> None:
+    """Move the delivery's clock back past the sweeper's patience."""
+    past = timezone.now() - timedelta(seconds=integrations.webhook_sweep_after_seconds() + 60)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(created_at=past, **fields)
+
+
+def test_the_sweeper_sends_a_pending_delivery_whose_task_was_lost_once(company, owner):
+    with Receiver() as receiver:
+        integrations.webhook_endpoint_create(
+            company=company, actor=owner, url=receiver.url, events=["goods.stocked"]
+        )
+        _stock(company)  # committed without its on-commit send: the task never left
+        delivery = WebhookDelivery.objects.get()
+        assert integrations.webhook_deliveries_sweep() == 0  # its own task may still come
+        _overdue(delivery)
+
+        assert integrations.webhook_deliveries_sweep() == 1
+        assert integrations.webhook_deliveries_sweep() == 0
+        # The outbox still holds the original task: sent late, it finds the delivery done.
+        OutboxTask.objects.update(created_at=timezone.now() - timedelta(hours=1))
+        assert outbox.outbox_sweep() == 1
+
+    delivery.refresh_from_db()
+    assert len(receiver.requests) == 1
+    assert delivery.status == WebhookDelivery.Status.SUCCEEDED
+    assert delivery.attempts.count() == 1
+
+
+def test_the_sweeper_retries_a_delivery_whose_retry_was_lost(company, owner):
+    with Receiver(statuses=[500, 200]) as receiver:
+        integrations.webhook_endpoint_create(
+            company=company, actor=owner, url=receiver.url, events=["goods.stocked"]
+        )
+        _stock(company)
+        delivery = WebhookDelivery.objects.get()
+        integrations.webhook_delivery_attempt(delivery_id=delivery.pk)  # 500: retry scheduled
+        assert integrations.webhook_deliveries_sweep() == 0  # the retry task is on its way
+
+        _overdue(delivery, next_attempt_at=timezone.now() - timedelta(hours=1))
+        assert integrations.webhook_deliveries_sweep() == 1
+
+    delivery.refresh_from_db()
+    assert [a.status_code for a in delivery.attempts.all()] == [500, 200]
+    assert delivery.status == WebhookDelivery.Status.SUCCEEDED
+
+
+def test_an_attempt_in_flight_is_left_alone_until_its_lease_runs_out(company, owner, settings):
+    integrations.webhook_endpoint_create(
+        company=company, actor=owner, url="https://erp.example.com/hooks", events=["goods.stocked"]
+    )
+    _stock(company)
+    delivery = WebhookDelivery.objects.get()
+    # A worker took it (the lease) and died before recording the attempt.
+    assert integrations._delivery_claim(delivery.pk)
+    _overdue(delivery)
+
+    assert integrations.webhook_delivery_attempt(delivery_id=delivery.pk).retry_in is None
+    assert integrations.webhook_deliveries_sweep() == 0
+    assert not delivery.attempts.exists()
+
+    later = timezone.now() + timedelta(
+        seconds=integrations.webhook_lease_seconds()
+        + integrations.webhook_sweep_after_seconds()
+        + 1
+    )
+    sent = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outbox, "task_send", lambda **call: sent.append(call))
+        assert integrations.webhook_deliveries_sweep(now=later) == 1
+    assert sent == [{"task": integrations.DELIVER_TASK, "args": [delivery.pk]}]
+
+
+def test_with_the_broker_down_the_sweeper_stops_and_changes_nothing(company, owner):
+    from tests.faults.conftest import celery_broker
+
+    integrations.webhook_endpoint_create(
+        company=company, actor=owner, url="https://erp.example.com/hooks", events=["goods.stocked"]
+    )
+    _stock(company)
+    _stock(company)
+    for delivery in WebhookDelivery.objects.all():
+        _overdue(delivery)
+
+    with celery_broker("redis://127.0.0.1:6390/0"):
+        assert integrations.webhook_deliveries_sweep() == 0
+
+    assert set(WebhookDelivery.objects.values_list("status", "next_attempt_at")) == {
+        (WebhookDelivery.Status.PENDING, None)
+    }
+
+
+def test_finished_deliveries_are_never_swept(company, owner):
+    integrations.webhook_endpoint_create(
+        company=company, actor=owner, url="https://erp.example.com/hooks", events=["goods.stocked"]
+    )
+    _stock(company)
+    _stock(company)
+    first, second = WebhookDelivery.objects.order_by("pk")
+    _overdue(first, status=WebhookDelivery.Status.SUCCEEDED)
+    _overdue(second, status=WebhookDelivery.Status.FAILED)
+
+    assert integrations.webhook_deliveries_sweep() == 0

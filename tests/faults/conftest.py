@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 
 import psycopg
 import pytest
+import redis
 from django.db import connection
 from kombu import pools
 
@@ -19,6 +20,8 @@ from tests.orders.factories import fund_wallet, product_with_skus, seed_rates
 
 # CI sets this so a missing Redis fails the run instead of skipping the worker test.
 REQUIRE_SERVICES = os.environ.get("TEST_REQUIRE_SERVICES", "") == "1"
+# A Redis database of its own for the tests that need a live broker: emptied before and after.
+BROKER_URL = os.environ.get("TEST_FAULTS_BROKER_URL", "redis://127.0.0.1:6379/14")
 
 
 def database_url() -> str:
@@ -82,6 +85,20 @@ def assert_ledger_sound() -> None:
     """Every transaction balanced, no wallet negative, cached balances equal their postings."""
     connection.close()  # a connection the test broke must not be the one that checks
     assert ledger_problems() == []
+
+
+@pytest.fixture
+def broker_url():
+    """The live broker's URL, its database empty; skips (fails in CI) when Redis is not there."""
+    if not redis_reachable(BROKER_URL):
+        message = f"Redis is not reachable at {BROKER_URL} (set TEST_FAULTS_BROKER_URL)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    broker = redis.Redis.from_url(BROKER_URL)
+    broker.flushdb()
+    yield BROKER_URL
+    broker.flushdb()
 
 
 @pytest.fixture

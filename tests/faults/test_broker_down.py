@@ -1,17 +1,25 @@
 """Redis (the Celery broker) is down while a merchant pays: the money must be right, the page
-must answer within a bound, and the notification must not be lost."""
+must answer within a bound, and the notification must not be lost: the task outbox keeps it and
+the sweeper sends it once the broker is back."""
 
+import json
 import logging
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
+import redis
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from orders import selectors, services
 from orders.models import Order
 from payments.models import LedgerTransaction
+from procurement.accounts import outbox
+from procurement.accounts.models import OutboxTask
 from tests.faults.conftest import assert_ledger_sound, celery_broker
 from tests.orders.factories import membership
 
@@ -66,12 +74,42 @@ def test_paying_with_the_broker_down_answers_in_time_and_keeps_order_and_charge(
     assert_ledger_sound()
 
 
-def test_paying_with_the_broker_down_redirects_and_logs_the_lost_notification(shop, caplog):
+def test_paying_with_the_broker_down_redirects_and_the_sweeper_sends_the_notification_later(
+    shop, caplog
+):
     with caplog.at_level(logging.WARNING):
         order, response, _elapsed = _pay_with_broker_down(shop)
 
     # The merchant sees the paid order, not an error page for a payment that went through.
     assert response.status_code == 302, response.status_code
     assert response["Location"] == reverse("orders:order-detail", args=[order.pk])
-    # The failed enqueue is logged with what was not sent.
+    # The failed send is logged with what was not sent, and kept in the outbox, committed with
+    # the payment.
     assert any("order_paid" in record.getMessage() for record in caplog.records)
+    notification = OutboxTask.objects.get(task="orders.tasks.order_paid", args=[order.pk])
+    assert notification.sent_at is None
+    assert not mail.outbox
+
+    # The broker is back (here: tasks run in-process again) and beat runs the sweeper a minute on.
+    a_minute_later = timezone.now() + timedelta(minutes=1)
+    assert outbox.outbox_sweep(now=a_minute_later) == 1
+    assert outbox.outbox_sweep(now=a_minute_later) == 0
+
+    notification.refresh_from_db()
+    assert notification.sent_at is not None
+    assert [message.subject for message in mail.outbox] == [f"Order {order.number} is paid"]
+
+
+def test_the_sweeper_hands_the_lost_notification_to_the_broker_once_it_is_back(shop, broker_url):
+    order, _response, _elapsed = _pay_with_broker_down(shop)
+
+    a_minute_later = timezone.now() + timedelta(minutes=1)
+    with celery_broker(broker_url):
+        assert outbox.outbox_sweep(now=a_minute_later) == 1
+        assert outbox.outbox_sweep(now=a_minute_later) == 0
+    queued = [json.loads(raw) for raw in redis.Redis.from_url(broker_url).lrange("default", 0, -1)]
+
+    # One message, for the paid order's notification, waits for a worker.
+    assert [message["headers"]["task"] for message in queued] == ["orders.tasks.order_paid"]
+    assert queued[0]["headers"]["argsrepr"] == f"[{order.pk}]"
+    assert OutboxTask.objects.get(task="orders.tasks.order_paid").sent_at is not None

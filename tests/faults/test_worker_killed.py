@@ -17,13 +17,7 @@ from django.utils import timezone
 
 from payments import exports, reports
 from payments.models import ExportJob
-from tests.faults.conftest import (
-    REQUIRE_SERVICES,
-    assert_ledger_sound,
-    celery_broker,
-    database_url,
-    redis_reachable,
-)
+from tests.faults.conftest import BROKER_URL, assert_ledger_sound, celery_broker, database_url
 from tests.orders.factories import paid_order
 from tests.payments.factories import finance_user
 
@@ -33,25 +27,10 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-# A Redis database of its own: the queue is emptied before and after the test.
-BROKER_URL = os.environ.get("TEST_FAULTS_BROKER_URL", "redis://127.0.0.1:6379/14")
 # How long an unacknowledged task stays with a dead worker before another may take it. In
 # production it is kombu's default, one hour (see the report on issue 9).
 VISIBILITY_SECONDS = 3
 TIMEOUT = 90
-
-
-@pytest.fixture
-def broker_url():
-    if not redis_reachable(BROKER_URL):
-        message = f"Redis is not reachable at {BROKER_URL} (set TEST_FAULTS_BROKER_URL)"
-        if REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
-    broker = redis.Redis.from_url(BROKER_URL)
-    broker.flushdb()
-    yield BROKER_URL
-    broker.flushdb()
 
 
 @contextmanager

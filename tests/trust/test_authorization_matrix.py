@@ -299,6 +299,7 @@ account_emailaddress          -     -     -     vacd
 accounts_company              vc    v     v     vacd
 accounts_invitation           v     -     -     vcd
 accounts_membership           v     v     -     vacd
+accounts_outboxtask           -     -     -     v
 accounts_user                 v     -     -     vacd
 auth_group                    -     -     -     vacd
 catalog_category              vac   -     -     vacd
