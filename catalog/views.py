@@ -143,9 +143,9 @@ def _listing(request, *, template: str, context: dict, category_ids: list[int] |
         cache.set(key, results, RESULTS_TTL)
     if request.htmx:
         return HttpResponse(results)
-    context.update(
-        {"form": form, "filter_fields": form.rendered_fields(), "results": mark_safe(results)}  # noqa: S308  # nosec B308 B703: our own rendered template
-    )
+    # The output of our own template, escaped as it was rendered.
+    results = mark_safe(results)  # noqa: S308  # nosec B308 B703
+    context.update({"form": form, "filter_fields": form.rendered_fields(), "results": results})
     return render(request, template, context)
 
 
