@@ -24,6 +24,7 @@ from tests.faults.conftest import assert_ledger_sound, celery_broker
 from tests.orders.factories import membership
 
 pytestmark = [
+    pytest.mark.xdist_group("redis-faults"),  # one Redis database: one process at a time
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]

@@ -18,6 +18,7 @@ from tests.faults.conftest import assert_ledger_sound, backend_pid, terminate_ba
 from tests.orders.factories import membership
 
 pytestmark = [
+    pytest.mark.xdist_group("redis-faults"),  # one Redis database: one process at a time
     pytest.mark.postgres,
     # Real commits and rollbacks; serialized rollback restores the rows the migrations seeded.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

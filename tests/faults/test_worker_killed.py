@@ -22,6 +22,7 @@ from tests.orders.factories import paid_order
 from tests.payments.factories import finance_user
 
 pytestmark = [
+    pytest.mark.xdist_group("redis-faults"),  # one Redis database: one process at a time
     pytest.mark.postgres,
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
