@@ -17,6 +17,8 @@ from tests.logistics.factories import StockItemFactory, WarehouseFactory, channe
 from tests.orders.factories import fund_wallet, paid_order, product_with_skus, seed_rates
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+# Every operation's case has the same node id, which pytest-xdist cannot split across processes.
+pytestmark = pytest.mark.serial
 
 
 @pytest.fixture
