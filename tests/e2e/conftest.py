@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
+from tests.services import missing
+
 CHROMIUM = Path(os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -20,8 +22,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# CI sets this so a missing browser fails the run instead of skipping the browser tests.
-REQUIRE_SERVICES = os.environ.get("TEST_REQUIRE_SERVICES", "") == "1"
 TIMEOUT_MS = 15_000
 
 
@@ -34,10 +34,7 @@ def browser():
     leaves the database set-up and teardown (serialized rollback, flush) on the usual connection.
     """
     if not CHROMIUM.exists():
-        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     # The ORM calls the test makes between browser steps are plain synchronous calls; Django's

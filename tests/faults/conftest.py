@@ -3,8 +3,6 @@ not there, a worker killed mid-task. After each test the ledger invariants must 
 
 import contextlib
 import os
-import socket
-from urllib.parse import quote, urlsplit
 
 import psycopg
 import pytest
@@ -17,20 +15,10 @@ from procurement.accounts.models import Role
 from procurement.celery import app
 from tests.accounts.factories import CompanyFactory, MembershipFactory
 from tests.orders.factories import fund_wallet, product_with_skus, seed_rates
+from tests.services import database_url, require_redis
 
-# CI sets this so a missing Redis fails the run instead of skipping the worker test.
-REQUIRE_SERVICES = os.environ.get("TEST_REQUIRE_SERVICES", "") == "1"
 # A Redis database of its own for the tests that need a live broker: emptied before and after.
 BROKER_URL = os.environ.get("TEST_FAULTS_BROKER_URL", "redis://127.0.0.1:6379/14")
-
-
-def database_url() -> str:
-    """The URL of the test database this process uses, for another process to open it."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def backend_pid() -> int:
@@ -45,16 +33,6 @@ def terminate_backend(pid: int) -> None:
     with psycopg.connect(database_url(), autocommit=True) as killer:
         row = killer.execute("SELECT pg_terminate_backend(%s, 5000)", [pid]).fetchone()
     assert row == (True,), f"backend {pid} was not terminated"
-
-
-def redis_reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=2) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def _reset_broker_pools() -> None:
@@ -90,11 +68,7 @@ def assert_ledger_sound() -> None:
 @pytest.fixture
 def broker_url():
     """The live broker's URL, its database empty; skips (fails in CI) when Redis is not there."""
-    if not redis_reachable(BROKER_URL):
-        message = f"Redis is not reachable at {BROKER_URL} (set TEST_FAULTS_BROKER_URL)"
-        if REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
+    require_redis(BROKER_URL, "TEST_FAULTS_BROKER_URL")
     broker = redis.Redis.from_url(BROKER_URL)
     broker.flushdb()
     yield BROKER_URL

@@ -2,7 +2,6 @@
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -10,11 +9,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from kombu import Exchange, Queue
 
@@ -22,11 +20,10 @@ from procurement.accounts.models import Invitation, hash_token
 from procurement.accounts.tasks import invitations_expire
 from procurement.celery import app
 from tests.accounts.factories import CompanyFactory
+from tests.services import database_url, require_redis
 
 # A Redis database number of its own, so tests never meet the development worker's messages.
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
-# CI sets this so a missing Redis fails the run instead of skipping the worker test.
-REQUIRE_SERVICES = os.environ.get("TEST_REQUIRE_SERVICES", "") == "1"
 WORKER_START_TIMEOUT = 60
 TASK_TIMEOUT = 60
 
@@ -41,35 +38,9 @@ def test_tasks_run_in_process_when_no_broker_is_configured():
     assert settings.CELERY_TASK_ALWAYS_EAGER is True
 
 
-def redis_reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=2) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def database_url() -> str:
-    """The URL of the test database this process uses, for the worker to open the same one."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or "5432"
-    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
-
-
 @pytest.fixture
 def broker_url() -> str:
-    if not redis_reachable(BROKER_URL):
-        message = f"Redis is not reachable at {BROKER_URL} (set TEST_CELERY_BROKER_URL)"
-        if REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
-    return BROKER_URL
+    return require_redis(BROKER_URL, "TEST_CELERY_BROKER_URL")
 
 
 @dataclass(frozen=True)
