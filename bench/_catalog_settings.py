@@ -16,15 +16,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# BENCH_CACHE=redis (default): the production set-up, one Redis cache shared by the workers.
+# BENCH_CACHE=redis (default): the production set-up, one Redis cache shared by the workers,
+# sessions read through it.
 # BENCH_CACHE=none: no cache at all, so every request renders its results (the cold path).
 if os.environ.get("BENCH_CACHE", "redis") == "none":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "procurement.cache.RedisCache",
             "LOCATION": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
             "KEY_PREFIX": "catalog-bench",
         }
     }
+    SESSION_ENGINE = "procurement.sessions"

@@ -117,13 +117,16 @@ CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "procurement.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "procurement",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    # Sessions stay in the database and are read through Redis (procurement/sessions.py).
+    SESSION_ENGINE = "procurement.sessions"
 else:
+    # Per process: sessions stay in the database alone, so every process sees a logout.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -1,0 +1,115 @@
+"""Sessions in the database read through the cache (`procurement.sessions`, the production
+set-up with Redis): a signed-in page reads its session from the cache, a logout ends it in
+both, cache entries are short-lived, and a cache that fails never fails a page."""
+
+from unittest import mock
+
+import pytest
+from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from procurement import sessions
+from procurement.sessions import SessionStore
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_cached_db_sessions")]
+
+
+@pytest.fixture
+def _cached_db_sessions():
+    with override_settings(SESSION_ENGINE="procurement.sessions"):
+        yield
+
+
+class BrokenCache:
+    """A cache whose every call fails, as Redis does when it is down."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache is down")
+
+        return fail
+
+
+class RecordingCache:
+    """The real (local memory) cache, noting each timeout it is given."""
+
+    def __init__(self):
+        self.timeouts = []
+
+    def set(self, key, value, timeout):
+        self.timeouts.append(timeout)
+        return cache.set(key, value, timeout)
+
+    def __getattr__(self, name):
+        return getattr(cache, name)
+
+
+def _session_cache(replacement):
+    """Sessions use `replacement` as their cache; everything else keeps the real one."""
+    return mock.patch.object(cached_db, "caches", {"default": replacement})
+
+
+def _signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_signed_in_page_reads_its_session_from_the_cache(owner):
+    client = _signed_in(owner)
+    key = client.cookies["sessionid"].value
+    assert cache.get(SessionStore.cache_key_prefix + key) is not None  # written on login
+
+    with mock.patch.object(SessionStore, "_get_session_from_db") as from_db:
+        assert client.get(reverse("dashboard")).status_code == 200
+    from_db.assert_not_called()
+
+
+def test_a_session_missing_from_the_cache_is_read_from_the_database(owner):
+    client = _signed_in(owner)
+    cache.clear()
+
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert cache.get(SessionStore.cache_key_prefix + client.cookies["sessionid"].value) is not None
+
+
+def test_logout_ends_the_session_in_the_database_and_the_cache(owner):
+    client = _signed_in(owner)
+    key = client.cookies["sessionid"].value
+    page = client.get(reverse("dashboard"))
+    assert page.status_code == 200
+
+    client.post(reverse("account_logout"))
+
+    assert not Session.objects.filter(session_key=key).exists()
+    assert cache.get(SessionStore.cache_key_prefix + key) is None
+    replay = Client()
+    replay.cookies["sessionid"] = key
+    assert replay.get(reverse("dashboard")).status_code == 302  # to the login page
+
+
+def test_cache_entries_live_minutes_not_weeks(owner):
+    recording = RecordingCache()
+    with _session_cache(recording):
+        store = SessionStore()
+        store["k"] = "v"
+        store.save()
+        SessionStore(store.session_key).load()
+
+    assert recording.timeouts
+    assert all(0 < timeout <= sessions.CACHE_SECONDS for timeout in recording.timeouts)
+
+
+def test_with_the_cache_down_people_still_sign_in_browse_and_sign_out(owner, caplog):
+    with _session_cache(BrokenCache()):
+        client = _signed_in(owner)
+        key = client.cookies["sessionid"].value
+        assert client.get(reverse("dashboard")).status_code == 200
+        client.post(reverse("account_logout"))
+        assert client.get(reverse("dashboard")).status_code == 302
+
+    assert not Session.objects.filter(session_key=key).exists()
+    assert "Session cache" in caplog.text
