@@ -49,4 +49,6 @@ for path in PATHS:
         for _ in range(N):
             client.get(path, headers=headers)
         prof.disable()
-        pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
+        pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+            int(os.environ.get("PROFILE_LINES", "45"))
+        )

@@ -45,6 +45,8 @@ DEEP_PAGES = int(os.environ.get("BENCH_DEEP_PAGES", "40"))
 COMMON_WORD = os.environ.get("BENCH_COMMON_WORD", "stainless")
 RARE_WORD = os.environ.get("BENCH_RARE_WORD", "tourmaline")
 CACHE = os.environ.get("BENCH_CACHE", "redis")  # or "none": see bench/_catalog_settings.py
+# Comma-separated parts of page names to measure (the bare view always is), e.g. "index,fragment".
+ONLY = [part for part in os.environ.get("BENCH_ONLY", "").split(",") if part]
 
 
 def _ensure_database(name: str) -> None:
@@ -219,6 +221,8 @@ def main() -> None:
                 time.sleep(0.2)
         results = []
         for name, paths, headers in setup["targets"]:
+            if ONLY and name != "bare view (baseline)" and not any(p in name for p in ONLY):
+                continue
             load(paths, {**cookie, **headers}, min(2.0, SECONDS))  # warm caches and workers
             result = load(paths, {**cookie, **headers}, SECONDS)
             result["name"] = name

@@ -437,7 +437,7 @@ class Product(TimeStampedModel):
             models.Index(fields=["-created_at", "-id"], name="product_newest"),
             models.Index(fields=["min_price_cny", "id"], name="product_price"),
             models.Index(fields=["moq", "id"], name="product_moq"),
-            # max(updated_at): the version cached listings carry (`selectors.listing_version`).
+            # Latest updated_at: the version cached listings carry (`selectors.catalog_versions`).
             models.Index(fields=["updated_at"], name="product_updated"),
         ]
 

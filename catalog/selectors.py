@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -173,30 +174,52 @@ class CategoryTree:
         return ids
 
 
+class CatalogVersions(NamedTuple):
+    """Versions of the catalog rows a page shows; a page cached under them is never stale."""
+
+    tree: str | None  # the category rows (tree, names, slugs, counts); None: not taken
+    listing: str  # the product and supplier rows
+
+
+_CATEGORY_FINGERPRINT = "SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM {category} c"
+# ORDER BY ... LIMIT 1 rather than max(): the same index walk, planned in half the time.
+_LATEST_CHANGE = "SELECT updated_at FROM {table} ORDER BY updated_at DESC LIMIT 1"
+
+
+def _tables() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    return {
+        "category": quote(Category._meta.db_table),
+        "product": quote(Product._meta.db_table),
+        "supplier": quote(Supplier._meta.db_table),
+    }
+
+
 def category_tree_version() -> str | None:
     """A fingerprint of every category row (tree, names, slugs, product counts), or None where
     it cannot be taken cheaply (not PostgreSQL). It changes with any edit, committed or not, so a
     tree or a fragment cached under it is never stale."""
     if connection.vendor != "postgresql":
         return None
-    table = connection.ops.quote_name(Category._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM {table} c")  # noqa: S608  # nosec B608
+        cursor.execute(_CATEGORY_FINGERPRINT.format(**_tables()))
         (digest,) = cursor.fetchone()
     return digest or "empty"
 
 
-def listing_version() -> str:
-    """When a product or a supplier last changed (any column a listing shows or filters on
-    moves `updated_at`): listings cached under it show an edit at once. Two index lookups."""
-    quote = connection.ops.quote_name
+def catalog_versions() -> CatalogVersions:
+    """The category fingerprint (see `category_tree_version`) and when a product or a supplier
+    last changed (any column a listing shows or filters on moves `updated_at`), in one round
+    trip: listings cached under them show an edit at once."""
+    tables = _tables()
+    latest = [f"({_LATEST_CHANGE.format(table=tables[name])})" for name in ("product", "supplier")]
+    if connection.vendor == "postgresql":
+        latest.append(f"({_CATEGORY_FINGERPRINT.format(**tables)})")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT max(updated_at) FROM {quote(Product._meta.db_table)}),"  # noqa: S608  # nosec B608
-            f" (SELECT max(updated_at) FROM {quote(Supplier._meta.db_table)})"
-        )
-        products, suppliers = cursor.fetchone()
-    return f"{products}|{suppliers}"
+        cursor.execute(f"SELECT {', '.join(latest)}")  # nosec B608
+        row = cursor.fetchone()
+    tree = (row[2] or "empty") if len(row) > 2 else None
+    return CatalogVersions(tree=tree, listing=f"{row[0]}|{row[1]}")
 
 
 # (version, tree) of this process: the tree is read-only once built, so requests share it.

@@ -216,7 +216,7 @@ def product_summary_refresh(*, product_ids: Iterable[int]) -> None:
                 min_price_cny=min(prices) if prices else None,
                 in_stock=pid in stocked,
                 cover_thumbnail=covers.get(pid, ""),
-                updated_at=now,  # moves `selectors.listing_version()`
+                updated_at=now,  # moves `selectors.catalog_versions()`
             )
         )
     Product.objects.bulk_update(

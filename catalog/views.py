@@ -94,59 +94,101 @@ def index(request):
     )
 
 
-def _results_key(request, *, fragment: str, currency: str, rate, language: str) -> str:
-    """What a rendered listing fragment depends on: the page asked for, the merchant's currency
+def _page_key(request, *, part: str, currency: str, rate, language: str, versions) -> str:
+    """What a rendered listing part depends on: the page asked for, the merchant's currency
     and rate, the language, and the versions of the catalog rows it shows."""
     parts = (
         request.path,
         sorted(request.GET.lists()),
-        fragment,
+        part,
         currency,
         str(rate),
         language,
-        selectors.listing_version(),
-        selectors.category_tree_version(),
+        versions.listing,
+        versions.tree,
     )
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-    return f"catalog:results:{digest}"
+    return f"catalog:listing:{digest}"
 
 
-def _listing(request, *, template: str, context: dict, category_ids: list[int] | None):
+def _cached(key: str, render):
+    value = cache.get(key)
+    if value is None:
+        value = render()
+        cache.set(key, value, RESULTS_TTL)
+    return value
+
+
+def _listing(request, *, versions, template: str, page, category_ids):
     """A listing page, or for htmx only its results (a filter change) or its next page.
 
-    The results are rendered alone and cached for RESULTS_TTL under `_results_key`: the same
-    for every merchant with that currency and language, and re-rendered as soon as a product,
-    supplier or category row changes (a deleted row can linger until the entry expires)."""
+    What the page shows below the navbar (title, breadcrumbs, filters and results) and its
+    results alone are rendered once and cached for RESULTS_TTL under `_page_key`: the same for
+    every merchant with that currency and language, and rendered again as soon as a product,
+    supplier or category row changes (a deleted row can linger until the entry expires).
+    `page()` gives the heading, crumbs and the rest of the page's context, `category_ids()`
+    the categories searched; both are called only to render.
+    """
     currency = _merchant_currency(request)
     rate = _display_rate(currency)
     language = get_language()
-    form = ProductFilterForm(request.GET or None, currency=currency)
-    filters = form.filters(rate=rate, category_ids=category_ids)
-    params = {k: v for k, v in request.GET.items() if k != "after" and v != ""}
-    context.update(
-        {
-            "filters": filters,
-            "currency": currency,
-            "rate": rate,
-            "language": language,
-            "is_filtered": any(k for k in params if k not in ("sort",)),
-        }
-    )
     target = (request.htmx.target or "") if request.htmx else ""
-    fragment = "product-page" if target.startswith("load-more") else "product-results"
-    key = _results_key(request, fragment=fragment, currency=currency, rate=rate, language=language)
-    results = cache.get(key)
-    if results is None:
-        results = _render_results(
-            request, template=f"{template}#{fragment}", context=context, form=form, params=params
+    part = "product-page" if target.startswith("load-more") else "product-results"
+    if not request.htmx:
+        part = "page"
+
+    def key(part):
+        return _page_key(
+            request, part=part, currency=currency, rate=rate, language=language, versions=versions
         )
-        cache.set(key, results, RESULTS_TTL)
-    if request.htmx:
-        return HttpResponse(results)
-    # The output of our own template, escaped as it was rendered.
-    results = mark_safe(results)  # noqa: S308  # nosec B308 B703
-    context.update({"form": form, "filter_fields": form.rendered_fields(), "results": results})
-    return render(request, template, context)
+
+    def context():
+        form = ProductFilterForm(request.GET or None, currency=currency)
+        params = {k: v for k, v in request.GET.items() if k != "after" and v != ""}
+        return (
+            form,
+            params,
+            {
+                **page(),
+                "filters": form.filters(rate=rate, category_ids=category_ids()),
+                "currency": currency,
+                "rate": rate,
+                "language": language,
+                "is_filtered": any(k for k in params if k not in ("sort",)),
+            },
+        )
+
+    def render_results(part):
+        form, params, ctx = context()
+        return _render_results(
+            request, template=f"{template}#{part}", context=ctx, form=form, params=params
+        )
+
+    if part != "page":
+        return HttpResponse(_cached(key(part), lambda: render_results(part)))
+
+    def render_page():
+        form, _params, ctx = context()
+        # The output of our own templates, escaped as they were rendered.
+        results = _cached(key("product-results"), lambda: render_results("product-results"))
+        ctx.update({"form": form, "filter_fields": form.rendered_fields()})
+        ctx["results"] = mark_safe(results)  # noqa: S308  # nosec B308 B703
+        return {
+            "title": ctx["heading"],
+            "crumbs": render_to_string("partials/breadcrumbs.html", {"crumbs": ctx["crumbs"]}),
+            "content": render_to_string(f"{template}#listing-content", ctx),
+        }
+
+    body = _cached(key("page"), render_page)
+    return render(
+        request,
+        template,
+        {
+            "title": body["title"],
+            "crumbs_html": mark_safe(body["crumbs"]),  # noqa: S308  # nosec B308 B703
+            "content_html": mark_safe(body["content"]),  # noqa: S308  # nosec B308 B703
+        },
+    )
 
 
 def _render_results(request, *, template: str, context: dict, form, params: dict) -> str:
@@ -181,30 +223,35 @@ def _render_results(request, *, template: str, context: dict, form, params: dict
 
 @company_required()
 def category(request, slug: str):
-    tree = selectors.category_tree(version=selectors.category_tree_version())
+    versions = selectors.catalog_versions()
+    tree = selectors.category_tree(version=versions.tree)
     node = tree.by_slug.get(slug)
     if node is None:
         raise Http404
-    language = get_language()
-    crumbs = [_catalog_crumb()]
-    crumbs += [
-        (c.name_for(language), reverse("catalog:category", args=[c.slug]))
-        for c in tree.ancestors(node)
-    ]
-    crumbs[-1] = (crumbs[-1][0], "")
-    parent = tree.nodes.get(node.parent_id) if node.parent_id else None
-    return _listing(
-        request,
-        template="catalog/product_list.html",
-        context={
+
+    def page():
+        language = get_language()
+        crumbs = [_catalog_crumb()]
+        crumbs += [
+            (c.name_for(language), reverse("catalog:category", args=[c.slug]))
+            for c in tree.ancestors(node)
+        ]
+        crumbs[-1] = (crumbs[-1][0], "")
+        return {
             "heading": node.name_for(language),
             "category": node,
-            "parent": parent,
+            "parent": tree.nodes.get(node.parent_id) if node.parent_id else None,
             "subcategories": tree.children_of(node),
             "crumbs": crumbs,
             "action_url": reverse("catalog:category", args=[node.slug]),
-        },
-        category_ids=tree.descendant_ids(node),
+        }
+
+    return _listing(
+        request,
+        versions=versions,
+        template="catalog/product_list.html",
+        page=page,
+        category_ids=lambda: tree.descendant_ids(node),
     )
 
 
@@ -212,13 +259,14 @@ def category(request, slug: str):
 def search(request):
     return _listing(
         request,
+        versions=selectors.catalog_versions(),
         template="catalog/product_list.html",
-        context={
+        page=lambda: {
             "heading": _("Search the catalog"),
             "crumbs": [_catalog_crumb(), (_("Search"), "")],
             "action_url": reverse("catalog:search"),
         },
-        category_ids=None,
+        category_ids=lambda: None,
     )
 
 

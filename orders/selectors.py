@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -46,8 +47,22 @@ def cart_for(*, user: User, company: Company) -> Cart | None:
 
 
 def cart_count(*, user: User, company: Company) -> int:
-    """Number of lines in the user's cart for this company: one query."""
-    return CartLine.objects.filter(cart__user=user, cart__company=company).count()
+    """Number of lines in the user's cart for this company: one query.
+
+    Every merchant page's navbar shows it, so the SQL is written out: the ORM spends about
+    half a millisecond compiling the join each time, longer than the query runs."""
+    quote = connection.ops.quote_name
+    line, cart = CartLine._meta, Cart._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {quote(line.db_table)} l"  # noqa: S608  # nosec B608
+            f" JOIN {quote(cart.db_table)} c"
+            f" ON c.{quote(cart.pk.column)} = l.{quote(line.get_field('cart').column)}"
+            f" WHERE c.{quote(cart.get_field('user').column)} = %s"
+            f" AND c.{quote(cart.get_field('company').column)} = %s",
+            [user.pk, company.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 def cart_lines(*, cart: Cart) -> QuerySet[CartLine]:

@@ -13,7 +13,7 @@ def _memberships(request) -> list:
     cached = getattr(request, "_memberships_cache", None)
     if cached is None:
         user = request.user
-        cached = list(selectors.memberships_for_user(user=user)) if user.is_authenticated else []
+        cached = selectors.memberships_with_companies(user=user) if user.is_authenticated else []
         request._memberships_cache = cached
     return cached
 

@@ -1,0 +1,138 @@
+"""The page frame every merchant page shares: the navbar and footer are kept per process under
+the values they show, so each person must still see their own, with a CSRF token and a path
+that belong to this request; the shared Redis cache keeps one client per connection pool."""
+
+import html
+import re
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from procurement.accounts.models import Role
+from procurement.templatetags import navigation
+from tests.accounts.factories import CompanyFactory
+from tests.services import require_redis
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _signed_in(user) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def _user_menu(page: str) -> str:
+    return page.split('id="user-menu-button"', 1)[1].split("</ul>", 1)[0]
+
+
+def test_each_member_sees_their_own_name_company_and_role(company, other_company, member_of):
+    owner = member_of(company, Role.OWNER)
+    buyer = member_of(other_company, Role.BUYER)
+    url = reverse("dashboard")
+
+    owner_menu = _user_menu(_signed_in(owner).get(url).text)
+    buyer_menu = _user_menu(_signed_in(buyer).get(url).text)
+
+    assert owner.email in owner_menu
+    assert company.legal_name in owner_menu
+    assert "Owner" in owner_menu
+    assert buyer.email in buyer_menu
+    assert other_company.legal_name in buyer_menu
+    assert "Buyer" in buyer_menu
+    assert owner.email not in buyer_menu
+
+
+def test_a_renamed_company_shows_on_the_next_page(owner, company):
+    client = _signed_in(owner)
+    url = reverse("dashboard")
+    assert company.legal_name in client.get(url).text
+
+    company.legal_name = "Renamed Trading Ltd"
+    company.save()
+
+    assert "Renamed Trading Ltd" in _user_menu(client.get(url).text)
+
+
+def test_a_second_company_adds_the_switcher_at_once(owner, member_of):
+    client = _signed_in(owner)
+    url = reverse("dashboard")
+    assert 'id="company-switch"' not in client.get(url).text
+
+    second = CompanyFactory(legal_name="Second Sourcing Ltd")
+    member_of(second, Role.BUYER, user=owner)
+
+    page = client.get(url).text
+    assert 'id="company-switch"' in page
+    assert "Second Sourcing Ltd" in page
+
+
+def test_the_navbar_forms_carry_this_requests_own_csrf_token(owner):
+    """Two browsers of the same person get the same kept navbar, each with its own token:
+    each can sign itself out, and a token taken from the other browser is refused."""
+    first, second = _signed_in(owner), _signed_in(owner)
+    url = reverse("dashboard")
+    first_tokens = set(TOKEN.findall(first.get(url).text))
+    second_tokens = set(TOKEN.findall(second.get(url).text))
+    assert first_tokens
+    assert second_tokens
+    assert not first_tokens & second_tokens
+    assert not any("placeholder" in token for token in first_tokens | second_tokens)
+
+    stolen = second.post(reverse("account_logout"), {"csrfmiddlewaretoken": first_tokens.pop()})
+    assert stolen.status_code == 403
+
+    own = second.post(reverse("account_logout"), {"csrfmiddlewaretoken": second_tokens.pop()})
+    assert own.status_code == 302
+    assert "_auth_user_id" not in second.session
+    assert "_auth_user_id" in first.session
+
+
+def test_the_language_form_returns_to_this_page_escaped(owner):
+    client = _signed_in(owner)
+    for path in (reverse("dashboard"), reverse("catalog:search") + '?q=a"<b>&sort=price'):
+        page = client.get(path).text
+        found = re.search(r'name="next" value="([^"]*)"', page)
+        assert found, path
+        assert html.unescape(found.group(1)) == client.get(path).wsgi_request.get_full_path()
+        assert "<b>" not in found.group(1)
+
+
+def test_visitors_get_the_sign_in_links_and_no_user_menu(client):
+    page = client.get(reverse("home")).text
+
+    assert reverse("account_login") in page
+    assert 'id="user-menu-button"' not in page
+
+
+def test_the_footer_shows_this_year(client):
+    assert f"© {timezone.localdate().year} Procurement portal" in client.get(reverse("home")).text
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_nothing_is_kept_so_template_edits_show(owner):
+    navigation._KEPT.clear()
+
+    _signed_in(owner).get(reverse("dashboard"))
+
+    assert navigation._KEPT == {}
+
+
+def test_the_redis_cache_keeps_one_client_per_pool():
+    from procurement.cache import RedisCache
+
+    url = require_redis("redis://127.0.0.1:6379/13", "a Redis at 127.0.0.1:6379")
+    cache = RedisCache(url, {"KEY_PREFIX": "frame-test"})
+    try:
+        assert cache._cache.get_client() is cache._cache.get_client(write=True)
+        cache.set("answer", {"n": 42}, 30)
+        assert cache.get("answer") == {"n": 42}
+        assert cache.get_many(["answer", "none"]) == {"answer": {"n": 42}}
+        assert cache.add("counter", 0)
+        assert cache.incr("counter") == 1
+    finally:
+        cache.clear()
