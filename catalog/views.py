@@ -52,14 +52,19 @@ def _merchant_currency(request) -> str:
     return request.company.wallet_currency
 
 
-def _display_rate(currency: str) -> Decimal | None:
+def _rate_key(currency: str) -> str:
+    return f"catalog:display-rate:{SETTLEMENT_CURRENCY}:{currency}"
+
+
+def _display_rate(currency: str, *, found: dict | None = None) -> Decimal | None:
     """The one rate lookup per page: CNY -> the merchant's currency.
 
     Kept a minute in the cache: rates change daily, the lookup costs several queries, and the
-    shown price is indicative only (checkout locks its own quote).
+    shown price is indicative only (checkout locks its own quote). `found`: what a
+    `cache.get_many()` that asked for `_rate_key(currency)` returned, saving a round trip.
     """
-    key = f"catalog:display-rate:{SETTLEMENT_CURRENCY}:{currency}"
-    rate = cache.get(key)
+    key = _rate_key(currency)
+    rate = found.get(key) if found is not None else cache.get(key)
     if rate is None:
         rate = fx_mid_rate(from_currency=SETTLEMENT_CURRENCY, to_currency=currency)
         if rate is not None:
@@ -94,15 +99,15 @@ def index(request):
     )
 
 
-def _page_key(request, *, part: str, currency: str, rate, language: str, versions) -> str:
-    """What a rendered listing part depends on: the page asked for, the merchant's currency
-    and rate, the language, and the versions of the catalog rows it shows."""
+def _page_key(request, *, part: str, currency: str, language: str, versions) -> str:
+    """What a rendered listing part depends on, but for the display rate (kept in the entry):
+    the page asked for, the merchant's currency, the language, and the versions of the catalog
+    rows it shows."""
     parts = (
         request.path,
         sorted(request.GET.lists()),
         part,
         currency,
-        str(rate),
         language,
         versions.listing,
         versions.tree,
@@ -111,26 +116,18 @@ def _page_key(request, *, part: str, currency: str, rate, language: str, version
     return f"catalog:listing:{digest}"
 
 
-def _cached(key: str, render):
-    value = cache.get(key)
-    if value is None:
-        value = render()
-        cache.set(key, value, RESULTS_TTL)
-    return value
-
-
 def _listing(request, *, versions, template: str, page, category_ids):
     """A listing page, or for htmx only its results (a filter change) or its next page.
 
     What the page shows below the navbar (title, breadcrumbs, filters and results) and its
-    results alone are rendered once and cached for RESULTS_TTL under `_page_key`: the same for
-    every merchant with that currency and language, and rendered again as soon as a product,
-    supplier or category row changes (a deleted row can linger until the entry expires).
-    `page()` gives the heading, crumbs and the rest of the page's context, `category_ids()`
-    the categories searched; both are called only to render.
+    results alone are rendered once and cached for RESULTS_TTL under `_page_key`, with the
+    display rate they were rendered at: the same for every merchant with that currency and
+    language, and rendered again as soon as the rate or a product, supplier or category row
+    changes (a deleted row can linger until the entry expires). The rate and the entry come
+    from the cache in one round trip. `page()` gives the heading, crumbs and the rest of the
+    page's context, `category_ids()` the categories searched; both are called only to render.
     """
     currency = _merchant_currency(request)
-    rate = _display_rate(currency)
     language = get_language()
     target = (request.htmx.target or "") if request.htmx else ""
     part = "product-page" if target.startswith("load-more") else "product-results"
@@ -139,8 +136,18 @@ def _listing(request, *, versions, template: str, page, category_ids):
 
     def key(part):
         return _page_key(
-            request, part=part, currency=currency, rate=rate, language=language, versions=versions
+            request, part=part, currency=currency, language=language, versions=versions
         )
+
+    found = cache.get_many([_rate_key(currency), key(part)])
+    rate = _display_rate(currency, found=found)
+
+    def cached(part, value, render) -> dict:
+        """`value` (from the cache) if rendered at this rate, else `render()`, cached."""
+        if value is None or value["rate"] != str(rate):
+            value = {"rate": str(rate), **render()}
+            cache.set(key(part), value, RESULTS_TTL)
+        return value
 
     def context():
         form = ProductFilterForm(request.GET or None, currency=currency)
@@ -158,20 +165,24 @@ def _listing(request, *, versions, template: str, page, category_ids):
             },
         )
 
-    def render_results(part):
+    def render_results(part) -> dict:
         form, params, ctx = context()
-        return _render_results(
+        html = _render_results(
             request, template=f"{template}#{part}", context=ctx, form=form, params=params
         )
+        return {"html": html}
 
     if part != "page":
-        return HttpResponse(_cached(key(part), lambda: render_results(part)))
+        return HttpResponse(
+            cached(part, found.get(key(part)), lambda: render_results(part))["html"]
+        )
 
-    def render_page():
+    def render_page() -> dict:
         form, _params, ctx = context()
-        # The output of our own templates, escaped as they were rendered.
-        results = _cached(key("product-results"), lambda: render_results("product-results"))
+        part = "product-results"
+        results = cached(part, cache.get(key(part)), lambda: render_results(part))["html"]
         ctx.update({"form": form, "filter_fields": form.rendered_fields()})
+        # The output of our own templates, escaped as they were rendered.
         ctx["results"] = mark_safe(results)  # noqa: S308  # nosec B308 B703
         return {
             "title": ctx["heading"],
@@ -179,7 +190,7 @@ def _listing(request, *, versions, template: str, page, category_ids):
             "content": render_to_string(f"{template}#listing-content", ctx),
         }
 
-    body = _cached(key("page"), render_page)
+    body = cached("page", found.get(key("page")), render_page)
     return render(
         request,
         template,

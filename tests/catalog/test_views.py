@@ -323,6 +323,23 @@ def test_a_cached_page_is_shared_but_each_merchant_sees_their_own_navbar(
     assert company.legal_name not in text
 
 
+def test_a_new_display_rate_renders_the_cached_page_again(owner_client, tree, usd):
+    from catalog.views import _rate_key
+
+    _root, _mid, leaf, _other = tree
+    ProductFactory(category=leaf, title_en="Blue mug", base_price=Decimal("10"))
+    url = reverse("catalog:category", args=["mugs"])
+    assert "1.40 USD" in owner_client.get(url).content.decode()
+    fragment = owner_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "1.40 USD" in fragment
+
+    fx_rate("USD", "0.1500")
+    cache.delete(_rate_key("USD"))  # the cached rate's minute is over
+
+    assert "1.50 USD" in owner_client.get(url).content.decode()
+    assert "1.50 USD" in owner_client.get(url, headers={"HX-Request": "true"}).content.decode()
+
+
 def test_cached_results_are_kept_apart_by_currency_and_language(
     owner_client, tree, usd, other_company, member_of
 ):
