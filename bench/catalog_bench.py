@@ -91,6 +91,9 @@ def prepare() -> dict:
     client = Client()
     client.force_login(user)
     session = client.cookies["sessionid"].value
+    # A browser sends back the CSRF cookie its first page set; the bench does too.
+    client.get("/catalog/")
+    csrf = client.cookies["csrftoken"].value
 
     root = Category.objects.filter(depth=0).order_by("position", "pk").first()
     mid = Category.objects.filter(depth=1).order_by("position", "pk").first()
@@ -114,6 +117,7 @@ def prepare() -> dict:
     connection.close()
     return {
         "session": session,
+        "csrf": csrf,
         "targets": [
             ("bare view (baseline)", ["/bench/bare/"], {}),
             ("catalog index", ["/catalog/"], {}),
@@ -195,7 +199,10 @@ def load(paths: list[str], headers: dict, seconds: float) -> dict:
 
 def main() -> None:
     setup = prepare()
-    cookie = {"Cookie": f"sessionid={setup['session']}", "Host": "127.0.0.1"}
+    cookie = {
+        "Cookie": f"sessionid={setup['session']}; csrftoken={setup['csrf']}",
+        "Host": "127.0.0.1",
+    }
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(  # noqa: S603 - fixed argv, our own venv's gunicorn
         [

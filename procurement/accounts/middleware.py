@@ -13,7 +13,13 @@ def _memberships(request) -> list:
     cached = getattr(request, "_memberships_cache", None)
     if cached is None:
         user = request.user
-        cached = selectors.memberships_with_companies(user=user) if user.is_authenticated else []
+        if not user.is_authenticated:
+            cached = []
+        else:
+            # accounts.backends read them with the user; other sign-ins (API keys) did not.
+            cached = getattr(user, "prefetched_memberships", None)
+            if cached is None:
+                cached = selectors.memberships_with_companies(user=user)
         request._memberships_cache = cached
     return cached
 
