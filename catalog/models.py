@@ -439,6 +439,12 @@ class Product(TimeStampedModel):
             models.Index(fields=["moq", "id"], name="product_moq"),
             # Latest updated_at: the version cached listings carry (`selectors.catalog_versions`).
             models.Index(fields=["updated_at"], name="product_updated"),
+            # A supplier's active products counted from the index alone (the product page).
+            models.Index(
+                fields=["supplier", "id"],
+                condition=Q(is_active=True),
+                name="product_supplier_active",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -309,8 +309,11 @@ def seed_catalog(
             if drop_indexes:
                 for statement in forward:
                     cursor.execute(statement)
+            # Fresh statistics for the planner; VACUUM too where it may run (not inside a
+            # transaction) so counts by index, such as a supplier's products, read no rows.
+            command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
             cursor.execute(
-                "ANALYZE catalog_supplier, catalog_supplierperformance, catalog_category, "
+                f"{command} catalog_supplier, catalog_supplierperformance, catalog_category, "
                 "catalog_product, catalog_sku, catalog_pricetier"
             )
     category_counts_refresh()

@@ -175,7 +175,10 @@ class CategoryTree:
 
 
 class CatalogVersions(NamedTuple):
-    """Versions of the catalog rows a page shows; a page cached under them is never stale."""
+    """Versions of the catalog rows a page shows: an edit or a new row moves them, so a page
+    cached under them shows it at once. A deleted row does not (the entry shows it until it
+    expires), nor does a change committed late with an earlier `updated_at` than one already
+    seen (a long transaction): both last at most as long as the entry."""
 
     tree: str | None  # the category rows (tree, names, slugs, counts); None: not taken
     listing: str  # the product and supplier rows

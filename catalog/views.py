@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -99,13 +99,23 @@ def index(request):
     )
 
 
+def _listing_query(request) -> QueryDict:
+    """The query string's listing parameters (the filter form's fields): anything else is
+    ignored, so junk parameters neither make cache entries nor travel on in links."""
+    query = QueryDict(mutable=True)
+    for name in ProductFilterForm.base_fields:
+        if name in request.GET:
+            query.setlist(name, request.GET.getlist(name))
+    return query
+
+
 def _page_key(request, *, part: str, currency: str, language: str, versions) -> str:
     """What a rendered listing part depends on, but for the display rate (kept in the entry):
     the page asked for, the merchant's currency, the language, and the versions of the catalog
     rows it shows."""
     parts = (
         request.path,
-        sorted(request.GET.lists()),
+        sorted(_listing_query(request).lists()),
         part,
         currency,
         language,
@@ -143,15 +153,18 @@ def _listing(request, *, versions, template: str, page, category_ids):
     rate = _display_rate(currency, found=found)
 
     def cached(part, value, render) -> dict:
-        """`value` (from the cache) if rendered at this rate, else `render()`, cached."""
+        """`value` (from the cache) if rendered at this rate, else `render()`, cached. Where
+        the categories have no version (not PostgreSQL), the page, which shows category
+        names and counts, is not cached: only its results are."""
         if value is None or value["rate"] != str(rate):
             value = {"rate": str(rate), **render()}
-            cache.set(key(part), value, RESULTS_TTL)
+            if part != "page" or versions.tree is not None:
+                cache.set(key(part), value, RESULTS_TTL)
         return value
 
     def context():
         form = ProductFilterForm(request.GET or None, currency=currency)
-        params = {k: v for k, v in request.GET.items() if k != "after" and v != ""}
+        params = {k: v for k, v in _listing_query(request).items() if k != "after" and v != ""}
         return (
             form,
             params,

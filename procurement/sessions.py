@@ -3,9 +3,11 @@
 Every signed-in request reads its session; from Redis that costs a fraction of a database
 query. Django's `cached_db` store does this, with two gaps this store closes:
 
-- A cache that is down must never fail a page. Django's store already falls back to the
-  database when a read fails, but then raises while filling the cache, and raises on logout.
-  Here every cache call that fails is logged and the database alone answers.
+- A cache that is down must never fail a page. Django's store falls back to the database
+  when a read fails and logs a failed write on save, but raises while filling the cache after
+  a database read, and on logout. Here every cache call that fails is logged and the database
+  alone answers; a write that fails also drops the cached copy, if it can, so the old one is
+  not served on.
 - A cache entry lives at most `CACHE_SECONDS`, not the session's two weeks, so a logout whose
   cache delete failed (Redis unreachable at that moment, back later with its data) leaves the
   old session readable for minutes at most, never for weeks.
@@ -21,6 +23,7 @@ from django.contrib.sessions.backends import cached_db, db
 logger = logging.getLogger("django.contrib.sessions")
 
 CACHE_SECONDS = 300
+_FAILED = object()
 
 
 class SessionStore(cached_db.SessionStore):
@@ -31,14 +34,14 @@ class SessionStore(cached_db.SessionStore):
             logger.warning(
                 "Session cache %s failed; using the database alone", method, exc_info=True
             )
-            return None
+            return _FAILED
 
     def _cache_seconds(self, expiry=None) -> int:
         return max(0, min(CACHE_SECONDS, self.get_expiry_age(expiry=expiry)))
 
     def load(self):
         data = self._cache_call("get", self.cache_key)
-        if data is not None:
+        if data is not None and data is not _FAILED:
             return data
         session = self._get_session_from_db()
         if not session:
@@ -50,13 +53,14 @@ class SessionStore(cached_db.SessionStore):
         return data
 
     def exists(self, session_key):
-        if session_key and self._cache_call("has_key", self.cache_key_prefix + session_key):
+        if session_key and self._cache_call("has_key", self.cache_key_prefix + session_key) is True:
             return True
         return db.SessionStore.exists(self, session_key)
 
     def save(self, must_create=False):
         db.SessionStore.save(self, must_create)
-        self._cache_call("set", self.cache_key, self._session, self._cache_seconds())
+        if self._cache_call("set", self.cache_key, self._session, self._cache_seconds()) is _FAILED:
+            self._cache_call("delete", self.cache_key)
 
     def delete(self, session_key=None):
         db.SessionStore.delete(self, session_key)

@@ -1,5 +1,7 @@
 """Resolves the current company on every request, from the session, among the user's own."""
 
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.utils.functional import SimpleLazyObject
 
 from procurement.accounts import selectors
@@ -52,4 +54,30 @@ class CurrentCompanyMiddleware:
             lambda: request.membership.company if request.membership else None
         )
         request.memberships = SimpleLazyObject(lambda: _memberships(request))
+        return self.get_response(request)
+
+
+# Sessions signed in before the project had its own authentication backends name Django's and
+# allauth's, which are no longer listed: Django would sign their holders out.
+RENAMED_BACKENDS = {
+    "django.contrib.auth.backends.ModelBackend": "procurement.accounts.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend": (
+        "procurement.accounts.backends.AuthenticationBackend"
+    ),
+}
+
+
+class RenamedBackendMiddleware:
+    """Points sessions at the renamed authentication backends, so nobody is signed out by the
+    rename. Sits between the session and authentication middleware; it can go once sessions
+    older than the rename have expired (SESSION_COOKIE_AGE, two weeks)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+            renamed = RENAMED_BACKENDS.get(request.session.get(BACKEND_SESSION_KEY))
+            if renamed:
+                request.session[BACKEND_SESSION_KEY] = renamed
         return self.get_response(request)

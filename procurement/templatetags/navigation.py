@@ -1,9 +1,14 @@
 """Small helpers for page navigation in templates, and the site navbar."""
 
+import contextlib
+import secrets
+from collections import OrderedDict
 from typing import NamedTuple
 
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
@@ -32,17 +37,25 @@ class _Company(NamedTuple):
     uses_sourcing: bool
 
 
-# Stand-ins rendered into a kept navbar, replaced with this request's values on the way out.
-_CSRF_TOKEN = "navbarcsrftoken0placeholder"  # noqa: S105 - a stand-in, not a secret
-_NEXT_PATH = "navbarnextpath0placeholder"
-_KEPT: dict[tuple, str] = {}
-_KEPT_MAX = 1024  # navbars; about 8 KB each
+# Stand-ins rendered into a kept navbar, replaced with this request's values on the way out;
+# random per process, so no name or path a person types can contain one.
+_CSRF_TOKEN = f"csrf{secrets.token_hex(16)}"
+_NEXT_PATH = f"next{secrets.token_hex(16)}"
+# Least recently used first; about 8 KB a navbar.
+_KEPT: OrderedDict[tuple, str] = OrderedDict()
+_KEPT_MAX = 2048
+
+
+@receiver(setting_changed)
+def _forget_kept(**kwargs) -> None:
+    """Tests that change settings (languages, templates) must not see navbars kept before."""
+    _KEPT.clear()
 
 
 def _navbar_values(context) -> dict:
     """Everything the navbar shows, as plain values: the navbar is a function of these alone."""
     request = context.get("request")
-    user = context.get("user")
+    user = getattr(request, "user", None) if request is not None else context.get("user")
     match = getattr(request, "resolver_match", None)
     values = {
         "view_name": match.view_name if match else "",
@@ -88,9 +101,12 @@ def _kept(template_name: str, values: dict) -> str:
     html = _KEPT.get(key)
     if html is None:
         html = render_to_string(template_name, values)
-        if len(_KEPT) >= _KEPT_MAX:
-            _KEPT.clear()
         _KEPT[key] = html
+    # Another thread may have dropped or moved entries meanwhile: either way is fine.
+    with contextlib.suppress(KeyError):
+        _KEPT.move_to_end(key)
+        while len(_KEPT) > _KEPT_MAX:
+            _KEPT.popitem(last=False)
     return html
 
 

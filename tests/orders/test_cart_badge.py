@@ -41,3 +41,22 @@ def test_visitors_and_users_without_a_company_get_no_content(client, django_user
 
     client.force_login(UserFactory())
     assert client.get(reverse("orders:cart-count")).status_code == 204
+
+
+def test_the_count_is_of_this_users_cart_for_this_company_only(
+    buyer, company, other_company, member_of
+):
+    from orders import selectors, services
+
+    product, (sku, other_sku) = product_with_skus(supplier=SupplierFactory())
+    colleague = member_of(company)
+    member_of(other_company, user=buyer)
+    services.cart_add(user=buyer, company=company, product=product, quantities={sku: 10})
+    services.cart_add(user=buyer, company=company, product=product, quantities={other_sku: 10})
+    services.cart_add(user=colleague, company=company, product=product, quantities={sku: 10})
+    services.cart_add(user=buyer, company=other_company, product=product, quantities={sku: 10})
+
+    assert selectors.cart_count(user=buyer, company=company) == 2
+    assert selectors.cart_count(user=colleague, company=company) == 1
+    assert selectors.cart_count(user=buyer, company=other_company) == 1
+    assert selectors.cart_count(user=member_of(company), company=company) == 0

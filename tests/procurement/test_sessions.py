@@ -113,3 +113,48 @@ def test_with_the_cache_down_people_still_sign_in_browse_and_sign_out(owner, cap
 
     assert not Session.objects.filter(session_key=key).exists()
     assert "Session cache" in caplog.text
+
+
+class FailingWrites(RecordingCache):
+    """The real cache, but every `set` fails: a cached copy must not outlive the change."""
+
+    def set(self, key, value, timeout):
+        raise ConnectionError("cache write failed")
+
+
+def test_a_failed_cache_write_drops_the_old_copy(owner):
+    store = SessionStore()
+    store["company"] = 1
+    store.save()
+    assert cache.get(store.cache_key) == {"company": 1}
+
+    with _session_cache(FailingWrites()):
+        changed = SessionStore(store.session_key)
+        changed["company"] = 2
+        changed.save()
+
+    assert cache.get(store.cache_key) is None
+    assert SessionStore(store.session_key).load() == {"company": 2}
+
+
+def test_new_session_keys_are_checked_in_the_database_when_the_cache_is_down():
+    existing = SessionStore()
+    existing.save()
+    with _session_cache(BrokenCache()):
+        store = SessionStore()
+        assert store.exists(existing.session_key)
+        assert not store.exists("no-such-session-key")
+
+
+def test_sessions_signed_in_before_the_backends_were_renamed_stay_signed_in(owner):
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    client = _signed_in(owner)
+    session = client.session
+    session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
+    session.save()
+
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.session[BACKEND_SESSION_KEY] == (
+        "procurement.accounts.backends.AuthenticationBackend"
+    )
