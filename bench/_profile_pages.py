@@ -1,7 +1,9 @@
 """Per-page query count and CPU time through Django's test client (not a benchmark).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/catalog_bench PYTHONPATH=. \
-        .venv/bin/python bench/_profile_pages.py [/catalog/ ...] [--profile]
+        .venv/bin/python bench/_profile_pages.py [/catalog/ ...] [--profile] [--htmx]
+
+With --profile, PROFILE_SORT (cumulative) and PROFILE_LINES (45) shape cProfile's listing.
 """
 
 import cProfile

@@ -144,10 +144,14 @@ def _listing(request, *, versions, template: str, page, category_ids):
     if not request.htmx:
         part = "page"
 
+    keys = {}
+
     def key(part):
-        return _page_key(
-            request, part=part, currency=currency, language=language, versions=versions
-        )
+        if part not in keys:
+            keys[part] = _page_key(
+                request, part=part, currency=currency, language=language, versions=versions
+            )
+        return keys[part]
 
     found = cache.get_many([_rate_key(currency), key(part)])
     rate = _display_rate(currency, found=found)
