@@ -7,6 +7,7 @@ filter change) or the `#product-page` fragment (the next page of results).
 from __future__ import annotations
 
 import hashlib
+import logging
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -28,15 +29,42 @@ from payments.money import quantize
 from payments.selectors import fx_mid_rate
 from procurement.accounts.decorators import company_required
 
+logger = logging.getLogger(__name__)
+
 SETTLEMENT_CURRENCY = "CNY"
 DISPLAY_RATE_TTL = 60  # seconds
 RESULTS_TTL = 60  # seconds
+TREE_TTL = 3600  # seconds; the key changes with any category edit
 _URL_PLACEHOLDER = 987654321987
 COLOUR_KEYS = {"colour", "color", "颜色", "颜色分类"}
 
 # URL names later apps will add; the buttons stay disabled until one resolves.
 CART_ADD_URL_NAMES = ("orders:cart-add",)
 SOURCING_URL_NAMES = ("orders:sourcing-create", "orders:sourcing-request-create")
+
+
+class _PageCache:
+    """The shared cache as these pages use it: when it fails (Redis away), they render
+    without it, slower, instead of failing; each failure is logged."""
+
+    def _call(self, method: str, *args, failed=None):
+        try:
+            return getattr(cache, method)(*args)
+        except Exception:  # any cache error: render without the cache
+            logger.warning("Catalog cache %s failed; rendering without it", method, exc_info=True)
+            return failed
+
+    def get(self, key):
+        return self._call("get", key)
+
+    def get_many(self, keys) -> dict:
+        return self._call("get_many", keys, failed={})
+
+    def set(self, key, value, timeout) -> None:
+        self._call("set", key, value, timeout)
+
+
+_cache = _PageCache()
 
 
 def _optional_url(names) -> str | None:
@@ -64,11 +92,11 @@ def _display_rate(currency: str, *, found: dict | None = None) -> Decimal | None
     `cache.get_many()` that asked for `_rate_key(currency)` returned, saving a round trip.
     """
     key = _rate_key(currency)
-    rate = found.get(key) if found is not None else cache.get(key)
+    rate = found.get(key) if found is not None else _cache.get(key)
     if rate is None:
         rate = fx_mid_rate(from_currency=SETTLEMENT_CURRENCY, to_currency=currency)
         if rate is not None:
-            cache.set(key, rate, DISPLAY_RATE_TTL)
+            _cache.set(key, rate, DISPLAY_RATE_TTL)
     return rate
 
 
@@ -85,16 +113,25 @@ def _catalog_crumb():
 @company_required()
 def index(request):
     version = selectors.category_tree_version()
-    tree = selectors.category_tree(version=version)
+    language = get_language()
+    # The rendered tree is cached under its version (None, off PostgreSQL: not cached): any
+    # category edit or count refresh changes the key.
+    key = f"catalog:tree:{version}:{language}"
+    tree_html = _cache.get(key) if version else None
+    if tree_html is None:
+        tree = selectors.category_tree(version=version)
+        tree_html = render_to_string(
+            "catalog/index.html#category-tree", {"roots": tree.roots, "language": language}
+        )
+        if version:
+            _cache.set(key, tree_html, TREE_TTL)
     return render(
         request,
         "catalog/index.html",
         {
-            "roots": tree.roots,
-            # The rendered tree is cached under this version (None: not cached).
-            "tree_version": version,
+            # The output of our own template, escaped as it was rendered.
+            "tree_html": mark_safe(tree_html),  # noqa: S308  # nosec B308 B703
             "crumbs": [(_("Catalog"), "")],
-            "language": get_language(),
         },
     )
 
@@ -153,7 +190,7 @@ def _listing(request, *, versions, template: str, page, category_ids):
             )
         return keys[part]
 
-    found = cache.get_many([_rate_key(currency), key(part)])
+    found = _cache.get_many([_rate_key(currency), key(part)])
     rate = _display_rate(currency, found=found)
 
     def cached(part, value, render) -> dict:
@@ -163,7 +200,7 @@ def _listing(request, *, versions, template: str, page, category_ids):
         if value is None or value["rate"] != str(rate):
             value = {"rate": str(rate), **render()}
             if part != "page" or versions.tree is not None:
-                cache.set(key(part), value, RESULTS_TTL)
+                _cache.set(key(part), value, RESULTS_TTL)
         return value
 
     def context():
@@ -197,7 +234,7 @@ def _listing(request, *, versions, template: str, page, category_ids):
     def render_page() -> dict:
         form, _params, ctx = context()
         part = "product-results"
-        results = cached(part, cache.get(key(part)), lambda: render_results(part))["html"]
+        results = cached(part, _cache.get(key(part)), lambda: render_results(part))["html"]
         ctx.update({"form": form, "filter_fields": form.rendered_fields()})
         # The output of our own templates, escaped as they were rendered.
         ctx["results"] = mark_safe(results)  # noqa: S308  # nosec B308 B703

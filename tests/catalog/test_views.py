@@ -351,6 +351,39 @@ def test_a_renamed_category_shows_at_once_on_its_listing(owner_client, tree, usd
     assert "<h1>Coffee mugs</h1>" in page
 
 
+class _BrokenCache:
+    """A cache whose every call fails, as Redis does when it is down."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache is down")
+
+        return fail
+
+
+def test_with_the_cache_down_catalog_pages_render_without_it(owner_client, tree, usd, caplog):
+    from unittest import mock
+
+    _root, _mid, leaf, _other = tree
+    product = ProductFactory(category=leaf, title_en="Blue mug", base_price=Decimal("10"))
+    listing = reverse("catalog:category", args=["mugs"])
+
+    with mock.patch("catalog.views.cache", _BrokenCache()):
+        pages = [
+            owner_client.get(reverse("catalog:index")),
+            owner_client.get(listing),
+            owner_client.get(listing, headers={"HX-Request": "true"}),
+            owner_client.get(reverse("catalog:search"), {"q": "mug"}),
+            owner_client.get(reverse("catalog:product", args=[product.pk])),
+        ]
+
+    assert [page.status_code for page in pages] == [200] * 5
+    assert "Mugs" in pages[0].content.decode()
+    assert "1.40 USD" in pages[1].content.decode()
+    assert "Blue mug" in pages[2].content.decode()
+    assert "Catalog cache get_many failed" in caplog.text
+
+
 def test_a_new_display_rate_renders_the_cached_page_again(owner_client, tree, usd):
     from catalog.views import _rate_key
 
