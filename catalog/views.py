@@ -7,7 +7,6 @@ filter change) or the `#product-page` fragment (the next page of results).
 from __future__ import annotations
 
 import hashlib
-import logging
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -27,9 +26,8 @@ from catalog.models import Product
 from catalog.pricing import price_quote
 from payments.money import quantize
 from payments.selectors import fx_mid_rate
+from procurement.accounts.caching import cache_call
 from procurement.accounts.decorators import company_required
-
-logger = logging.getLogger(__name__)
 
 SETTLEMENT_CURRENCY = "CNY"
 DISPLAY_RATE_TTL = 60  # seconds
@@ -45,23 +43,16 @@ SOURCING_URL_NAMES = ("orders:sourcing-create", "orders:sourcing-request-create"
 
 class _PageCache:
     """The shared cache as these pages use it: when it fails (Redis away), they render
-    without it, slower, instead of failing; each failure is logged."""
-
-    def _call(self, method: str, *args, failed=None):
-        try:
-            return getattr(cache, method)(*args)
-        except Exception:  # any cache error: render without the cache
-            logger.warning("Catalog cache %s failed; rendering without it", method, exc_info=True)
-            return failed
+    without it, slower, instead of failing."""
 
     def get(self, key):
-        return self._call("get", key)
+        return cache_call(cache, "get", key, purpose="Catalog")
 
     def get_many(self, keys) -> dict:
-        return self._call("get_many", keys, failed={})
+        return cache_call(cache, "get_many", keys, failed={}, purpose="Catalog")
 
     def set(self, key, value, timeout) -> None:
-        self._call("set", key, value, timeout)
+        cache_call(cache, "set", key, value, timeout, purpose="Catalog")
 
 
 _cache = _PageCache()

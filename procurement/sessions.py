@@ -15,12 +15,10 @@ query. Django's `cached_db` store does this, with two gaps this store closes:
 Sessions are written to the database first and to the cache after, as Django's store does.
 """
 
-import logging
-
 from asgiref.sync import sync_to_async
 from django.contrib.sessions.backends import cached_db, db
 
-logger = logging.getLogger("django.contrib.sessions")
+from procurement.accounts.caching import cache_call
 
 CACHE_SECONDS = 300
 _FAILED = object()
@@ -28,13 +26,7 @@ _FAILED = object()
 
 class SessionStore(cached_db.SessionStore):
     def _cache_call(self, method: str, *args):
-        try:
-            return getattr(self._cache, method)(*args)
-        except Exception:  # any cache error: the database still answers
-            logger.warning(
-                "Session cache %s failed; using the database alone", method, exc_info=True
-            )
-            return _FAILED
+        return cache_call(self._cache, method, *args, failed=_FAILED, purpose="Session")
 
     def _cache_seconds(self, expiry=None) -> int:
         return max(0, min(CACHE_SECONDS, self.get_expiry_age(expiry=expiry)))

@@ -45,3 +45,13 @@ def database_url() -> str:
     host = db["HOST"] or "127.0.0.1"
     port = db["PORT"] or "5432"
     return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
+
+
+class BrokenCache:
+    """A cache whose every call fails, as Redis does when it is down."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache is down")
+
+        return fail

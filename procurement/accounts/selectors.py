@@ -1,5 +1,7 @@
 """Reads for companies and members, with their relations fetched."""
 
+import functools
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
@@ -53,6 +55,12 @@ def _read_models(sql: str, params: list, models: tuple) -> list[tuple]:
 def _memberships_sql(*, from_user: bool) -> str:
     """Memberships with their companies, in `memberships_for_user`'s order; `from_user`: the
     user row first, joined to them (a user with none gives one row of NULLs after it)."""
+    return _memberships_sql_for(connection.vendor, from_user)
+
+
+@functools.cache
+def _memberships_sql_for(vendor: str, from_user: bool) -> str:
+    """Written once per process and database kind: every signed-in request runs it."""
     quote = connection.ops.quote_name
 
     def column(model, name: str) -> str:

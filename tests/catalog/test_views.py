@@ -12,6 +12,7 @@ from catalog.models import Supplier
 from catalog.services import category_counts_refresh
 from procurement.accounts.models import Role
 from tests.catalog.factories import CategoryFactory, ProductFactory, SkuFactory, fx_rate
+from tests.services import BrokenCache
 
 pytestmark = pytest.mark.django_db
 
@@ -351,16 +352,6 @@ def test_a_renamed_category_shows_at_once_on_its_listing(owner_client, tree, usd
     assert "<h1>Coffee mugs</h1>" in page
 
 
-class _BrokenCache:
-    """A cache whose every call fails, as Redis does when it is down."""
-
-    def __getattr__(self, name):
-        def fail(*args, **kwargs):
-            raise ConnectionError("cache is down")
-
-        return fail
-
-
 def test_with_the_cache_down_catalog_pages_render_without_it(owner_client, tree, usd, caplog):
     from unittest import mock
 
@@ -368,7 +359,7 @@ def test_with_the_cache_down_catalog_pages_render_without_it(owner_client, tree,
     product = ProductFactory(category=leaf, title_en="Blue mug", base_price=Decimal("10"))
     listing = reverse("catalog:category", args=["mugs"])
 
-    with mock.patch("catalog.views.cache", _BrokenCache()):
+    with mock.patch("catalog.views.cache", BrokenCache()):
         pages = [
             owner_client.get(reverse("catalog:index")),
             owner_client.get(listing),

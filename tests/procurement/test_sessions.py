@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from procurement import sessions
 from procurement.sessions import SessionStore
+from tests.services import BrokenCache
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_cached_db_sessions")]
 
@@ -21,16 +22,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_cached_db_session
 def _cached_db_sessions():
     with override_settings(SESSION_ENGINE="procurement.sessions"):
         yield
-
-
-class BrokenCache:
-    """A cache whose every call fails, as Redis does when it is down."""
-
-    def __getattr__(self, name):
-        def fail(*args, **kwargs):
-            raise ConnectionError("cache is down")
-
-        return fail
 
 
 class RecordingCache:
