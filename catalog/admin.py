@@ -9,7 +9,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from catalog import services
-from catalog.exceptions import CatalogError
 from catalog.models import (
     Category,
     PriceTier,
@@ -21,6 +20,7 @@ from catalog.models import (
     SupplierPerformance,
 )
 from catalog.selectors import supplier_scorecard
+from procurement.core.exceptions import DomainError
 
 S = Supplier.Status
 
@@ -117,7 +117,7 @@ class SupplierAdmin(admin.ModelAdmin):
                                 reason=form.cleaned_data["reason"],
                             )
                         done += 1
-                    except CatalogError as error:
+                    except DomainError as error:
                         failed.append(f"{supplier}: {error}")
                 if done:
                     self.message_user(

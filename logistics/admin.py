@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from logistics import services
-from logistics.exceptions import LogisticsError
 from logistics.forms import InboundReceiveForm, MeasureForm, ShipForm
 from logistics.models import (
     Address,
@@ -31,6 +30,7 @@ from logistics.models import (
 )
 from logistics.photos import photo_check
 from procurement.accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
+from procurement.core.exceptions import DomainError
 
 
 @admin.register(Warehouse)
@@ -109,7 +109,7 @@ class StockPhotoUploadForm(forms.ModelForm):
         if upload:
             try:
                 photo_check(upload)
-            except LogisticsError as error:
+            except DomainError as error:
                 raise ValidationError(error.message) from None
         elif not self.instance.pk and self.has_changed():
             raise ValidationError(_("Choose a photo."))
@@ -279,7 +279,7 @@ class InboundParcelAdmin(admin.ModelAdmin):
                     restricted_goods=data["restricted_goods"],
                     photos=data["photos"],
                 )
-            except LogisticsError as error:
+            except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 self.message_user(
@@ -402,7 +402,7 @@ class ParcelAdmin(admin.ModelAdmin):
                 parcel = services.parcel_pack(
                     parcel=parcel, actor=request.user, **form.cleaned_data
                 )
-            except LogisticsError as error:
+            except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 self.message_user(
@@ -432,7 +432,7 @@ class ParcelAdmin(admin.ModelAdmin):
                     actor=request.user,
                     tracking_number=form.cleaned_data["tracking_number"],
                 )
-            except LogisticsError as error:
+            except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 self.message_user(

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from logistics import conf, rates, selectors, services, webhooks
 from logistics.adapters.tracking import TrackingProviderError, tracking_adapter
-from logistics.exceptions import LogisticsError, WebhookRejected
+from logistics.exceptions import WebhookRejected
 from logistics.forms import AddressForm, ChannelCompareForm, InboundDeclareForm, ParcelForm
 from logistics.models import Address, InboundParcel, Parcel, StockItem
 from procurement.accounts.decorators import company_required
 from procurement.accounts.roles import Capability
+from procurement.core.exceptions import DomainError
 
 LOGISTICS = gettext_lazy("Logistics")
 
@@ -210,7 +211,7 @@ def inbound_create(request):
             for field, texts in _validation_messages(error).items():
                 for text in texts:
                     form.add_error(field if field in form.fields else None, text)
-        except LogisticsError as error:
+        except DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(
@@ -239,7 +240,7 @@ def inbound_cancel(request, pk: int):
     inbound = get_object_or_404(InboundParcel, pk=pk, company=request.company)
     try:
         services.inbound_cancel(inbound=inbound, actor=request.user)
-    except LogisticsError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Inbound parcel cancelled."))
@@ -283,7 +284,7 @@ def parcel_create(request):
                 item_ids=[item.pk for item in data["items"]],
                 insured_value=data["insured_value"],
             )
-        except LogisticsError as error:
+        except DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(
@@ -341,7 +342,7 @@ def parcel_request_packing(request, pk: int):
     parcel = get_object_or_404(Parcel, pk=pk, company=request.company)
     try:
         services.parcel_request_packing(parcel=parcel, actor=request.user)
-    except LogisticsError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Packing requested. We will weigh and measure the parcel."))
@@ -354,7 +355,7 @@ def parcel_cancel(request, pk: int):
     parcel = get_object_or_404(Parcel, pk=pk, company=request.company)
     try:
         services.parcel_cancel(parcel=parcel, actor=request.user, reason=_("Cancelled by merchant"))
-    except LogisticsError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Parcel cancelled; its items are back in stock."))

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import Supplier
 from logistics.models import Warehouse
-from orders import exceptions, selectors, services
+from orders import selectors, services
 from orders.models import (
     CHECKLIST,
     Message,
@@ -34,8 +34,8 @@ from orders.models import (
     SourcingRequest,
     SourcingRequestEvent,
 )
-from payments.exceptions import PaymentsError
 from procurement.accounts.admin_base import ReadOnlyInline
+from procurement.core.exceptions import DomainError
 
 PS = PurchaseOrder.Status
 
@@ -160,7 +160,7 @@ class OrderAdmin(admin.ModelAdmin):
             try:
                 services.order_complete(order=order, actor=request.user)
                 done += 1
-            except exceptions.OrdersError as error:
+            except DomainError as error:
                 self.message_user(request, f"{order}: {error.message}", messages.WARNING)
         if done:
             self.message_user(request, _("%(n)s order(s) completed.") % {"n": done})
@@ -553,7 +553,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 call(form.cleaned_data)
-            except (exceptions.OrdersError, PaymentsError) as error:
+            except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 self.message_user(
@@ -893,7 +893,7 @@ class SourcingQuoteAdmin(admin.ModelAdmin):
         quote = get_object_or_404(SourcingQuote, pk=pk)
         try:
             services.sourcing_quote_send(quote=quote, actor=request.user)
-        except exceptions.OrdersError as error:
+        except DomainError as error:
             self.message_user(request, error.message, messages.ERROR)
         else:
             self.message_user(request, _("Quote sent to the merchant."))

@@ -2,19 +2,14 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from procurement.core.exceptions import DomainError
+from procurement.core.exceptions import InvalidTransition as InvalidTransition
 
-class OrdersError(Exception):
+
+class OrdersError(DomainError):
     """A refusal a person should read; nothing was written when it is raised."""
 
     default_message = _("That could not be done.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
-
-
-class InvalidTransition(OrdersError):
-    default_message = _("That change of status is not allowed now.")
 
 
 class CartError(OrdersError):
@@ -42,4 +37,6 @@ class QuoteNotAcceptable(OrdersError):
 
 
 class PermissionRefused(OrdersError):
+    code = "permission_refused"
+    status = 403
     default_message = _("You are not allowed to do that.")

@@ -48,7 +48,6 @@ from catalog.links import parse_product_link
 from catalog.models import Product, Sku, Supplier
 from catalog.pricing import quantity_errors
 from logistics import services as logistics_services
-from logistics.exceptions import LogisticsError
 from logistics.models import Address, ShippingChannel, Warehouse
 from logistics.photos import photo_check
 from orders import conf, exceptions, selectors, webhooks
@@ -81,6 +80,7 @@ from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company, Membership, User
 from procurement.accounts.outbox import outbox_enqueue
 from procurement.accounts.roles import Capability, role_can
+from procurement.core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -463,7 +463,7 @@ def _lock_fx_quote(order: Order, *, actor: User | None) -> FxQuote | None:
         return payments_services.fx_quote_create(
             company=order.company, amount=order.total_cny, with_fee=True, actor=actor
         )
-    except payments_exceptions.PaymentsError:
+    except DomainError:
         logger.info("no FX quote for %s", order.reference, exc_info=True)
         return None
 
@@ -1283,7 +1283,7 @@ def _checked_photos(uploads: Sequence[UploadedFile]):
     for upload in uploads:
         try:
             checked.append(photo_check(upload))
-        except LogisticsError as error:
+        except DomainError as error:
             raise exceptions.OrdersError(
                 _("%(name)s: %(reason)s") % {"name": upload.name, "reason": error.message}
             ) from None
@@ -1591,7 +1591,7 @@ def _payable_record(po: PurchaseOrder, *, actor: User | None) -> bool:
                 idempotency_key=f"{po.reference}:placed",
                 actor=actor,
             )
-    except payments_exceptions.PaymentsError as error:
+    except DomainError as error:
         logger.warning("supplier payable of %s not recorded: %s", po.reference, error)
         _po_event(
             po,

@@ -38,6 +38,7 @@ from payments import exceptions as payments_exceptions
 from payments import selectors as payments_selectors
 from procurement.accounts.decorators import company_required
 from procurement.accounts.roles import Capability, role_can
+from procurement.core.exceptions import DomainError
 
 CART_CHANGED_EVENT = "cart-changed"
 
@@ -279,7 +280,7 @@ def checkout(request):
     except exceptions.CartEmpty:
         messages.info(request, _("Your cart is empty; your orders are listed here."))
         return redirect("orders:order-list")
-    except exceptions.OrdersError as error:
+    except DomainError as error:
         messages.error(request, error.message)
         data = request.POST.copy()
         data["checkout_key"] = ""  # a new form: the refused one must not be replayed
@@ -323,9 +324,7 @@ def order_pay(request, pk: int):
             )
         except payments_exceptions.InsufficientBalance as error:
             messages.error(request, format_html("{} {}", error.message, _top_up_link(order)))
-        except payments_exceptions.PaymentsError as error:
-            messages.error(request, error.message)
-        except exceptions.OrdersError as error:
+        except DomainError as error:
             messages.error(request, error.message)
         else:
             if order.status == Order.Status.PENDING_APPROVAL:
@@ -366,7 +365,7 @@ def order_quote_refresh(request, pk: int):
     order = _order_or_404(request, pk)
     try:
         services.order_quote_refresh(order=order, actor=request.user)
-    except (payments_exceptions.PaymentsError, exceptions.OrdersError) as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The exchange rate is locked again."))
@@ -383,7 +382,7 @@ def order_cancel(request, pk: int):
         order = services.order_cancel(
             order=order, actor=request.user, reason=form.cleaned_data.get("reason", "")
         )
-    except (exceptions.OrdersError, payments_exceptions.PaymentsError) as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         if order.status == Order.Status.REFUNDED:
@@ -502,7 +501,7 @@ def purchase_order_accept_price(request, pk: int):
         )
     except payments_exceptions.InsufficientBalance as error:
         messages.error(request, format_html("{} {}", error.message, _top_up_link()))
-    except (exceptions.OrdersError, payments_exceptions.PaymentsError) as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("New price accepted."))
@@ -523,7 +522,7 @@ def purchase_order_cancel(request, pk: int):
             membership=request.membership,
             as_merchant=True,
         )
-    except (exceptions.OrdersError, payments_exceptions.PaymentsError) as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Purchase order cancelled; the refund is in your wallet."))
@@ -561,7 +560,7 @@ def purchase_order_line_decide(request, pk: int, decision: str):
     service, done = LINE_DECISIONS[decision]
     try:
         service(line=line, actor=request.user, membership=request.membership)
-    except (exceptions.OrdersError, payments_exceptions.PaymentsError) as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, done)
@@ -594,7 +593,7 @@ def order_decide(request, pk: int, decision: str):
     service = services.order_approve if decision == "approve" else services.order_reject
     try:
         service(order=order, actor=request.user, membership=request.membership, comment=comment)
-    except exceptions.OrdersError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(
@@ -657,7 +656,7 @@ def sourcing_create(request):
                 photos=data["photos"],
                 product=product,
             )
-        except exceptions.OrdersError as error:
+        except DomainError as error:
             form.add_error("links" if data.get("links") else None, error.message)
         else:
             messages.success(request, _("Request sent. Your account manager will quote it."))
@@ -717,7 +716,7 @@ def sourcing_quote_accept(request, pk: int):
         order = services.sourcing_quote_accept(
             quote=quote, actor=request.user, membership=request.membership
         )
-    except exceptions.OrdersError as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return redirect("orders:sourcing-detail", quote.request_id)
     messages.success(
@@ -743,7 +742,7 @@ def sourcing_quote_decline(request, pk: int):
             membership=request.membership,
             reason=form.cleaned_data["reason"],
         )
-    except exceptions.OrdersError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Quote declined. Your account manager will be in touch."))

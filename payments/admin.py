@@ -29,6 +29,7 @@ from payments.models import (
 )
 from payments.money import quantize
 from procurement.accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
+from procurement.core.exceptions import DomainError
 
 # --- FX ------------------------------------------------------------------------------------------
 
@@ -77,7 +78,7 @@ class FxRateAdmin(admin.ModelAdmin):
                 as_of=obj.as_of,
                 actor=request.user,
             )
-        except exceptions.PaymentsError as error:
+        except DomainError as error:
             raise PermissionDenied(str(error.message)) from error
         obj.pk = created.pk
         obj.source = created.source
@@ -295,7 +296,7 @@ class WalletAdjustmentAdmin(admin.ModelAdmin):
                 idempotency_key=form.cleaned_data.get("idempotency_key")
                 or f"adjustment-{timezone.now().timestamp()}",
             )
-        except exceptions.PaymentsError as error:
+        except DomainError as error:
             messages.error(request, str(error.message))
             raise PermissionDenied(str(error.message)) from error
         obj.pk = adjustment.pk

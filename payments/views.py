@@ -22,6 +22,7 @@ from payments.models import TopUp
 from payments.money import quantize
 from procurement.accounts.decorators import company_required
 from procurement.accounts.roles import Capability, role_can
+from procurement.core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def top_up_create(request):
             top_up = services.top_up_create(
                 company=company, amount=form.cleaned_data["amount"], actor=request.user
             )
-        except exceptions.PaymentsError as error:
+        except DomainError as error:
             form.add_error("amount", str(error.message))
         else:
             return redirect(top_up.redirect_url)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from payments import exceptions, exports, payouts, reports
+from payments import exports, payouts, reports
 from payments.finance_access import PAYOUT_PERMISSION, finance_required
 from payments.forms_finance import (
     MarkPaidForm,
@@ -32,6 +32,7 @@ from payments.money import quantize
 from procurement.accounts.decorators import company_required
 from procurement.accounts.models import Company
 from procurement.accounts.roles import Capability
+from procurement.core.exceptions import DomainError
 
 PAGE_SIZE = 50
 
@@ -112,7 +113,7 @@ def payout_batches(request):
     if request.method == "POST" and form.is_valid():
         try:
             batch = payouts.payout_batch_create(actor=request.user, **form.cleaned_data)
-        except exceptions.PaymentsError as error:
+        except DomainError as error:
             form.add_error(None, str(error.message))
         else:
             messages.success(
@@ -160,7 +161,7 @@ def _batch_action(request, pk: int, action) -> HttpResponse:
     batch = get_object_or_404(PayoutBatch, pk=pk)
     try:
         action(batch)
-    except exceptions.PaymentsError as error:
+    except DomainError as error:
         messages.error(request, str(error.message))
     return redirect("finance:payout-batch", pk=pk)
 
@@ -215,7 +216,7 @@ def payout_batch_bank_csv(request, pk: int):
     batch = get_object_or_404(PayoutBatch, pk=pk)
     try:
         body = payouts.payout_bank_csv(batch=batch)
-    except exceptions.PaymentsError as error:
+    except DomainError as error:
         messages.error(request, str(error.message))
         return redirect("finance:payout-batch", pk=pk)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
@@ -282,7 +283,7 @@ def export_list(request):
                 date_from=form.cleaned_data["date_from"],
                 date_to=form.cleaned_data["date_to"],
             )
-        except exceptions.PaymentsError as error:
+        except DomainError as error:
             form.add_error(None, str(error.message))
         else:
             return redirect("finance:export", pk=job.pk)
@@ -322,7 +323,7 @@ def export_retry(request, pk: int):
     job = get_object_or_404(ExportJob, pk=pk)
     try:
         exports.export_job_retry(job=job, actor=request.user)
-    except exceptions.PaymentsError as error:
+    except DomainError as error:
         messages.error(request, str(error.message))
     return redirect("finance:export", pk=pk)
 

@@ -2,7 +2,8 @@
 
 Every refusal answers {"code", "message", "field"}: validation (422), an unknown or revoked key
 (401), a missing scope (403), another company's or an unknown id (404), an idempotency key
-reused for another request (409), too many requests (429) and the apps' own refusals (422).
+reused for another request (409), too many requests (429) and the apps' own refusals
+(`DomainError`: its own code and status, 422 unless the error says otherwise).
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,17 +12,13 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from catalog.exceptions import CatalogError
-from logistics.exceptions import LogisticsError
-from orders.exceptions import OrdersError, PermissionRefused
-from payments.exceptions import InsufficientBalance, PaymentsError
-from procurement.accounts.exceptions import AccountsError
 from procurement.api_catalog import router as catalog_router
 from procurement.api_common import ApiError, error_body
 from procurement.api_logistics import router as logistics_router
 from procurement.api_logistics import wallet_router
 from procurement.api_orders import router as orders_router
 from procurement.api_orders import sourcing_router
+from procurement.core.exceptions import DomainError
 
 api = NinjaAPI(
     title="Procurement portal API",
@@ -93,42 +90,10 @@ def _http_error(request, exc: HttpError):
     return _error(request, exc.status_code, "error", str(exc))
 
 
-@api.exception_handler(InsufficientBalance)
-def _insufficient(request, exc: InsufficientBalance):
-    return _error(request, 422, "insufficient_balance", exc.message)
-
-
-@api.exception_handler(PaymentsError)
-def _payments(request, exc: PaymentsError):
-    code = type(exc).__name__
-    return _error(
-        request, 422, "".join("_" + c.lower() if c.isupper() else c for c in code)[1:], exc.message
-    )
-
-
-@api.exception_handler(PermissionRefused)
-def _refused(request, exc: PermissionRefused):
-    return _error(request, 403, "permission_refused", exc.message)
-
-
-@api.exception_handler(OrdersError)
-def _orders(request, exc: OrdersError):
-    return _error(request, 422, "refused", exc.message)
-
-
-@api.exception_handler(LogisticsError)
-def _logistics(request, exc: LogisticsError):
-    return _error(request, 422, "refused", exc.message)
-
-
-@api.exception_handler(CatalogError)
-def _catalog(request, exc: CatalogError):
-    return _error(request, 422, "refused", str(exc))
-
-
-@api.exception_handler(AccountsError)
-def _accounts(request, exc: AccountsError):
-    return _error(request, 422, "refused", exc.message)
+@api.exception_handler(DomainError)
+def _refused(request, exc: DomainError):
+    """Every app's refusal, one shape: the error's own code, message and HTTP status."""
+    return _error(request, exc.status, exc.code, exc.message)
 
 
 api.add_router("", catalog_router)

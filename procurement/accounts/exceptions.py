@@ -1,14 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
+from procurement.core.exceptions import DomainError
 
-class AccountsError(Exception):
+
+class AccountsError(DomainError):
     """A refusal a person should read; the message is safe to show."""
 
     default_message = _("That could not be done.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
 
 
 class InvitationInvalid(AccountsError):

@@ -19,6 +19,7 @@ from procurement.accounts.forms import (
 from procurement.accounts.middleware import SESSION_KEY
 from procurement.accounts.models import Invitation, Membership
 from procurement.accounts.roles import Capability
+from procurement.core.exceptions import DomainError
 
 
 @login_required
@@ -80,7 +81,7 @@ def member_invite(request):
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
             )
-        except exceptions.AccountsError as error:
+        except DomainError as error:
             form.add_error("email", error.message)
         else:
             messages.success(
@@ -116,7 +117,7 @@ def member_edit(request, pk: int):
                 role=form.cleaned_data["role"],
                 spending_limit=form.cleaned_data["spending_limit"],
             )
-        except exceptions.AccountsError as error:
+        except DomainError as error:
             form.add_error("role", error.message)
         else:
             messages.success(request, _("%(user)s updated.") % {"user": membership.user})
@@ -132,7 +133,7 @@ def member_remove(request, pk: int):
     )
     try:
         services.membership_remove(membership=membership)
-    except exceptions.AccountsError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(
@@ -179,7 +180,7 @@ def invitation_accept(request, token: str):
     if request.method == "POST" and user is not None:
         try:
             membership = services.invitation_accept(token=token, user=user)
-        except exceptions.AccountsError as error:
+        except DomainError as error:
             return render(
                 request, "accounts/invitation_invalid.html", {"reason": error.message}, status=409
             )

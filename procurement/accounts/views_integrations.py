@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from procurement.accounts import exceptions, integrations
+from procurement.accounts import integrations
 from procurement.accounts.decorators import company_required
 from procurement.accounts.models import (
     ApiKey,
@@ -17,6 +17,7 @@ from procurement.accounts.models import (
     WebhookEvent,
 )
 from procurement.accounts.roles import Capability
+from procurement.core.exceptions import DomainError
 
 RECENT_DELIVERIES = 50
 
@@ -74,7 +75,7 @@ def api_key_create(request):
             issued = integrations.api_key_create(
                 company=request.company, actor=request.user, **form.cleaned_data
             )
-        except exceptions.AccountsError as error:
+        except DomainError as error:
             form.add_error(None, error.message)
         else:
             return _page(request, issued_token=issued.token)
@@ -99,7 +100,7 @@ def webhook_endpoint_create(request):
             issued = integrations.webhook_endpoint_create(
                 company=request.company, actor=request.user, **form.cleaned_data
             )
-        except exceptions.AccountsError as error:
+        except DomainError as error:
             form.add_error("url", error.message)
         else:
             return _page(request, issued_secret=issued.secret)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "procurement.core",
     "procurement.accounts",
     "procurement",
     "payments",
