@@ -1,8 +1,10 @@
 """Errors the catalog raises to its callers, with messages fit to show a person."""
 
+from procurement.core.exceptions import DomainError
 
-class CatalogError(Exception):
-    """Base class: `str(error)` is a message a merchant or staff member understands."""
+
+class CatalogError(DomainError):
+    """Base class: `message` (and `str(error)`) is what a merchant or staff member reads."""
 
 
 class TransitionNotAllowed(CatalogError):
