@@ -306,17 +306,18 @@ def test_not_enough_balance_refuses_the_packing_request(owner, address, channel)
 
 
 def test_unsettled_adjustment_is_retried(company, owner, address, channel, items, monkeypatch):
+    from logistics.services import charges
     from payments import exceptions as payment_errors
 
     parcel = services.parcel_request_packing(
         parcel=draft(company, owner, address, channel, items), actor=owner
     )
-    real = services.payments.logistics_charge
+    real = charges.payments.logistics_charge
 
     def refuse(**kwargs):
         raise payment_errors.InsufficientBalance
 
-    monkeypatch.setattr(services.payments, "logistics_charge", refuse)
+    monkeypatch.setattr(charges.payments, "logistics_charge", refuse)
     parcel = services.parcel_pack(
         parcel=parcel,
         actor=owner,
@@ -329,7 +330,7 @@ def test_unsettled_adjustment_is_retried(company, owner, address, channel, items
     adjustment = parcel.charges.get(kind=FreightCharge.Kind.ADJUSTMENT)
     assert adjustment.ledger_reference == ""
     assert services.charges_settle_pending() == 0
-    monkeypatch.setattr(services.payments, "logistics_charge", real)
+    monkeypatch.setattr(charges.payments, "logistics_charge", real)
     assert services.charges_settle_pending() == 1
     adjustment.refresh_from_db()
     assert adjustment.ledger_reference

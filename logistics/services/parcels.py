@@ -1,0 +1,338 @@
+"""Parcels: picking stock into a draft, requesting packing, packing, shipping, cancelling."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from logistics import conf, rates
+from logistics.exceptions import (
+    ChannelUnavailable,
+    LogisticsError,
+    StockUnavailable,
+    TransitionNotAllowed,
+)
+from logistics.models import Address, FreightCharge, Parcel, ParcelEvent, ShippingChannel, StockItem
+from logistics.services.charges import freight_charge_record, parcel_charges_refund
+from payments.money import quantize
+from procurement.accounts.integrations import webhook_event_emit
+from procurement.accounts.models import Company, User
+from procurement.accounts.outbox import outbox_enqueue
+
+_STATUS_TIMESTAMPS = {
+    Parcel.Status.PACKED: "packed_at",
+    Parcel.Status.SHIPPED: "shipped_at",
+    Parcel.Status.DELIVERED: "delivered_at",
+}
+
+
+def parcel_step(parcel: Parcel, *, to: str, actor: User | None, note: str = "") -> list[str]:
+    """Apply one allowed step to a parcel locked by the caller; returns the fields to save."""
+    if to not in Parcel.TRANSITIONS[parcel.status]:
+        raise TransitionNotAllowed(
+            _("Parcel %(ref)s is %(status)s; it cannot become %(to)s.")
+            % {
+                "ref": parcel.reference,
+                "status": parcel.get_status_display().lower(),
+                "to": Parcel.Status(to).label.lower(),
+            }
+        )
+    ParcelEvent.objects.create(
+        parcel=parcel, actor=actor, from_status=parcel.status, to_status=to, note=note[:300]
+    )
+    parcel.status = to
+    fields = ["status", "updated_at"]
+    stamp = _STATUS_TIMESTAMPS.get(to)
+    if stamp:
+        setattr(parcel, stamp, timezone.now())
+        fields.append(stamp)
+    if to in Parcel.EXCEPTIONS:
+        outbox_enqueue(task="logistics.tasks.parcel_exception_mail", args=[parcel.pk])
+    return fields
+
+
+def _lock(parcel: Parcel) -> Parcel:
+    return Parcel.objects.select_for_update().get(pk=parcel.pk)
+
+
+@transaction.atomic
+def parcel_transition(
+    *, parcel: Parcel, to_status: str, actor: User | None, note: str = ""
+) -> Parcel:
+    """The guarded step for moves with no other data (tracking, staff corrections)."""
+    parcel = _lock(parcel)
+    fields = parcel_step(parcel, to=to_status, actor=actor, note=note)
+    parcel.save(update_fields=fields)
+    return parcel
+
+
+def _check_destination(company: Company, destination: Address, channel: ShippingChannel) -> None:
+    if destination.company_id != company.pk or destination.is_archived:
+        raise LogisticsError(_("Choose an address from your address book."))
+    if not company.uses_forwarding and (
+        destination.kind not in Address.CHINA_KINDS
+        or channel.service != ShippingChannel.Service.DOMESTIC
+    ):
+        raise LogisticsError(
+            _(
+                "Without the forwarding service, parcels go by domestic delivery to your own "
+                "forwarder or a domestic warehouse in China."
+            )
+        )
+
+
+def parcel_contents(items: Sequence[StockItem]) -> tuple[Decimal, Decimal, set[str]]:
+    """(total weight kg, total volume cm3, restricted goods) of items packed together."""
+    weight = sum((item.weight_kg for item in items), Decimal(0))
+    volume = sum((item.volume_cm3 for item in items), Decimal(0))
+    restricted = {goods for item in items for goods in item.restricted_goods}
+    return weight, volume, restricted
+
+
+def parcel_quote(*, parcel: Parcel, items: Sequence[StockItem] | None = None) -> rates.ChannelQuote:
+    """The parcel's freight as it would be priced now, from its items' declared measures."""
+    items = list(parcel.items.all()) if items is None else items
+    weight, volume, restricted = parcel_contents(items)
+    return rates.quote_channel(
+        channel=parcel.channel,
+        destination_country=parcel.destination.country.code,
+        weight_kg=weight,
+        volume_cm3=volume,
+        restricted=restricted,
+        currency=parcel.currency,
+    )
+
+
+def _insurance_fee(insured_value: Decimal | None, currency: str) -> Decimal | None:
+    if not insured_value:
+        return None
+    return quantize(insured_value * conf.insurance_rate(), currency)
+
+
+@transaction.atomic
+def parcel_create(
+    *,
+    company: Company,
+    actor: User,
+    destination: Address,
+    channel: ShippingChannel,
+    item_ids: Sequence[int],
+    insured_value: Decimal | None = None,
+) -> Parcel:
+    """A draft parcel holding the chosen stock items (they are reserved for it)."""
+    if not item_ids:
+        raise LogisticsError(_("Choose at least one stock item."))
+    _check_destination(company, destination, channel)
+    # Locked in primary-key order so two parcels picking overlapping items cannot deadlock.
+    items = list(
+        StockItem.objects.select_for_update()
+        .filter(pk__in=set(item_ids), company=company)
+        .order_by("pk")
+    )
+    if len(items) != len(set(item_ids)) or any(
+        item.status != StockItem.Status.IN_STOCK for item in items
+    ):
+        raise StockUnavailable
+    warehouses = {item.warehouse_id for item in items}
+    if len(warehouses) > 1:
+        raise LogisticsError(_("Items in one parcel must be stored in the same warehouse."))
+    if insured_value is not None and insured_value < 0:
+        raise LogisticsError(_("The insured value cannot be negative."))
+    parcel = Parcel.objects.create(
+        company=company,
+        warehouse_id=warehouses.pop(),
+        destination=destination,
+        channel=channel,
+        created_by=actor,
+        currency=company.wallet_currency,
+        insured_value=insured_value or None,
+        insurance_fee=_insurance_fee(insured_value, company.wallet_currency),
+    )
+    quote = parcel_quote(parcel=parcel, items=items)
+    if not quote.available:
+        raise ChannelUnavailable(quote.reason)
+    StockItem.objects.filter(pk__in=[item.pk for item in items]).update(
+        status=StockItem.Status.RESERVED, parcel=parcel, updated_at=timezone.now()
+    )
+    ParcelEvent.objects.create(
+        parcel=parcel,
+        actor=actor,
+        from_status=Parcel.Status.DRAFT,
+        to_status=Parcel.Status.DRAFT,
+        note=_("Created with %(n)s items") % {"n": len(items)},
+    )
+    return parcel
+
+
+@transaction.atomic
+def parcel_request_packing(*, parcel: Parcel, actor: User) -> Parcel:
+    """The merchant asks us to pack: the estimate is fixed with today's tariff and charged."""
+    parcel = _lock(parcel)
+    items = list(parcel.items.order_by("pk"))
+    if not items:
+        raise LogisticsError(_("The parcel has no items."))
+    quote = parcel_quote(parcel=parcel, items=items)
+    if not quote.available:
+        raise ChannelUnavailable(quote.reason)
+    fields = parcel_step(parcel, to=Parcel.Status.PACKING_REQUESTED, actor=actor)
+    weight, _volume, _restricted = parcel_contents(items)
+    parcel.rate_snapshot = quote.tariff.as_json()
+    parcel.estimated_weight_kg = weight
+    parcel.estimated_chargeable_kg = quote.chargeable_weight_kg
+    parcel.estimated_freight_cny = quote.price_cny
+    parcel.estimated_freight = quote.price
+    parcel.save(
+        update_fields=[
+            *fields,
+            "rate_snapshot",
+            "estimated_weight_kg",
+            "estimated_chargeable_kg",
+            "estimated_freight_cny",
+            "estimated_freight",
+        ]
+    )
+    # A parcel sent back to draft and requested again is charged again (its first charges
+    # were refunded), so the keys count the requests.
+    attempt = parcel.events.filter(to_status=Parcel.Status.PACKING_REQUESTED).count()
+    freight_charge_record(
+        parcel,
+        kind=FreightCharge.Kind.ESTIMATE,
+        amount_cny=quote.price_cny,
+        amount=quote.price,
+        key=f"parcel:{parcel.pk}:estimate:{attempt}",
+        actor=actor,
+        strict=True,
+    )
+    if parcel.insurance_fee:
+        freight_charge_record(
+            parcel,
+            kind=FreightCharge.Kind.INSURANCE,
+            amount_cny=Decimal(0),
+            amount=parcel.insurance_fee,
+            key=f"parcel:{parcel.pk}:insurance:{attempt}",
+            actor=actor,
+            strict=True,
+        )
+    return parcel
+
+
+def _release_items(parcel: Parcel) -> None:
+    StockItem.objects.filter(parcel=parcel).update(
+        status=StockItem.Status.IN_STOCK, parcel=None, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def parcel_send_back(*, parcel: Parcel, actor: User, reason: str) -> Parcel:
+    """Packing requested -> draft (by the merchant or staff), refunding the estimate."""
+    parcel = _lock(parcel)
+    fields = parcel_step(parcel, to=Parcel.Status.DRAFT, actor=actor, note=reason)
+    parcel.save(update_fields=fields)
+    parcel_charges_refund(parcel=parcel, actor=actor)
+    return parcel
+
+
+@transaction.atomic
+def parcel_cancel(*, parcel: Parcel, actor: User, reason: str = "") -> Parcel:
+    """Cancel a parcel that has not been packed: its items go back to stock."""
+    parcel = _lock(parcel)
+    fields = parcel_step(parcel, to=Parcel.Status.CANCELLED, actor=actor, note=reason)
+    parcel.save(update_fields=fields)
+    _release_items(parcel)
+    parcel_charges_refund(parcel=parcel, actor=actor)
+    return parcel
+
+
+@transaction.atomic
+def parcel_pack(
+    *,
+    parcel: Parcel,
+    actor: User,
+    weight_kg: Decimal,
+    length_cm: Decimal,
+    width_cm: Decimal,
+    height_cm: Decimal,
+) -> Parcel:
+    """Warehouse staff record the packed box. Freight is priced again with the tariff fixed at
+    the request, and the difference from the estimate is charged (or refunded)."""
+    parcel = _lock(parcel)
+    measures = [Decimal(weight_kg), Decimal(length_cm), Decimal(width_cm), Decimal(height_cm)]
+    if any(value <= 0 for value in measures):
+        raise LogisticsError(_("Weight and sizes must be greater than zero."))
+    fields = parcel_step(parcel, to=Parcel.Status.PACKED, actor=actor)
+    tariff = rates.Tariff.from_json(parcel.rate_snapshot)
+    volume = measures[1] * measures[2] * measures[3]
+    chargeable, price_cny, price = rates.price_with_tariff(
+        tariff=tariff, weight_kg=measures[0], volume_cm3=volume, currency=parcel.currency
+    )
+    if chargeable > tariff.max_weight_kg:
+        raise ChannelUnavailable(
+            _(
+                "The packed parcel weighs %(weight)s kg chargeable, above this channel's "
+                "%(max)s kg. Send it back to the merchant to choose another channel."
+            )
+            % {"weight": chargeable, "max": tariff.max_weight_kg}
+        )
+    parcel.actual_weight_kg, parcel.length_cm, parcel.width_cm, parcel.height_cm = measures
+    parcel.actual_chargeable_kg = chargeable
+    parcel.actual_freight_cny = price_cny
+    parcel.actual_freight = price
+    parcel.save(
+        update_fields=[
+            *fields,
+            "actual_weight_kg",
+            "length_cm",
+            "width_cm",
+            "height_cm",
+            "actual_chargeable_kg",
+            "actual_freight_cny",
+            "actual_freight",
+        ]
+    )
+    difference_cny = parcel.freight_difference_cny
+    if difference_cny:
+        freight_charge_record(
+            parcel,
+            kind=FreightCharge.Kind.ADJUSTMENT,
+            amount_cny=difference_cny,
+            amount=parcel.freight_difference,
+            key=f"parcel:{parcel.pk}:adjustment",
+            actor=actor,
+        )
+    return parcel
+
+
+@transaction.atomic
+def parcel_ship(*, parcel: Parcel, actor: User, tracking_number: str) -> Parcel:
+    """Hand the packed parcel to the carrier; the number is registered for tracking on commit."""
+    number = "".join(tracking_number.split()).upper()
+    if not number:
+        raise LogisticsError(_("Enter the carrier's tracking number."))
+    parcel = _lock(parcel)
+    clash = (
+        Parcel.objects.filter(channel_id=parcel.channel_id, tracking_number=number)
+        .exclude(pk=parcel.pk)
+        .exists()
+    )
+    if clash:
+        raise LogisticsError(_("Another parcel already has this tracking number."))
+    fields = parcel_step(parcel, to=Parcel.Status.SHIPPED, actor=actor, note=number)
+    parcel.tracking_number = number
+    parcel.save(update_fields=[*fields, "tracking_number"])
+    StockItem.objects.filter(parcel=parcel).update(
+        status=StockItem.Status.SHIPPED, updated_at=timezone.now()
+    )
+    outbox_enqueue(task="logistics.tasks.tracking_register", args=[parcel.pk])
+    webhook_event_emit(
+        company=parcel.company,
+        event="parcel.shipped",
+        payload={
+            "parcel_id": parcel.pk,
+            "reference": parcel.reference,
+            "tracking_number": parcel.tracking_number,
+            "shipped_at": parcel.shipped_at,
+        },
+    )
+    return parcel
