@@ -1,12 +1,10 @@
 """Errors the catalog raises to its callers, with messages fit to show a person."""
 
-
-class CatalogError(Exception):
-    """Base class: `str(error)` is a message a merchant or staff member understands."""
+from procurement.core.exceptions import DomainError
 
 
-class TransitionNotAllowed(CatalogError):
-    pass
+class CatalogError(DomainError):
+    """Base class: `error.message` (and `str(error)`) is what a merchant or staff member reads."""
 
 
 class ReasonRequired(CatalogError):

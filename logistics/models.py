@@ -16,7 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from logistics.addressing import normalize_phone, normalize_postcode
-from procurement.accounts.models import Company, TimeStampedModel
+from procurement.accounts.models import Company
+from procurement.core.models import StatusEvent, TimeStampedModel
+from procurement.core.states import Stateful
 
 KG = {"max_digits": 10, "decimal_places": 3}
 CM = {"max_digits": 8, "decimal_places": 1}
@@ -363,7 +365,7 @@ class StockPhoto(models.Model):
         return self.caption or self.image.name
 
 
-class InboundParcel(TimeStampedModel):
+class InboundParcel(Stateful, TimeStampedModel):
     """A parcel a forwarding customer sends to our warehouse itself (no purchase order)."""
 
     class Status(models.TextChoices):
@@ -425,17 +427,14 @@ class InboundParcel(TimeStampedModel):
         return f"inbound:{self.pk}"
 
 
-class InboundParcelEvent(models.Model):
+class InboundParcelEvent(StatusEvent):
+    subject = "inbound"
+
     inbound = models.ForeignKey(InboundParcel, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     from_status = models.CharField(max_length=16, choices=InboundParcel.Status.choices)
     to_status = models.CharField(max_length=16, choices=InboundParcel.Status.choices)
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = _("inbound parcel event")
         verbose_name_plural = _("inbound parcel events")
         ordering = ["inbound", "created_at", "pk"]
@@ -444,7 +443,7 @@ class InboundParcelEvent(models.Model):
         return f"{self.from_status} → {self.to_status}"
 
 
-class Parcel(TimeStampedModel):
+class Parcel(Stateful, TimeStampedModel):
     """Stock items consolidated into one shipment to one address by one channel."""
 
     class Status(models.TextChoices):
@@ -585,30 +584,27 @@ class Parcel(TimeStampedModel):
         return self.actual_freight - self.estimated_freight
 
 
-class ParcelEvent(models.Model):
+class ParcelEvent(StatusEvent):
     """One step of a parcel: who moved it, when, from which status to which, and why."""
 
+    subject = "parcel"
+
     parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     from_status = models.CharField(_("from"), max_length=20, choices=Parcel.Status.choices)
     to_status = models.CharField(_("to"), max_length=20, choices=Parcel.Status.choices)
-    note = models.CharField(_("why"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = _("parcel event")
         verbose_name_plural = _("parcel events")
         ordering = ["parcel", "created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.parcel}: {self.from_status} → {self.to_status}"
+
+    @property
+    def note(self) -> str:
+        """The API's name for the reason (`events[].note` in the parcel detail)."""
+        return self.reason
 
 
 class TrackingEvent(models.Model):

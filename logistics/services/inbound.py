@@ -12,21 +12,7 @@ from logistics.exceptions import LogisticsError
 from logistics.models import InboundParcel, InboundParcelEvent, StockItem, Warehouse
 from logistics.services.stock import stock_receive
 from procurement.accounts.models import Company, User
-
-
-def _inbound_transition(
-    inbound: InboundParcel, *, to: str, actor: User | None, note: str = ""
-) -> None:
-    """`inbound` must be locked by the caller."""
-    if to not in InboundParcel.TRANSITIONS[inbound.status]:
-        raise LogisticsError(
-            _("This inbound parcel is %(status)s and cannot change now.")
-            % {"status": inbound.get_status_display().lower()}
-        )
-    InboundParcelEvent.objects.create(
-        inbound=inbound, actor=actor, from_status=inbound.status, to_status=to, note=note[:300]
-    )
-    inbound.status = to
+from procurement.core import states
 
 
 @transaction.atomic
@@ -61,17 +47,14 @@ def inbound_declare(
         actor=actor,
         from_status=InboundParcel.Status.DECLARED,
         to_status=InboundParcel.Status.DECLARED,
-        note=_("Declared"),
+        reason=_("Declared"),
     )
     return inbound
 
 
 @transaction.atomic
 def inbound_cancel(*, inbound: InboundParcel, actor: User, reason: str = "") -> InboundParcel:
-    inbound = InboundParcel.objects.select_for_update().get(pk=inbound.pk)
-    _inbound_transition(inbound, to=InboundParcel.Status.CANCELLED, actor=actor, note=reason)
-    inbound.save(update_fields=["status", "updated_at"])
-    return inbound
+    return states.transition(inbound, to=InboundParcel.Status.CANCELLED, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -90,10 +73,12 @@ def inbound_receive(
 ) -> StockItem:
     """Warehouse staff take a declared parcel in: it becomes one stock item of its company."""
     inbound = InboundParcel.objects.select_for_update().select_related("company").get(pk=inbound.pk)
-    _inbound_transition(inbound, to=InboundParcel.Status.RECEIVED, actor=actor)
-    inbound.received_at = timezone.now()
-    inbound.received_by = actor
-    inbound.save(update_fields=["status", "received_at", "received_by", "updated_at"])
+    states.apply(
+        inbound,
+        to=InboundParcel.Status.RECEIVED,
+        actor=actor,
+        changes={"received_at": timezone.now(), "received_by": actor},
+    )
     return stock_receive(
         company=inbound.company,
         warehouse=inbound.warehouse,

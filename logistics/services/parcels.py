@@ -8,18 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from logistics import conf, rates
-from logistics.exceptions import (
-    ChannelUnavailable,
-    LogisticsError,
-    StockUnavailable,
-    TransitionNotAllowed,
-)
+from logistics.exceptions import ChannelUnavailable, LogisticsError, StockUnavailable
 from logistics.models import Address, FreightCharge, Parcel, ParcelEvent, ShippingChannel, StockItem
 from logistics.services.charges import freight_charge_record, parcel_charges_refund
 from payments.money import quantize
 from procurement.accounts.integrations import webhook_event_emit
 from procurement.accounts.models import Company, User
 from procurement.accounts.outbox import outbox_enqueue
+from procurement.core import states
+from procurement.core.exceptions import InvalidTransition
 
 _STATUS_TIMESTAMPS = {
     Parcel.Status.PACKED: "packed_at",
@@ -28,10 +25,10 @@ _STATUS_TIMESTAMPS = {
 }
 
 
-def parcel_step(parcel: Parcel, *, to: str, actor: User | None, note: str = "") -> list[str]:
-    """Apply one allowed step to a parcel locked by the caller; returns the fields to save."""
-    if to not in Parcel.TRANSITIONS[parcel.status]:
-        raise TransitionNotAllowed(
+def _refuse_unless(parcel: Parcel, to: str) -> None:
+    """Refuse a move the table does not allow, naming the parcel (staff read it on the form)."""
+    if not parcel.can_become(to):
+        raise InvalidTransition(
             _("Parcel %(ref)s is %(status)s; it cannot become %(to)s.")
             % {
                 "ref": parcel.reference,
@@ -39,22 +36,23 @@ def parcel_step(parcel: Parcel, *, to: str, actor: User | None, note: str = "") 
                 "to": Parcel.Status(to).label.lower(),
             }
         )
-    ParcelEvent.objects.create(
-        parcel=parcel, actor=actor, from_status=parcel.status, to_status=to, note=note[:300]
-    )
-    parcel.status = to
-    fields = ["status", "updated_at"]
+
+
+def parcel_step(
+    parcel: Parcel, *, to: str, actor: User | None, note: str = "", changes: dict | None = None
+) -> ParcelEvent:
+    """Move a parcel the caller has locked one step along `Parcel.TRANSITIONS`, saving `changes`
+    with it and stamping when it was packed, shipped or delivered. An exception status (customs
+    hold, returned, lost) queues the merchant's mail on commit."""
+    _refuse_unless(parcel, to)
+    changes = dict(changes or {})
     stamp = _STATUS_TIMESTAMPS.get(to)
     if stamp:
-        setattr(parcel, stamp, timezone.now())
-        fields.append(stamp)
+        changes[stamp] = timezone.now()
+    event = states.apply(parcel, to=to, actor=actor, reason=note, changes=changes)
     if to in Parcel.EXCEPTIONS:
         outbox_enqueue(task="logistics.tasks.parcel_exception_mail", args=[parcel.pk])
-    return fields
-
-
-def _lock(parcel: Parcel) -> Parcel:
-    return Parcel.objects.select_for_update().get(pk=parcel.pk)
+    return event
 
 
 @transaction.atomic
@@ -62,9 +60,8 @@ def parcel_transition(
     *, parcel: Parcel, to_status: str, actor: User | None, note: str = ""
 ) -> Parcel:
     """The guarded step for moves with no other data (tracking, staff corrections)."""
-    parcel = _lock(parcel)
-    fields = parcel_step(parcel, to=to_status, actor=actor, note=note)
-    parcel.save(update_fields=fields)
+    parcel = states.lock(parcel)
+    parcel_step(parcel, to=to_status, actor=actor, note=note)
     return parcel
 
 
@@ -161,7 +158,7 @@ def parcel_create(
         actor=actor,
         from_status=Parcel.Status.DRAFT,
         to_status=Parcel.Status.DRAFT,
-        note=_("Created with %(n)s items") % {"n": len(items)},
+        reason=_("Created with %(n)s items") % {"n": len(items)},
     )
     return parcel
 
@@ -169,29 +166,25 @@ def parcel_create(
 @transaction.atomic
 def parcel_request_packing(*, parcel: Parcel, actor: User) -> Parcel:
     """The merchant asks us to pack: the estimate is fixed with today's tariff and charged."""
-    parcel = _lock(parcel)
+    parcel = states.lock(parcel)
     items = list(parcel.items.order_by("pk"))
     if not items:
         raise LogisticsError(_("The parcel has no items."))
     quote = parcel_quote(parcel=parcel, items=items)
     if not quote.available:
         raise ChannelUnavailable(quote.reason)
-    fields = parcel_step(parcel, to=Parcel.Status.PACKING_REQUESTED, actor=actor)
     weight, _volume, _restricted = parcel_contents(items)
-    parcel.rate_snapshot = quote.tariff.as_json()
-    parcel.estimated_weight_kg = weight
-    parcel.estimated_chargeable_kg = quote.chargeable_weight_kg
-    parcel.estimated_freight_cny = quote.price_cny
-    parcel.estimated_freight = quote.price
-    parcel.save(
-        update_fields=[
-            *fields,
-            "rate_snapshot",
-            "estimated_weight_kg",
-            "estimated_chargeable_kg",
-            "estimated_freight_cny",
-            "estimated_freight",
-        ]
+    parcel_step(
+        parcel,
+        to=Parcel.Status.PACKING_REQUESTED,
+        actor=actor,
+        changes={
+            "rate_snapshot": quote.tariff.as_json(),
+            "estimated_weight_kg": weight,
+            "estimated_chargeable_kg": quote.chargeable_weight_kg,
+            "estimated_freight_cny": quote.price_cny,
+            "estimated_freight": quote.price,
+        },
     )
     # A parcel sent back to draft and requested again is charged again (its first charges
     # were refunded), so the keys count the requests.
@@ -227,9 +220,8 @@ def _release_items(parcel: Parcel) -> None:
 @transaction.atomic
 def parcel_send_back(*, parcel: Parcel, actor: User, reason: str) -> Parcel:
     """Packing requested -> draft (by the merchant or staff), refunding the estimate."""
-    parcel = _lock(parcel)
-    fields = parcel_step(parcel, to=Parcel.Status.DRAFT, actor=actor, note=reason)
-    parcel.save(update_fields=fields)
+    parcel = states.lock(parcel)
+    parcel_step(parcel, to=Parcel.Status.DRAFT, actor=actor, note=reason)
     parcel_charges_refund(parcel=parcel, actor=actor)
     return parcel
 
@@ -237,9 +229,8 @@ def parcel_send_back(*, parcel: Parcel, actor: User, reason: str) -> Parcel:
 @transaction.atomic
 def parcel_cancel(*, parcel: Parcel, actor: User, reason: str = "") -> Parcel:
     """Cancel a parcel that has not been packed: its items go back to stock."""
-    parcel = _lock(parcel)
-    fields = parcel_step(parcel, to=Parcel.Status.CANCELLED, actor=actor, note=reason)
-    parcel.save(update_fields=fields)
+    parcel = states.lock(parcel)
+    parcel_step(parcel, to=Parcel.Status.CANCELLED, actor=actor, note=reason)
     _release_items(parcel)
     parcel_charges_refund(parcel=parcel, actor=actor)
     return parcel
@@ -257,11 +248,12 @@ def parcel_pack(
 ) -> Parcel:
     """Warehouse staff record the packed box. Freight is priced again with the tariff fixed at
     the request, and the difference from the estimate is charged (or refunded)."""
-    parcel = _lock(parcel)
+    parcel = states.lock(parcel)
     measures = [Decimal(weight_kg), Decimal(length_cm), Decimal(width_cm), Decimal(height_cm)]
     if any(value <= 0 for value in measures):
         raise LogisticsError(_("Weight and sizes must be greater than zero."))
-    fields = parcel_step(parcel, to=Parcel.Status.PACKED, actor=actor)
+    # Checked before pricing: only a parcel whose packing was requested has a tariff fixed.
+    _refuse_unless(parcel, Parcel.Status.PACKED)
     tariff = rates.Tariff.from_json(parcel.rate_snapshot)
     volume = measures[1] * measures[2] * measures[3]
     chargeable, price_cny, price = rates.price_with_tariff(
@@ -275,21 +267,20 @@ def parcel_pack(
             )
             % {"weight": chargeable, "max": tariff.max_weight_kg}
         )
-    parcel.actual_weight_kg, parcel.length_cm, parcel.width_cm, parcel.height_cm = measures
-    parcel.actual_chargeable_kg = chargeable
-    parcel.actual_freight_cny = price_cny
-    parcel.actual_freight = price
-    parcel.save(
-        update_fields=[
-            *fields,
-            "actual_weight_kg",
-            "length_cm",
-            "width_cm",
-            "height_cm",
-            "actual_chargeable_kg",
-            "actual_freight_cny",
-            "actual_freight",
-        ]
+    weight, length, width, height = measures
+    parcel_step(
+        parcel,
+        to=Parcel.Status.PACKED,
+        actor=actor,
+        changes={
+            "actual_weight_kg": weight,
+            "length_cm": length,
+            "width_cm": width,
+            "height_cm": height,
+            "actual_chargeable_kg": chargeable,
+            "actual_freight_cny": price_cny,
+            "actual_freight": price,
+        },
     )
     difference_cny = parcel.freight_difference_cny
     if difference_cny:
@@ -310,7 +301,7 @@ def parcel_ship(*, parcel: Parcel, actor: User, tracking_number: str) -> Parcel:
     number = "".join(tracking_number.split()).upper()
     if not number:
         raise LogisticsError(_("Enter the carrier's tracking number."))
-    parcel = _lock(parcel)
+    parcel = states.lock(parcel)
     clash = (
         Parcel.objects.filter(channel_id=parcel.channel_id, tracking_number=number)
         .exclude(pk=parcel.pk)
@@ -318,9 +309,13 @@ def parcel_ship(*, parcel: Parcel, actor: User, tracking_number: str) -> Parcel:
     )
     if clash:
         raise LogisticsError(_("Another parcel already has this tracking number."))
-    fields = parcel_step(parcel, to=Parcel.Status.SHIPPED, actor=actor, note=number)
-    parcel.tracking_number = number
-    parcel.save(update_fields=[*fields, "tracking_number"])
+    parcel_step(
+        parcel,
+        to=Parcel.Status.SHIPPED,
+        actor=actor,
+        note=number,
+        changes={"tracking_number": number},
+    )
     StockItem.objects.filter(parcel=parcel).update(
         status=StockItem.Status.SHIPPED, updated_at=timezone.now()
     )

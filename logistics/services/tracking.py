@@ -76,20 +76,17 @@ def tracking_events_record(*, provider: str, update: TrackingUpdate) -> int:
             for event in fresh
         ]
     )
-    fields: set[str] = set()
     for event in sorted(fresh, key=lambda e: e.occurred_at):
         target = _KIND_TO_STATUS.get(event.kind)
         if target is None or target == parcel.status:
             continue
-        if target in Parcel.TRANSITIONS[parcel.status]:
+        if parcel.can_become(target):
             note = (
                 f"{event.description} ({event.location})" if event.location else event.description
             )
-            fields.update(parcel_step(parcel, to=target, actor=None, note=note))
+            parcel_step(parcel, to=target, actor=None, note=note)
         else:
             logger.info("tracking: %s stays %s on %s", parcel.reference, parcel.status, event.kind)
-    if fields:
-        parcel.save(update_fields=sorted(fields))
     for event in sorted(fresh, key=lambda e: e.occurred_at):
         webhook_event_emit(
             company=parcel.company,
