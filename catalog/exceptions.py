@@ -4,11 +4,7 @@ from procurement.core.exceptions import DomainError
 
 
 class CatalogError(DomainError):
-    """Base class: `message` (and `str(error)`) is what a merchant or staff member reads."""
-
-
-class TransitionNotAllowed(CatalogError):
-    pass
+    """Base class: `error.message` (and `str(error)`) is what a merchant or staff member reads."""
 
 
 class ReasonRequired(CatalogError):

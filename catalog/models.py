@@ -7,7 +7,6 @@ is decided in one place: `catalog.selectors.products_visible()`.
 import uuid
 from pathlib import PurePosixPath
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -16,7 +15,8 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from procurement.accounts.models import TimeStampedModel
+from procurement.core.models import StatusEvent, TimeStampedModel
+from procurement.core.states import Stateful
 
 LICENCE_MAX_BYTES = 10 * 1024 * 1024
 LICENCE_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png"}
@@ -152,7 +152,7 @@ class Province(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Supplier(TimeStampedModel):
+class Supplier(Stateful, TimeStampedModel):
     """A Chinese seller we buy from. Merchants see its products only once it is approved."""
 
     class Status(models.TextChoices):
@@ -161,6 +161,15 @@ class Supplier(TimeStampedModel):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
         SUSPENDED = "suspended", _("Suspended")
+
+    # The vetting workflow; `catalog.services.supplier_transition` moves along it.
+    TRANSITIONS = {
+        Status.APPLIED: frozenset({Status.UNDER_REVIEW}),
+        Status.UNDER_REVIEW: frozenset({Status.APPROVED, Status.REJECTED}),
+        Status.APPROVED: frozenset({Status.SUSPENDED}),
+        Status.SUSPENDED: frozenset({Status.APPROVED}),
+        Status.REJECTED: frozenset(),
+    }
 
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
@@ -235,26 +244,18 @@ class Supplier(TimeStampedModel):
         return self.name_en or self.name_zh
 
 
-class SupplierEvent(models.Model):
+class SupplierEvent(StatusEvent):
     """One vetting change: who, when, from, to and why. The supplier's timeline."""
+
+    subject = "supplier"
 
     supplier = models.ForeignKey(
         Supplier, verbose_name=_("supplier"), on_delete=models.CASCADE, related_name="events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     from_status = models.CharField(_("from"), max_length=16, choices=Supplier.Status.choices)
     to_status = models.CharField(_("to"), max_length=16, choices=Supplier.Status.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = _("supplier event")
         verbose_name_plural = _("supplier events")
         ordering = ["-created_at", "-pk"]

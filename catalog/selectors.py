@@ -43,10 +43,6 @@ def products_visible() -> QuerySet[Product]:
     return Product.objects.filter(is_active=True, supplier__status=Supplier.Status.APPROVED)
 
 
-def suppliers_visible() -> QuerySet[Supplier]:
-    return Supplier.objects.filter(status=Supplier.Status.APPROVED)
-
-
 # --- scorecard ---------------------------------------------------------------------------
 
 
@@ -488,17 +484,6 @@ def _after_condition(spec, values) -> Q:
         condition |= step
     first, first_desc = spec[0]
     return Q(**{f"{first}__{'lte' if first_desc else 'gte'}": values[0]}) & condition
-
-
-def province_facets(qs: QuerySet[Product]) -> list[tuple[str, int]]:
-    """Counts per supplier province for a (small) result set; callers decide when it is cheap."""
-    rows = (
-        qs.order_by()
-        .values_list("supplier__province")
-        .annotate(n=Count("id"))
-        .values_list("supplier__province", "n")
-    )
-    return sorted(rows, key=lambda row: -row[1])
 
 
 # --- product page ----------------------------------------------------------------------------

@@ -16,12 +16,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalog.adapters.alibaba1688 import Offer
-from catalog.exceptions import (
-    ImageRejected,
-    OfferImportError,
-    ReasonRequired,
-    TransitionNotAllowed,
-)
+from catalog.exceptions import ImageRejected, OfferImportError, ReasonRequired
 from catalog.models import (
     CATEGORY_MAX_DEPTH,
     IMAGE_EXTENSIONS,
@@ -32,57 +27,28 @@ from catalog.models import (
     ProductImage,
     Sku,
     Supplier,
-    SupplierEvent,
     SupplierPerformance,
     UploadCheck,
 )
+from procurement.core import states
 
 S = Supplier.Status
 
-# The declared vetting transitions. Nothing else assigns `Supplier.status`.
-SUPPLIER_TRANSITIONS: dict[str, frozenset[str]] = {
-    S.APPLIED: frozenset({S.UNDER_REVIEW}),
-    S.UNDER_REVIEW: frozenset({S.APPROVED, S.REJECTED}),
-    S.APPROVED: frozenset({S.SUSPENDED}),
-    S.SUSPENDED: frozenset({S.APPROVED}),
-    S.REJECTED: frozenset(),
-}
 # Saying no to a supplier, or stopping one, must be explained to whoever reads the timeline.
 REASON_REQUIRED_FOR = frozenset({S.REJECTED, S.SUSPENDED})
 
 THUMBNAIL_SIZE = (320, 320)
 
 
-def supplier_can_transition(*, supplier: Supplier, to_status: str) -> bool:
-    return to_status in SUPPLIER_TRANSITIONS.get(supplier.status, frozenset())
-
-
 @transaction.atomic
 def supplier_transition(*, supplier: Supplier, to_status: str, actor, reason: str = "") -> Supplier:
-    """Move a supplier along its vetting workflow and record who did it and why."""
-    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    """Move a supplier along its vetting workflow (`Supplier.TRANSITIONS`) and record who did it
+    and why. A move the table refuses raises InvalidTransition before a missing reason counts."""
+    supplier = states.lock(supplier)
     reason = (reason or "").strip()
-    if not supplier_can_transition(supplier=supplier, to_status=to_status):
-        raise TransitionNotAllowed(
-            _("A supplier that is %(from)s cannot become %(to)s.")
-            % {
-                "from": S(supplier.status).label.lower(),
-                "to": S(to_status).label.lower() if to_status in S.values else to_status,
-            }
-        )
-    if to_status in REASON_REQUIRED_FOR and not reason:
+    if to_status in REASON_REQUIRED_FOR and not reason and supplier.can_become(to_status):
         raise ReasonRequired(_("Give a reason: the supplier's timeline keeps it."))
-    from_status = supplier.status
-    supplier.status = to_status
-    supplier.status_changed_at = timezone.now()
-    supplier.save(update_fields=["status", "status_changed_at", "updated_at"])
-    SupplierEvent.objects.create(
-        supplier=supplier,
-        actor=actor,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-    )
+    states.apply(supplier, to=to_status, actor=actor, reason=reason)
     # Which products merchants see changed; category counts follow after commit.
     transaction.on_commit(category_counts_refresh)
     return supplier

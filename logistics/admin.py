@@ -198,7 +198,7 @@ class StockItemAdmin(admin.ModelAdmin):
 
 class InboundEventInline(ReadOnlyInline):
     model = InboundParcelEvent
-    fields = ["created_at", "from_status", "to_status", "actor", "note"]
+    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
     readonly_fields = fields
 
 
@@ -244,7 +244,7 @@ class InboundParcelAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Receive"))
     def receive_link(self, inbound):
-        if inbound.status != InboundParcel.Status.DECLARED:
+        if not inbound.can_become(InboundParcel.Status.RECEIVED):
             return "—"
         url = reverse("admin:logistics_inboundparcel_receive", args=[inbound.pk])
         return format_html('<a href="{}">{}</a>', url, _("Receive into stock"))
@@ -307,7 +307,7 @@ def _action_page(model_admin, request, obj, form, title, *, multipart=False):
 
 class ParcelEventInline(ReadOnlyInline):
     model = ParcelEvent
-    fields = ["created_at", "from_status", "to_status", "actor", "note"]
+    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
     readonly_fields = fields
 
 
@@ -369,10 +369,10 @@ class ParcelAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Next step"))
     def next_step(self, parcel):
-        if parcel.status == Parcel.Status.PACKING_REQUESTED:
+        if parcel.can_become(Parcel.Status.PACKED):
             url = reverse("admin:logistics_parcel_pack", args=[parcel.pk])
             return format_html('<a href="{}">{}</a>', url, _("Pack"))
-        if parcel.status == Parcel.Status.PACKED:
+        if parcel.can_become(Parcel.Status.SHIPPED):
             url = reverse("admin:logistics_parcel_ship", args=[parcel.pk])
             return format_html('<a href="{}">{}</a>', url, _("Ship"))
         return "—"

@@ -9,10 +9,6 @@ class LogisticsError(DomainError):
     default_message = _("That could not be done.")
 
 
-class TransitionNotAllowed(LogisticsError):
-    default_message = _("The parcel cannot move to that status from where it is now.")
-
-
 class ChannelUnavailable(LogisticsError):
     default_message = _("This channel cannot carry the parcel.")
 

@@ -37,10 +37,6 @@ def addresses_of(*, company: Company) -> QuerySet[Address]:
     return Address.objects.filter(company=company, is_archived=False).order_by("name", "pk")
 
 
-def address_of(*, company: Company, pk: int) -> Address:
-    return addresses_of(company=company).get(pk=pk)
-
-
 def destinations_for_company(*, company: Company) -> QuerySet[Address]:
     addresses = addresses_of(company=company)
     if not company.uses_forwarding:

@@ -327,8 +327,8 @@ def parcel_detail(request, pk: int):
             "parcel": parcel,
             "items": items,
             "quote": quote,
-            "can_request_packing": parcel.status == Parcel.Status.DRAFT,
-            "can_cancel": Parcel.Status.CANCELLED in Parcel.TRANSITIONS[parcel.status],
+            "can_request_packing": parcel.can_become(Parcel.Status.PACKING_REQUESTED),
+            "can_cancel": parcel.can_become(Parcel.Status.CANCELLED),
             "crumbs": _crumbs(
                 (_("Parcels"), reverse("logistics:parcel-list")), (parcel.reference, None)
             ),

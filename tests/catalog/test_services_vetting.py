@@ -3,10 +3,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from catalog.exceptions import ReasonRequired, TransitionNotAllowed
+from catalog.exceptions import ReasonRequired
 from catalog.models import Supplier, SupplierEvent
 from catalog.selectors import supplier_scorecard
 from catalog.services import supplier_performance_record, supplier_transition
+from procurement.core.exceptions import InvalidTransition
 from tests.catalog.factories import ProductFactory, SupplierFactory
 
 S = Supplier.Status
@@ -51,7 +52,7 @@ def test_full_vetting_path_records_each_change(staff_user):
 def test_undeclared_transitions_are_refused(start, target, staff_user):
     supplier = SupplierFactory(status=start)
 
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(InvalidTransition):
         supplier_transition(supplier=supplier, to_status=target, actor=staff_user, reason="x")
 
     supplier.refresh_from_db()

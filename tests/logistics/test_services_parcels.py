@@ -4,14 +4,10 @@ import pytest
 from django.core import mail
 
 from logistics import services
-from logistics.exceptions import (
-    ChannelUnavailable,
-    LogisticsError,
-    StockUnavailable,
-    TransitionNotAllowed,
-)
+from logistics.exceptions import ChannelUnavailable, LogisticsError, StockUnavailable
 from logistics.models import Address, FreightCharge, Parcel, ParcelEvent, ShippingChannel, StockItem
 from payments.selectors import wallet_balance
+from procurement.core.exceptions import InvalidTransition
 from tests.logistics.factories import (
     AddressFactory,
     StockItemFactory,
@@ -222,9 +218,9 @@ def test_packed_above_maximum_is_refused_and_stays_requested(
 
 def test_transitions_follow_the_table(company, owner, address, channel, items):
     parcel = draft(company, owner, address, channel, items)
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(InvalidTransition):
         services.parcel_ship(parcel=parcel, actor=owner, tracking_number="SF1")
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(InvalidTransition):
         services.parcel_pack(
             parcel=parcel,
             actor=owner,
@@ -233,10 +229,10 @@ def test_transitions_follow_the_table(company, owner, address, channel, items):
             width_cm=D(1),
             height_cm=D(1),
         )
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(InvalidTransition):
         services.parcel_transition(parcel=parcel, to_status=Parcel.Status.DELIVERED, actor=owner)
     parcel = services.parcel_request_packing(parcel=parcel, actor=owner)
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(InvalidTransition):
         services.parcel_request_packing(parcel=parcel, actor=owner)
     parcel = services.parcel_pack(
         parcel=parcel,
@@ -246,7 +242,7 @@ def test_transitions_follow_the_table(company, owner, address, channel, items):
         width_cm=D("20"),
         height_cm=D("20"),
     )
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(InvalidTransition):
         services.parcel_cancel(parcel=parcel, actor=owner)
     parcel = services.parcel_ship(parcel=parcel, actor=owner, tracking_number=" sf 123 ")
     assert parcel.tracking_number == "SF123"
@@ -257,7 +253,7 @@ def test_transitions_follow_the_table(company, owner, address, channel, items):
     parcel = services.parcel_transition(
         parcel=parcel, to_status=Parcel.Status.DELIVERED, actor=None, note="Signed by J"
     )
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(InvalidTransition):
         services.parcel_transition(parcel=parcel, to_status=Parcel.Status.IN_TRANSIT, actor=None)
     steps = list(ParcelEvent.objects.filter(parcel=parcel).values_list("from_status", "to_status"))
     assert steps == [
@@ -306,17 +302,18 @@ def test_not_enough_balance_refuses_the_packing_request(owner, address, channel)
 
 
 def test_unsettled_adjustment_is_retried(company, owner, address, channel, items, monkeypatch):
+    from logistics.services import charges
     from payments import exceptions as payment_errors
 
     parcel = services.parcel_request_packing(
         parcel=draft(company, owner, address, channel, items), actor=owner
     )
-    real = services.payments.logistics_charge
+    real = charges.payments.logistics_charge
 
     def refuse(**kwargs):
         raise payment_errors.InsufficientBalance
 
-    monkeypatch.setattr(services.payments, "logistics_charge", refuse)
+    monkeypatch.setattr(charges.payments, "logistics_charge", refuse)
     parcel = services.parcel_pack(
         parcel=parcel,
         actor=owner,
@@ -329,7 +326,7 @@ def test_unsettled_adjustment_is_retried(company, owner, address, channel, items
     adjustment = parcel.charges.get(kind=FreightCharge.Kind.ADJUSTMENT)
     assert adjustment.ledger_reference == ""
     assert services.charges_settle_pending() == 0
-    monkeypatch.setattr(services.payments, "logistics_charge", real)
+    monkeypatch.setattr(charges.payments, "logistics_charge", real)
     assert services.charges_settle_pending() == 1
     adjustment.refresh_from_db()
     assert adjustment.ledger_reference

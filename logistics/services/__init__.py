@@ -1,0 +1,74 @@
+"""Every write in logistics, one module per family of operations:
+
+    addresses   the company's address book
+    stock       goods received into stock, their photos
+    inbound     inbound parcels a forwarding customer declares, received into stock
+    parcels     drafting, packing request, packing, shipping, cancelling; the guarded step
+    tracking    carrier events (pushed and polled) moving parcels along
+    charges     freight and storage charges settled through the payments ledger
+    storage     monthly storage fees and the notice before they start
+    mail        mail to merchants, sent by the tasks the services queue
+
+Orders (a higher layer) call `stock_receive` with data copied at the boundary and an opaque
+source reference ("po:12"). Views, admin actions and tasks call these same functions, through
+the names below.
+"""
+
+from logistics.services.addresses import (
+    ADDRESS_FIELDS,
+    address_archive,
+    address_create,
+    address_update,
+)
+from logistics.services.charges import charges_settle_pending
+from logistics.services.inbound import inbound_cancel, inbound_declare, inbound_receive
+from logistics.services.mail import parcel_exception_mail_send, storage_notice_mail_send
+from logistics.services.parcels import (
+    parcel_cancel,
+    parcel_contents,
+    parcel_create,
+    parcel_pack,
+    parcel_quote,
+    parcel_request_packing,
+    parcel_send_back,
+    parcel_ship,
+    parcel_transition,
+)
+from logistics.services.stock import stock_photo_add, stock_receive
+from logistics.services.storage import storage_fees_charge, storage_notices_send
+from logistics.services.tracking import (
+    tracking_events_record,
+    tracking_parcels_due,
+    tracking_poll,
+    tracking_register,
+)
+
+__all__ = [
+    "ADDRESS_FIELDS",
+    "address_archive",
+    "address_create",
+    "address_update",
+    "charges_settle_pending",
+    "inbound_cancel",
+    "inbound_declare",
+    "inbound_receive",
+    "parcel_cancel",
+    "parcel_contents",
+    "parcel_create",
+    "parcel_exception_mail_send",
+    "parcel_pack",
+    "parcel_quote",
+    "parcel_request_packing",
+    "parcel_send_back",
+    "parcel_ship",
+    "parcel_transition",
+    "stock_photo_add",
+    "stock_receive",
+    "storage_fees_charge",
+    "storage_notice_mail_send",
+    "storage_notices_send",
+    "tracking_events_record",
+    "tracking_parcels_due",
+    "tracking_poll",
+    "tracking_register",
+]
