@@ -16,7 +16,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from procurement.accounts.models import TimeStampedModel
+from procurement.core.models import TimeStampedModel
 
 LICENCE_MAX_BYTES = 10 * 1024 * 1024
 LICENCE_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png"}

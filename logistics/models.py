@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from logistics.addressing import normalize_phone, normalize_postcode
-from procurement.accounts.models import Company, TimeStampedModel
+from procurement.accounts.models import Company
+from procurement.core.models import TimeStampedModel
 
 KG = {"max_digits": 10, "decimal_places": 3}
 CM = {"max_digits": 8, "decimal_places": 1}

@@ -49,9 +49,9 @@ from payments import exceptions as payment_errors
 from payments import services as payments
 from payments.models import Account, LedgerTransaction
 from payments.money import quantize
-from procurement.accounts.integrations import webhook_event_emit
 from procurement.accounts.models import Company, Role, User
-from procurement.accounts.outbox import outbox_enqueue
+from procurement.core.outbox import outbox_enqueue
+from procurement.core.webhooks import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
