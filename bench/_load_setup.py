@@ -80,7 +80,8 @@ def prepare(*, users: int, products: int, sink_url: str) -> dict:
     from payments import services as payment_services
     from payments.models import TopUp
     from procurement.accounts import integrations
-    from procurement.accounts.models import ApiScope, Company, Membership, Role, User
+    from procurement.accounts.models import Company, Membership, Role, User
+    from procurement.core.models import ApiScope
     from procurement.demo import seed_demo
 
     timings = {}
@@ -177,7 +178,7 @@ def balances() -> dict[int, Decimal]:
 def webhook_counts() -> dict[str, int]:
     from django.db.models import Count
 
-    from procurement.accounts.models import WebhookDelivery
+    from procurement.core.models import WebhookDelivery
 
     return dict(
         WebhookDelivery.objects.values_list("status")
@@ -193,7 +194,7 @@ def after_checks() -> dict:
 
     from orders.models import Order
     from payments.selectors import ledger_problems
-    from procurement.accounts.models import IdempotentRequest, WebhookDelivery
+    from procurement.core.models import IdempotentRequest, WebhookDelivery
 
     orders = {
         f"{source}/{status}": n

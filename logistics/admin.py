@@ -29,7 +29,7 @@ from logistics.models import (
     Warehouse,
 )
 from logistics.photos import photo_check
-from procurement.accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
+from procurement.core.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from procurement.core.exceptions import DomainError
 
 

@@ -1,5 +1,5 @@
 """Thin Celery tasks: take ids, call a service. Those the services queue go through the task
-outbox (procurement.accounts.outbox): at least once, so each tolerates a repeat.
+outbox (procurement.core.outbox): at least once, so each tolerates a repeat.
 
 Beat entries the project schedule needs (procurement/celery.py):
     "logistics-tracking-poll":    logistics.tasks.tracking_poll_due,    every 30 minutes

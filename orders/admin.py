@@ -34,7 +34,7 @@ from orders.models import (
     SourcingRequest,
     SourcingRequestEvent,
 )
-from procurement.accounts.admin_base import ReadOnlyInline
+from procurement.core.admin_base import ReadOnlyInline
 from procurement.core.exceptions import DomainError
 
 PS = PurchaseOrder.Status

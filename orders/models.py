@@ -25,7 +25,8 @@ from catalog.models import (
 )
 from logistics.models import Address, ShippingChannel, Warehouse
 from payments.models import FxQuote, LedgerTransaction
-from procurement.accounts.models import Company, TimeStampedModel
+from procurement.accounts.models import Company
+from procurement.core.models import TimeStampedModel
 
 CNY = {"max_digits": 14, "decimal_places": 2}
 

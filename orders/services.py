@@ -11,7 +11,7 @@ Rules carried here:
   then (inside the payments services) the FX quote and the ledger accounts.
 * Money moves only through payments services, each with an idempotency key derived from our
   own reference ("order:12:checkout", "po:7:refund"), so a retry never moves it twice.
-* Mail and tasks go through the task outbox (`procurement.accounts.outbox`): written inside
+* Mail and tasks go through the task outbox (`procurement.core.outbox`): written inside
   the transaction, sent after commit, swept later if the broker was down; they take ids and
   tolerate a repeat. Webhook deliveries (`orders.webhooks`) are written inside the transaction
   and sent by accounts after commit.
@@ -78,9 +78,9 @@ from payments.models import FxQuote, LedgerTransaction
 from payments.money import quantize
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company, Membership, User
-from procurement.accounts.outbox import outbox_enqueue
 from procurement.accounts.roles import Capability, role_can
 from procurement.core.exceptions import DomainError
+from procurement.core.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Outbound webhook payloads of the orders app (`procurement.accounts.integrations`).
+"""Outbound webhook payloads of the orders app (`procurement.core.webhooks`).
 
 Small JSON: ids as strings, amounts as decimal strings with their currency. The services call
 these inside their transaction: the delivery rows commit (or roll back) with the change that
@@ -8,7 +8,7 @@ caused them, and `webhook_event_emit` sends them only after the commit.
 from decimal import Decimal
 
 from orders.models import Order, PurchaseOrder, SourcingQuote
-from procurement.accounts.integrations import webhook_event_emit
+from procurement.core.webhooks import webhook_event_emit
 
 
 def _money(amount: Decimal | None, currency: str) -> dict | None:

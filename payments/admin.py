@@ -28,7 +28,7 @@ from payments.models import (
     WalletAdjustment,
 )
 from payments.money import quantize
-from procurement.accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
+from procurement.core.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from procurement.core.exceptions import DomainError
 
 # --- FX ------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from payments.models import ExportJob, LedgerTransaction, SupplierPayable
 from payments.money import minor_unit
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY, WALLET_CURRENCY_CODES
 from procurement.accounts.models import Company, User
-from procurement.accounts.outbox import outbox_enqueue
+from procurement.core.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 

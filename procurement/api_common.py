@@ -13,7 +13,8 @@ from ninja.security import HttpBearer
 
 from payments.money import quantize
 from procurement.accounts import integrations
-from procurement.accounts.models import ApiKey
+from procurement.core import apikeys, idempotency
+from procurement.core.models import ApiKey
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 255
@@ -72,7 +73,7 @@ class KeyAuth(HttpBearer):
         key = integrations.api_key_authenticate(token=token)
         if key is None:
             return None
-        wait = integrations.api_rate_limit_hit(key=key)
+        wait = apikeys.api_rate_limit_hit(key=key)
         if wait is not None:
             raise ApiError(
                 429,
@@ -139,9 +140,9 @@ def idempotent(request: HttpRequest, *, status: int, run: Callable[[], dict]) ->
             IDEMPOTENCY_HEADER,
         )
     method_path = f"{request.method} {request.path}"
-    body_hash = integrations.request_body_hash(request.body)
+    body_hash = idempotency.request_body_hash(request.body)
     with transaction.atomic():
-        record, created = integrations.idempotent_request_claim(
+        record, created = idempotency.idempotent_request_claim(
             company=company_of(request), key=key, method_path=method_path, body_hash=body_hash
         )
         if not created:
@@ -159,5 +160,5 @@ def idempotent(request: HttpRequest, *, status: int, run: Callable[[], dict]) ->
             response["Idempotent-Replayed"] = "true"
             return response
         body = json.loads(json.dumps(run(), default=str))
-        integrations.idempotent_request_finish(record=record, status_code=status, body=body)
+        idempotency.idempotent_request_finish(record=record, status_code=status, body=body)
     return JsonResponse(body, status=status)

@@ -17,7 +17,7 @@ app.conf.task_routes = {
 }
 app.conf.beat_schedule = {
     # Every minute. A sweep that waited in the queue past the next one's start is dropped.
-    # Tasks whose send after commit failed (broker down): procurement/accounts/outbox.py.
+    # Tasks whose send after commit failed (broker down): procurement/core/outbox.py.
     "outbox-sweep": {
         "task": "procurement.accounts.tasks.outbox_sweep",
         "schedule": crontab(),

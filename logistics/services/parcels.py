@@ -12,11 +12,11 @@ from logistics.exceptions import ChannelUnavailable, LogisticsError, StockUnavai
 from logistics.models import Address, FreightCharge, Parcel, ParcelEvent, ShippingChannel, StockItem
 from logistics.services.charges import freight_charge_record, parcel_charges_refund
 from payments.money import quantize
-from procurement.accounts.integrations import webhook_event_emit
 from procurement.accounts.models import Company, User
-from procurement.accounts.outbox import outbox_enqueue
 from procurement.core import states
 from procurement.core.exceptions import InvalidTransition
+from procurement.core.outbox import outbox_enqueue
+from procurement.core.webhooks import webhook_event_emit
 
 _STATUS_TIMESTAMPS = {
     Parcel.Status.PACKED: "packed_at",

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from logistics import conf
 from logistics.models import RestrictedGoods, StockItem, StockPhoto, Warehouse
 from logistics.photos import photo_check
-from procurement.accounts.integrations import webhook_event_emit
 from procurement.accounts.models import Company
+from procurement.core.webhooks import webhook_event_emit
 
 
 def _check_restricted(values: Iterable[str]) -> list[str]:

@@ -11,7 +11,7 @@ from logistics import conf, rates
 from logistics.models import StockItem, StorageCharge
 from logistics.services.charges import storage_charge_settle
 from payments import exceptions as payment_errors
-from procurement.accounts.outbox import outbox_enqueue
+from procurement.core.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 

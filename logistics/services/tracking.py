@@ -13,7 +13,7 @@ from logistics.adapters.tracking import CarrierEvent, TrackingUpdate, tracking_a
 from logistics.exceptions import WebhookRejected
 from logistics.models import Parcel, TrackingEvent
 from logistics.services.parcels import parcel_step
-from procurement.accounts.integrations import webhook_event_emit
+from procurement.core.webhooks import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 

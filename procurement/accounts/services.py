@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.accounts import exceptions
-from procurement.accounts.models import Company, Invitation, Membership, Role, User, hash_token
+from procurement.accounts.models import Company, Invitation, Membership, Role, User
+from procurement.core.models import hash_token
 
 
 @transaction.atomic
@@ -77,7 +78,7 @@ def invitation_create(*, company: Company, invited_by: User, email: str, role: s
     """Create an invitation and mail its link on commit. Returns the raw token (shown once).
 
     The mail is sent in-process right after commit, not through the task outbox
-    (`procurement.accounts.outbox`), on purpose: the link carries the raw token, which exists
+    (`procurement.core.outbox`), on purpose: the link carries the raw token, which exists
     only here; the database keeps its hash alone, so a copy of the database or of a backup does
     not open invitations. An outbox row would have to hold the token in clear until it is sent
     and then for the retention period, readable in the admin. The send does not use the Celery

@@ -9,15 +9,9 @@ from django.views.decorators.http import require_POST
 
 from procurement.accounts import integrations
 from procurement.accounts.decorators import company_required
-from procurement.accounts.models import (
-    ApiKey,
-    ApiScope,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEvent,
-)
 from procurement.accounts.roles import Capability
 from procurement.core.exceptions import DomainError
+from procurement.core.models import ApiKey, ApiScope, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 RECENT_DELIVERIES = 50
 

@@ -13,8 +13,8 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from procurement.accounts import outbox
-from procurement.accounts.models import OutboxTask
+from procurement.core import outbox
+from procurement.core.models import OutboxTask
 from tests.faults.conftest import celery_broker
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +185,7 @@ def test_an_unknown_task_or_arguments_that_are_not_json_are_refused_at_once():
 
 
 def test_the_sweep_and_purge_run_as_beat_tasks():
-    from procurement.accounts import tasks
+    from procurement.core import tasks
 
     _age(OutboxTask.objects.create(task=RECORD, args=["beat"]))
 
@@ -228,7 +228,7 @@ def test_superusers_see_unsent_tasks_in_the_admin_and_nobody_edits_them(client, 
         task=RECORD, args=["stuck"], attempts=3, last_error="OperationalError: refused"
     )
     OutboxTask.objects.create(task=RECORD, args=["done"], attempts=1, sent_at=timezone.now())
-    changelist = reverse("admin:accounts_outboxtask_changelist")
+    changelist = reverse("admin:core_outboxtask_changelist")
     client.force_login(staff_user)
 
     assert client.get(changelist).status_code == 403  # staff, not superuser
@@ -236,14 +236,12 @@ def test_superusers_see_unsent_tasks_in_the_admin_and_nobody_edits_them(client, 
     staff_user.is_superuser = True
     staff_user.save(update_fields=["is_superuser"])
     unsent = client.get(changelist, {"state": "unsent"})
-    detail = client.get(reverse("admin:accounts_outboxtask_change", args=[stuck.pk]))
+    detail = client.get(reverse("admin:core_outboxtask_change", args=[stuck.pk]))
 
     assert unsent.status_code == 200
     assert list(unsent.context["cl"].result_list) == [stuck]
     assert "OperationalError: refused" in unsent.text
     assert detail.status_code == 200
     assert not detail.context["has_change_permission"]
-    assert client.get(reverse("admin:accounts_outboxtask_add")).status_code == 403
-    assert (
-        client.get(reverse("admin:accounts_outboxtask_delete", args=[stuck.pk])).status_code == 403
-    )
+    assert client.get(reverse("admin:core_outboxtask_add")).status_code == 403
+    assert client.get(reverse("admin:core_outboxtask_delete", args=[stuck.pk])).status_code == 403

@@ -1,7 +1,8 @@
 """API keys issued through the real service, and the headers that carry them."""
 
 from procurement.accounts import integrations
-from procurement.accounts.models import ApiScope, Membership, Role
+from procurement.accounts.models import Membership, Role
+from procurement.core.models import ApiScope
 
 ALL_SCOPES = list(ApiScope.values)
 

@@ -10,8 +10,8 @@ from orders.models import Order, PurchaseOrder, SourcingRequest
 from payments.models import LedgerTransaction
 from payments.selectors import wallet_balance
 from procurement.accounts import integrations
-from procurement.accounts.models import ApiKey, IdempotentRequest
 from procurement.accounts.staff_groups import ACCOUNT_MANAGERS
+from procurement.core.models import ApiKey, IdempotentRequest
 from tests.api.factories import api_token, bearer
 from tests.logistics.factories import (
     AddressFactory,

@@ -11,7 +11,7 @@ from django.test import Client
 
 from orders.models import Order
 from payments.models import LedgerTransaction
-from procurement.accounts.models import IdempotentRequest
+from procurement.core.models import IdempotentRequest
 from tests.accounts.factories import CompanyFactory
 from tests.api.factories import api_token, bearer
 from tests.orders.factories import fund_wallet, product_with_skus, seed_rates

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from procurement.accounts.models import ApiKey, WebhookEndpoint
+from procurement.core.models import ApiKey, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,9 @@ from celery.exceptions import Retry
 from django.utils import timezone
 
 from logistics import services as logistics_services
-from procurement.accounts import exceptions, integrations, outbox, tasks
-from procurement.accounts.models import OutboxTask, WebhookDelivery
+from procurement.accounts import exceptions, integrations
+from procurement.core import outbox, tasks, webhooks
+from procurement.core.models import OutboxTask, WebhookDelivery
 from tests.logistics.factories import WarehouseFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,13 +79,13 @@ def test_deliveries_are_signed_and_verified_by_the_receiver(
     assert len(receiver.requests) == 1
     request = receiver.requests[0]
     headers = request["headers"]
-    assert integrations.webhook_signature_verify(
+    assert webhooks.webhook_signature_verify(
         secret=issued.secret,
         timestamp=headers["X-Webhook-Timestamp"],
         body=request["body"],
         signature=headers["X-Webhook-Signature"],
     )
-    assert not integrations.webhook_signature_verify(
+    assert not webhooks.webhook_signature_verify(
         secret="whsec_wrong",
         timestamp=headers["X-Webhook-Timestamp"],
         body=request["body"],
@@ -114,17 +115,17 @@ def test_failures_are_recorded_and_retried_with_backoff(company, owner):
 
         with pytest.raises(Retry):
             tasks.deliver_webhook(delivery.pk)  # called as a worker would: retries on failure
-        early = integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
+        early = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
         _time_passes(delivery)
-        second = integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
+        second = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
         _time_passes(delivery)
-        third = integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
-        late = integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
+        third = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
+        late = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
 
     delivery.refresh_from_db()
     # A copy of the task that comes before the backoff is over, or after success, sends nothing.
-    assert early == late == integrations.AttemptResult(delivered=False, retry_in=None)
-    assert second.retry_in == 2 * integrations.webhook_backoff_seconds(1)
+    assert early == late == webhooks.AttemptResult(delivered=False, retry_in=None)
+    assert second.retry_in == 2 * webhooks.webhook_backoff_seconds(1)
     assert third.delivered
     assert [a.status_code for a in delivery.attempts.all()] == [500, 503, 200]
     assert delivery.status == WebhookDelivery.Status.SUCCEEDED
@@ -139,9 +140,9 @@ def test_after_max_attempts_the_delivery_fails(company, owner, settings):
     _stock(company)
     delivery = WebhookDelivery.objects.get()
 
-    integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
+    webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
     _time_passes(delivery)
-    result = integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
+    result = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
 
     delivery.refresh_from_db()
     assert result.retry_in is None
@@ -167,7 +168,7 @@ def test_a_disabled_endpoint_gets_nothing_and_unchosen_events_are_skipped(compan
     assert not WebhookDelivery.objects.exists()
 
     integrations.webhook_endpoint_set_active(endpoint=issued.endpoint, actor=owner, active=False)
-    integrations.webhook_event_emit(company=company, event="parcel.shipped", payload={})
+    webhooks.webhook_event_emit(company=company, event="parcel.shipped", payload={})
 
     assert not WebhookDelivery.objects.exists()
 
@@ -214,13 +215,13 @@ def test_a_name_resolving_to_a_private_address_is_not_called(company, owner, mon
     delivery = WebhookDelivery.objects.get()
     opened = []
     monkeypatch.setattr(
-        integrations.socket,
+        webhooks.socket,
         "getaddrinfo",
         lambda *args, **kwargs: [(2, 1, 6, "", ("192.168.1.20", 443))],
     )
-    monkeypatch.setattr(integrations._opener, "open", lambda *a, **k: opened.append(a))
+    monkeypatch.setattr(webhooks._opener, "open", lambda *a, **k: opened.append(a))
 
-    result = integrations.webhook_delivery_attempt(delivery_id=delivery.pk)
+    result = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
 
     assert not result.delivered
     assert not opened
@@ -243,7 +244,7 @@ def test_a_redirect_is_not_followed(company, owner):
             company=company, actor=owner, url=bouncer.url, events=["goods.stocked"]
         )
         _stock(company)
-        result = integrations.webhook_delivery_attempt(delivery_id=WebhookDelivery.objects.get().pk)
+        result = webhooks.webhook_delivery_attempt(delivery_id=WebhookDelivery.objects.get().pk)
         bouncer.server.RequestHandlerClass.do_POST = original
 
     assert not result.delivered
@@ -256,7 +257,7 @@ def test_a_redirect_is_not_followed(company, owner):
 
 def _overdue(delivery, **fields) -> None:
     """Move the delivery's clock back past the sweeper's patience."""
-    past = timezone.now() - timedelta(seconds=integrations.webhook_sweep_after_seconds() + 60)
+    past = timezone.now() - timedelta(seconds=webhooks.webhook_sweep_after_seconds() + 60)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(created_at=past, **fields)
 
 
@@ -267,11 +268,11 @@ def test_the_sweeper_sends_a_pending_delivery_whose_task_was_lost_once(company, 
         )
         _stock(company)  # committed without its on-commit send: the task never left
         delivery = WebhookDelivery.objects.get()
-        assert integrations.webhook_deliveries_sweep() == 0  # its own task may still come
+        assert webhooks.webhook_deliveries_sweep() == 0  # its own task may still come
         _overdue(delivery)
 
-        assert integrations.webhook_deliveries_sweep() == 1
-        assert integrations.webhook_deliveries_sweep() == 0
+        assert webhooks.webhook_deliveries_sweep() == 1
+        assert webhooks.webhook_deliveries_sweep() == 0
         # The outbox still holds the original task: sent late, it finds the delivery done.
         OutboxTask.objects.update(created_at=timezone.now() - timedelta(hours=1))
         assert outbox.outbox_sweep() == 1
@@ -289,11 +290,11 @@ def test_the_sweeper_retries_a_delivery_whose_retry_was_lost(company, owner):
         )
         _stock(company)
         delivery = WebhookDelivery.objects.get()
-        integrations.webhook_delivery_attempt(delivery_id=delivery.pk)  # 500: retry scheduled
-        assert integrations.webhook_deliveries_sweep() == 0  # the retry task is on its way
+        webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)  # 500: retry scheduled
+        assert webhooks.webhook_deliveries_sweep() == 0  # the retry task is on its way
 
         _overdue(delivery, next_attempt_at=timezone.now() - timedelta(hours=1))
-        assert integrations.webhook_deliveries_sweep() == 1
+        assert webhooks.webhook_deliveries_sweep() == 1
 
     delivery.refresh_from_db()
     assert [a.status_code for a in delivery.attempts.all()] == [500, 200]
@@ -307,23 +308,21 @@ def test_an_attempt_in_flight_is_left_alone_until_its_lease_runs_out(company, ow
     _stock(company)
     delivery = WebhookDelivery.objects.get()
     # A worker took it (the lease) and died before recording the attempt.
-    assert integrations._delivery_claim(delivery.pk)
+    assert webhooks._delivery_claim(delivery.pk)
     _overdue(delivery)
 
-    assert integrations.webhook_delivery_attempt(delivery_id=delivery.pk).retry_in is None
-    assert integrations.webhook_deliveries_sweep() == 0
+    assert webhooks.webhook_delivery_attempt(delivery_id=delivery.pk).retry_in is None
+    assert webhooks.webhook_deliveries_sweep() == 0
     assert not delivery.attempts.exists()
 
     later = timezone.now() + timedelta(
-        seconds=integrations.webhook_lease_seconds()
-        + integrations.webhook_sweep_after_seconds()
-        + 1
+        seconds=webhooks.webhook_lease_seconds() + webhooks.webhook_sweep_after_seconds() + 1
     )
     sent = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(outbox, "task_send", lambda **call: sent.append(call))
-        assert integrations.webhook_deliveries_sweep(now=later) == 1
-    assert sent == [{"task": integrations.DELIVER_TASK, "args": [delivery.pk]}]
+        assert webhooks.webhook_deliveries_sweep(now=later) == 1
+    assert sent == [{"task": webhooks.DELIVER_TASK, "args": [delivery.pk]}]
 
 
 def test_with_the_broker_down_the_sweeper_stops_and_changes_nothing(company, owner):
@@ -338,7 +337,7 @@ def test_with_the_broker_down_the_sweeper_stops_and_changes_nothing(company, own
         _overdue(delivery)
 
     with celery_broker("redis://127.0.0.1:6390/0"):
-        assert integrations.webhook_deliveries_sweep() == 0
+        assert webhooks.webhook_deliveries_sweep() == 0
 
     assert set(WebhookDelivery.objects.values_list("status", "next_attempt_at")) == {
         (WebhookDelivery.Status.PENDING, None)
@@ -355,4 +354,4 @@ def test_finished_deliveries_are_never_swept(company, owner):
     _overdue(first, status=WebhookDelivery.Status.SUCCEEDED)
     _overdue(second, status=WebhookDelivery.Status.FAILED)
 
-    assert integrations.webhook_deliveries_sweep() == 0
+    assert webhooks.webhook_deliveries_sweep() == 0

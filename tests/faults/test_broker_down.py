@@ -18,8 +18,8 @@ from django.utils import timezone
 from orders import selectors, services
 from orders.models import Order
 from payments.models import LedgerTransaction
-from procurement.accounts import outbox
-from procurement.accounts.models import OutboxTask
+from procurement.core import outbox
+from procurement.core.models import OutboxTask
 from tests.faults.conftest import assert_ledger_sound, celery_broker
 from tests.orders.factories import membership
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from orders import services
-from procurement.accounts.models import WebhookDelivery, WebhookEndpoint
+from procurement.core.models import WebhookDelivery, WebhookEndpoint
 from tests.orders.factories import SupplierFactory, paid_order, product_with_skus
 
 pytestmark = pytest.mark.django_db

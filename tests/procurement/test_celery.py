@@ -16,9 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 from kombu import Exchange, Queue
 
-from procurement.accounts.models import Invitation, hash_token
+from procurement.accounts.models import Invitation
 from procurement.accounts.tasks import invitations_expire
 from procurement.celery import app
+from procurement.core.models import hash_token
 from tests.accounts.factories import CompanyFactory
 from tests.services import database_url, require_redis
 

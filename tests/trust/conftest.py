@@ -21,8 +21,9 @@ from payments import services as payments_services
 from payments.adapters import sandbox as sandbox_gateway
 from procurement.accounts import integrations
 from procurement.accounts import services as accounts_services
-from procurement.accounts.models import ApiScope, Membership, Role
+from procurement.accounts.models import Membership, Role
 from procurement.accounts.staff_groups import ACCOUNT_MANAGERS, FINANCE, WAREHOUSE
+from procurement.core.models import ApiScope
 from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
 from tests.logistics.factories import (
     AddressFactory,

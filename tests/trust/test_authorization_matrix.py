@@ -299,13 +299,13 @@ account_emailaddress          -     -     -     vacd
 accounts_company              vc    v     v     vacd
 accounts_invitation           v     -     -     vcd
 accounts_membership           v     v     -     vacd
-accounts_outboxtask           -     -     -     v
 accounts_user                 v     -     -     vacd
 auth_group                    -     -     -     vacd
 catalog_category              vac   -     -     vacd
 catalog_product               vac   -     -     vacd
 catalog_supplier              vac   -     -     vacd
 catalog_supplierperformance   v     -     -     vd
+core_outboxtask               -     -     -     v
 logistics_address             v     -     v     vacd
 logistics_freightcharge       v     v     -     v
 logistics_inboundparcel       v     -     v     vc

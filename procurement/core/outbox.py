@@ -31,7 +31,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from procurement.accounts.models import OutboxTask
+from procurement.core.models import OutboxTask
 
 logger = logging.getLogger(__name__)
 
