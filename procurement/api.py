@@ -1,4 +1,5 @@
-"""The merchant API under /api/v1/: one NinjaAPI composed from the routers of procurement/api_*.
+"""The merchant API under /api/v1/: one NinjaAPI composed from the apps' routers (catalog/api.py,
+orders/api.py, logistics/api.py, payments/api.py); what they share is procurement/core/api.py.
 
 Every refusal answers {"code", "message", "field"}: validation (422), an unknown or revoked key
 (401), a missing scope (403), another company's or an unknown id (404), an idempotency key
@@ -12,15 +13,35 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from procurement.api_catalog import router as catalog_router
-from procurement.api_common import ApiError, error_body
-from procurement.api_logistics import router as logistics_router
-from procurement.api_logistics import wallet_router
-from procurement.api_orders import router as orders_router
-from procurement.api_orders import sourcing_router
+from catalog.api import router as catalog_router
+from logistics.api import router as logistics_router
+from orders.api import router as orders_router
+from orders.api import sourcing_router
+from payments.api import wallet_router
+from procurement.core.api import ApiError, error_body
 from procurement.core.exceptions import DomainError
 
-api = NinjaAPI(
+# Operation ids are part of the published schema (generated clients name their methods after
+# them). They were made from the module that held each endpoint when every router lived in
+# procurement/api_*.py; they keep those names now that the routers live in their apps.
+OPERATION_ID_PREFIXES = {
+    "catalog.api": "procurement_api_catalog",
+    "orders.api": "procurement_api_orders",
+    "logistics.api": "procurement_api_logistics",
+    "payments.api": "procurement_api_logistics",
+}
+
+
+class PortalAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        view = operation.view_func
+        prefix = OPERATION_ID_PREFIXES.get(view.__module__)
+        if prefix is None:
+            return super().get_openapi_operation_id(operation)
+        return f"{prefix}_{view.__name__}"
+
+
+api = PortalAPI(
     title="Procurement portal API",
     version="1.0.0",
     description=(

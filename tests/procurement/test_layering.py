@@ -50,7 +50,7 @@ def write_module(root: Path, dotted: str, source: str = "") -> None:
         ("logistics", "orders"),
         ("catalog", "logistics"),
         ("orders", "procurement.views"),
-        ("payments", "procurement.api_common"),
+        ("payments", "procurement.api"),
         ("procurement.accounts", "procurement.demo"),
     ],
 )

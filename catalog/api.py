@@ -1,17 +1,27 @@
 """Catalog endpoints: categories, products with the page's search and filters, prices."""
 
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.pagination import paginate
 
 from catalog import selectors
 from catalog.models import Category, Product, Sku
 from catalog.pricing import price_quote
+from payments.api import Money, money
 from payments.selectors import fx_mid_rate
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
-from procurement.api_common import READ_ERRORS, ApiError, KeyAuth, Money, money, not_found
+from procurement.core.api import (
+    READ_ERRORS,
+    ApiError,
+    KeyAuth,
+    KeysetPagination,
+    Listing,
+    not_found,
+)
 
 router = Router(tags=["catalog"], auth=KeyAuth("catalog:read"))
 
@@ -103,8 +113,6 @@ class ProductQuery(Schema):
     province: str = ""
     in_stock: bool = False
     sort: Literal["relevance", "newest", "price", "-price", "moq"] = "newest"
-    cursor: str = ""
-    limit: int = selectors.PAGE_SIZE
 
 
 def display_rate(currency: str) -> Decimal | None:
@@ -143,7 +151,9 @@ def category_list(request):
 
 
 @router.get("/products", response={200: ProductPage, **READ_ERRORS})
+@paginate(KeysetPagination, page_size=selectors.PAGE_SIZE)
 def product_list(request, query: Query[ProductQuery]):
+    # The page's search, filters and sorts; each sort pages by its own keyset, as the page does.
     currency = request.auth.company.wallet_currency
     rate = display_rate(currency)
     category_ids = None
@@ -164,14 +174,11 @@ def product_list(request, query: Query[ProductQuery]):
         in_stock=query.in_stock,
         sort=query.sort,
     )
-    size = max(1, min(query.limit, 100))
-    page = selectors.paginate(
-        selectors.product_listing(filters), sort=filters.sort, after=query.cursor, size=size
+    return Listing(
+        selectors.product_listing(filters),
+        show=partial(_product, rate=rate, currency=currency),
+        pages=partial(selectors.paginate, sort=filters.sort),
     )
-    return {
-        "items": [_product(p, rate=rate, currency=currency) for p in page.items],
-        "next_cursor": page.next_cursor,
-    }
 
 
 def _visible_product(pk: int) -> Product:

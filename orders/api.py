@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.pagination import paginate
 
 from catalog import selectors as catalog_selectors
 from catalog.models import Product, Sku
@@ -21,18 +22,17 @@ from orders.models import (
     SourcingQuote,
     SourcingRequest,
 )
+from payments.api import Money, money
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
-from procurement.api_common import (
+from procurement.core.api import (
     ERRORS,
     READ_ERRORS,
     ApiError,
     KeyAuth,
-    Money,
-    id_cursor,
+    KeysetPagination,
+    Listing,
     idempotent,
-    money,
     not_found,
-    page_limit,
 )
 
 router = Router(tags=["orders"])
@@ -275,18 +275,10 @@ def _order_of(request, pk: int) -> Order:
 
 
 @router.get("/orders", response={200: OrderPage, **READ_ERRORS}, auth=ORDERS_READ)
-def order_list(request, status: str = "", cursor: str = "", limit: int = 50):
-    qs = selectors.order_list(company=request.auth.company, status=status).select_related("quote")
-    after = id_cursor(cursor)
-    if after is not None:
-        qs = qs.filter(pk__lt=after)
-    size = page_limit(limit)
-    rows = list(qs.order_by("-pk")[: size + 1])
-    items = rows[:size]
-    return {
-        "items": [_order(o) for o in items],
-        "next_cursor": str(items[-1].pk) if len(rows) > size else None,
-    }
+@paginate(KeysetPagination)
+def order_list(request, status: str = ""):
+    orders = selectors.order_list(company=request.auth.company, status=status)
+    return Listing(orders.select_related("quote"), show=_order)
 
 
 @router.get("/orders/{order_id}", response={200: OrderDetailOut, **READ_ERRORS}, auth=ORDERS_READ)
@@ -490,18 +482,10 @@ def _sourcing_detail(company, pk: int) -> dict:
 @sourcing_router.get(
     "/sourcing-requests", response={200: SourcingPage, **READ_ERRORS}, auth=SOURCING_READ
 )
-def sourcing_request_list(request, cursor: str = "", limit: int = 50):
-    qs = selectors.sourcing_requests_of(company=request.auth.company)
-    after = id_cursor(cursor)
-    if after is not None:
-        qs = qs.filter(pk__lt=after)
-    size = page_limit(limit)
-    rows = list(qs.order_by("-pk")[: size + 1])
-    items = rows[:size]
-    return {
-        "items": [_sourcing_request(r) for r in items],
-        "next_cursor": str(items[-1].pk) if len(rows) > size else None,
-    }
+@paginate(KeysetPagination)
+def sourcing_request_list(request):
+    requests = selectors.sourcing_requests_of(company=request.auth.company)
+    return Listing(requests, show=_sourcing_request)
 
 
 @sourcing_router.get(

@@ -1,23 +1,32 @@
-"""What every API router shares: key authentication with scopes and rate limits, the error
-shape, money fields and `Idempotency-Key` handling."""
+"""What every app's API router shares: key authentication with scopes and rate limits, the error
+shape, `Idempotency-Key` handling and the keyset paginator.
+
+It sits in the kernel so that catalog/api.py, orders/api.py, logistics/api.py and payments/api.py
+can use it without reaching up into the composition root (procurement/api.py), which only puts
+the routers together and answers errors.
+"""
 
 import json
 from collections.abc import Callable
-from decimal import Decimal
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
+from ninja.pagination import PaginationBase
 from ninja.security import HttpBearer
+from pydantic import create_model
 
-from payments.money import quantize
 from procurement.accounts import integrations
 from procurement.core import apikeys, idempotency
 from procurement.core.models import ApiKey
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 255
+PAGE_SIZE = 50
 PAGE_LIMIT_MAX = 100
 
 
@@ -94,29 +103,80 @@ def company_of(request: HttpRequest):
     return request.auth.company
 
 
-class Money(Schema):
-    amount: str
-    currency: str
+# --- pages ---------------------------------------------------------------------------------------
 
 
-def money(amount: Decimal | None, currency: str) -> dict | None:
-    if amount is None:
-        return None
-    return {"amount": str(quantize(amount, currency)), "currency": currency}
+@dataclass(frozen=True)
+class Listing:
+    """What a paginated endpoint returns: its rows and how one row is shown.
+
+    `rows` is paged newest first by primary key (the cursor is the last id seen), unless `pages`
+    says how this list pages itself: `pages(rows, after=cursor, size=limit)` returns something
+    with `items` and `next_cursor` (the catalog's sorted listings, shared with its pages).
+    """
+
+    rows: QuerySet
+    show: Callable[[Any], dict]
+    pages: Callable[..., Any] | None = None
 
 
-def page_limit(limit: int) -> int:
-    return max(1, min(limit, PAGE_LIMIT_MAX))
+class KeysetQuery(Schema):
+    cursor: str = ""
+    limit: int = PAGE_SIZE
 
 
-def id_cursor(cursor: str) -> int | None:
-    """Lists newest first page by primary key: the cursor is the last id seen."""
-    if not cursor:
-        return None
-    try:
-        return int(cursor)
-    except ValueError as error:
-        raise ApiError(422, "invalid", _("The cursor is not valid."), "cursor") from error
+class KeysetPagination(PaginationBase):
+    """Keyset pages for every list endpoint: `cursor` and `limit` in, `items` and `next_cursor`
+    out (None on the last page). `limit` is held to 1..100.
+
+    Use as `@paginate(KeysetPagination)` on a view that returns a `Listing`;
+    `page_size=` sets the default `limit` of one endpoint.
+
+    Each endpoint declares its own page schema (`OrderPage`: `items`, `next_cursor`), which is
+    what the published OpenAPI document names; so `Output` is None and ninja keeps the declared
+    response instead of generating a `Paged<Item>` schema.
+    """
+
+    Input = KeysetQuery
+    Output = None
+
+    def __init__(self, *, page_size: int = PAGE_SIZE, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if page_size != PAGE_SIZE:
+            # The default shows in the OpenAPI parameters; the name keeps the two apart in its
+            # components (a name is one schema there).
+            self.Input = create_model(
+                f"{KeysetQuery.__name__}{page_size}",
+                __base__=KeysetQuery,
+                limit=(int, page_size),
+            )
+
+    def paginate_queryset(
+        self, queryset: Listing, pagination: KeysetQuery, request: HttpRequest, **params
+    ) -> dict:
+        listing = queryset
+        size = max(1, min(pagination.limit, PAGE_LIMIT_MAX))
+        if listing.pages is not None:
+            page = listing.pages(listing.rows, after=pagination.cursor, size=size)
+            items, next_cursor = page.items, page.next_cursor
+        else:
+            items, next_cursor = self._newest_first(listing.rows, pagination.cursor, size)
+        return {"items": [listing.show(row) for row in items], "next_cursor": next_cursor}
+
+    @staticmethod
+    def _newest_first(rows: QuerySet, cursor: str, size: int) -> tuple[list, str | None]:
+        if cursor:
+            try:
+                after = int(cursor)
+            except ValueError as error:
+                raise ApiError(422, "invalid", _("The cursor is not valid."), "cursor") from error
+            rows = rows.filter(pk__lt=after)
+        found = list(rows.order_by("-pk")[: size + 1])
+        items = found[:size]
+        return items, str(items[-1].pk) if len(found) > size else None
+
+
+# --- idempotency ---------------------------------------------------------------------------------
 
 
 def idempotent(request: HttpRequest, *, status: int, run: Callable[[], dict]) -> JsonResponse:

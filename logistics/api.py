@@ -1,4 +1,5 @@
-"""Stock, parcels with tracking, dropshipping parcels, and the wallet, through the API."""
+"""Stock, parcels with tracking and dropshipping parcels through the API, by the same services
+as the pages."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -6,25 +7,23 @@ from typing import Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.pagination import paginate
 
 from logistics import selectors, services
 from logistics.models import Address, Parcel
-from payments import selectors as payments_selectors
-from procurement.api_common import (
+from payments.api import Money, money
+from procurement.core.api import (
     ERRORS,
     READ_ERRORS,
     ApiError,
     KeyAuth,
-    Money,
-    id_cursor,
+    KeysetPagination,
+    Listing,
     idempotent,
-    money,
     not_found,
-    page_limit,
 )
 
 router = Router(tags=["logistics"])
-wallet_router = Router(tags=["wallet"], auth=KeyAuth("wallet:read"))
 
 LOGISTICS_READ = KeyAuth("logistics:read")
 LOGISTICS_WRITE = KeyAuth("logistics:write")
@@ -107,25 +106,6 @@ class ParcelIn(Schema):
     request_packing: bool = False
 
 
-class BalanceOut(Schema):
-    balance: Money
-
-
-class StatementLineOut(Schema):
-    id: int
-    created_at: datetime
-    kind: str
-    memo: str
-    reference: str
-    amount: Money
-    balance_after: Money
-
-
-class StatementPage(Schema):
-    items: list[StatementLineOut]
-    next_cursor: str | None
-
-
 def _parcel(parcel: Parcel) -> dict:
     return {
         "id": parcel.pk,
@@ -172,56 +152,35 @@ def _parcel_detail(company, pk: int) -> dict:
     return data
 
 
-@router.get("/stock", response={200: StockPage, **READ_ERRORS}, auth=LOGISTICS_READ)
-def stock_list(
-    request,
-    status: Literal["", "in_stock", "reserved", "shipped"] = "",
-    cursor: str = "",
-    limit: int = 50,
-):
-    qs = selectors.stock_of(company=request.auth.company, status=status or None)
-    after = id_cursor(cursor)
-    if after is not None:
-        qs = qs.filter(pk__lt=after)
-    size = page_limit(limit)
-    rows = list(qs.order_by("-pk")[: size + 1])
-    items = rows[:size]
+def _stock_item(item) -> dict:
     return {
-        "items": [
-            {
-                "id": item.pk,
-                "description": item.description,
-                "quantity": item.quantity,
-                "status": item.status,
-                "warehouse": item.warehouse.code,
-                "weight_kg": str(item.weight_kg),
-                "length_cm": str(item.length_cm),
-                "width_cm": str(item.width_cm),
-                "height_cm": str(item.height_cm),
-                "source_reference": item.source_reference,
-                "arrived_at": item.arrived_at,
-                "free_storage_until": item.free_storage_until.isoformat(),
-                "parcel_id": item.parcel_id,
-            }
-            for item in items
-        ],
-        "next_cursor": str(items[-1].pk) if len(rows) > size else None,
+        "id": item.pk,
+        "description": item.description,
+        "quantity": item.quantity,
+        "status": item.status,
+        "warehouse": item.warehouse.code,
+        "weight_kg": str(item.weight_kg),
+        "length_cm": str(item.length_cm),
+        "width_cm": str(item.width_cm),
+        "height_cm": str(item.height_cm),
+        "source_reference": item.source_reference,
+        "arrived_at": item.arrived_at,
+        "free_storage_until": item.free_storage_until.isoformat(),
+        "parcel_id": item.parcel_id,
     }
+
+
+@router.get("/stock", response={200: StockPage, **READ_ERRORS}, auth=LOGISTICS_READ)
+@paginate(KeysetPagination)
+def stock_list(request, status: Literal["", "in_stock", "reserved", "shipped"] = ""):
+    items = selectors.stock_of(company=request.auth.company, status=status or None)
+    return Listing(items, show=_stock_item)
 
 
 @router.get("/parcels", response={200: ParcelPage, **READ_ERRORS}, auth=LOGISTICS_READ)
-def parcel_list(request, cursor: str = "", limit: int = 50):
-    qs = selectors.parcels_of(company=request.auth.company)
-    after = id_cursor(cursor)
-    if after is not None:
-        qs = qs.filter(pk__lt=after)
-    size = page_limit(limit)
-    rows = list(qs.order_by("-pk")[: size + 1])
-    items = rows[:size]
-    return {
-        "items": [_parcel(p) for p in items],
-        "next_cursor": str(items[-1].pk) if len(rows) > size else None,
-    }
+@paginate(KeysetPagination)
+def parcel_list(request):
+    return Listing(selectors.parcels_of(company=request.auth.company), show=_parcel)
 
 
 @router.get(
@@ -273,43 +232,3 @@ def parcel_create(request, payload: ParcelIn):
         return _parcel_detail(company, parcel.pk)
 
     return idempotent(request, status=201, run=run)
-
-
-# --- wallet --------------------------------------------------------------------------------------
-
-
-@wallet_router.get("/wallet", response={200: list[BalanceOut], **READ_ERRORS})
-def wallet_balances(request):
-    company = request.auth.company
-    accounts = list(payments_selectors.wallet_accounts(company=company))
-    if not accounts:
-        return [{"balance": money(Decimal(0), company.wallet_currency)}]
-    return [{"balance": money(a.balance, a.currency)} for a in accounts]
-
-
-@wallet_router.get("/wallet/statement", response={200: StatementPage, **READ_ERRORS})
-def wallet_statement(request, currency: str = "", cursor: str = "", limit: int = 50):
-    qs = payments_selectors.wallet_statement(
-        company=request.auth.company, currency=currency.upper()[:3] or None
-    )
-    after = id_cursor(cursor)
-    if after is not None:
-        qs = qs.filter(pk__lt=after)
-    size = page_limit(limit)
-    rows = list(qs[: size + 1])
-    items = rows[:size]
-    return {
-        "items": [
-            {
-                "id": p.pk,
-                "created_at": p.transaction.created_at,
-                "kind": p.transaction.kind,
-                "memo": p.transaction.memo,
-                "reference": p.transaction.reference,
-                "amount": money(p.amount, p.currency),
-                "balance_after": money(p.balance_after, p.currency),
-            }
-            for p in items
-        ],
-        "next_cursor": str(items[-1].pk) if len(rows) > size else None,
-    }

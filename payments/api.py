@@ -1,0 +1,78 @@
+"""The wallet through the API: balances and the statement; and money as every API answer shows it.
+
+`Money` and `money()` live here, not in the kernel, because an amount is shown rounded to its
+currency's minor unit, a rule `payments.money` owns; the apps above (catalog, logistics, orders)
+import them from here.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from payments import selectors
+from payments.money import quantize
+from procurement.core.api import READ_ERRORS, KeyAuth, KeysetPagination, Listing
+
+wallet_router = Router(tags=["wallet"], auth=KeyAuth("wallet:read"))
+
+
+class Money(Schema):
+    amount: str
+    currency: str
+
+
+def money(amount: Decimal | None, currency: str) -> dict | None:
+    if amount is None:
+        return None
+    return {"amount": str(quantize(amount, currency)), "currency": currency}
+
+
+class BalanceOut(Schema):
+    balance: Money
+
+
+class StatementLineOut(Schema):
+    id: int
+    created_at: datetime
+    kind: str
+    memo: str
+    reference: str
+    amount: Money
+    balance_after: Money
+
+
+class StatementPage(Schema):
+    items: list[StatementLineOut]
+    next_cursor: str | None
+
+
+def _statement_line(posting) -> dict:
+    return {
+        "id": posting.pk,
+        "created_at": posting.transaction.created_at,
+        "kind": posting.transaction.kind,
+        "memo": posting.transaction.memo,
+        "reference": posting.transaction.reference,
+        "amount": money(posting.amount, posting.currency),
+        "balance_after": money(posting.balance_after, posting.currency),
+    }
+
+
+@wallet_router.get("/wallet", response={200: list[BalanceOut], **READ_ERRORS})
+def wallet_balances(request):
+    company = request.auth.company
+    accounts = list(selectors.wallet_accounts(company=company))
+    if not accounts:
+        return [{"balance": money(Decimal(0), company.wallet_currency)}]
+    return [{"balance": money(a.balance, a.currency)} for a in accounts]
+
+
+@wallet_router.get("/wallet/statement", response={200: StatementPage, **READ_ERRORS})
+@paginate(KeysetPagination)
+def wallet_statement(request, currency: str = ""):
+    postings = selectors.wallet_statement(
+        company=request.auth.company, currency=currency.upper()[:3] or None
+    )
+    return Listing(postings, show=_statement_line)
