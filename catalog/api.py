@@ -13,11 +13,11 @@ from catalog.models import Category, Product, Sku
 from catalog.pricing import price_quote
 from payments.api import Money, money
 from payments.selectors import fx_mid_rate
+from procurement.accounts.api import KeyAuth
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.core.api import (
     READ_ERRORS,
     ApiError,
-    KeyAuth,
     KeysetPagination,
     Listing,
     not_found,

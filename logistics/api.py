@@ -12,11 +12,11 @@ from ninja.pagination import paginate
 from logistics import selectors, services
 from logistics.models import Address, Parcel
 from payments.api import Money, money
+from procurement.accounts.api import KeyAuth
 from procurement.core.api import (
     ERRORS,
     READ_ERRORS,
     ApiError,
-    KeyAuth,
     KeysetPagination,
     Listing,
     idempotent,

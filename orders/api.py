@@ -23,12 +23,12 @@ from orders.models import (
     SourcingRequest,
 )
 from payments.api import Money, money
+from procurement.accounts.api import KeyAuth
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.core.api import (
     ERRORS,
     READ_ERRORS,
     ApiError,
-    KeyAuth,
     KeysetPagination,
     Listing,
     idempotent,

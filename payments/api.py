@@ -13,7 +13,8 @@ from ninja.pagination import paginate
 
 from payments import selectors
 from payments.money import quantize
-from procurement.core.api import READ_ERRORS, KeyAuth, KeysetPagination, Listing
+from procurement.accounts.api import KeyAuth
+from procurement.core.api import READ_ERRORS, KeysetPagination, Listing
 
 wallet_router = Router(tags=["wallet"], auth=KeyAuth("wallet:read"))
 

@@ -17,12 +17,9 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.pagination import PaginationBase
-from ninja.security import HttpBearer
 from pydantic import create_model
 
-from procurement.accounts import integrations
-from procurement.core import apikeys, idempotency
-from procurement.core.models import ApiKey
+from procurement.core import idempotency
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 255
@@ -65,38 +62,6 @@ READ_ERRORS = {k: v for k, v in ERRORS.items() if k != 409}
 
 def error_body(code: str, message, field: str | None = None) -> dict:
     return {"code": code, "message": str(message), "field": field}
-
-
-class KeyAuth(HttpBearer):
-    """`Authorization: Bearer pk_<prefix>.<secret>`; the key must hold `scope`.
-
-    An unknown or revoked key -> 401; a key without the scope -> 403; over the per-key rate
-    limit -> 429. `request.auth` is the ApiKey, with `.company` and `.membership` loaded.
-    """
-
-    def __init__(self, scope: str):
-        self.scope = scope
-        super().__init__()
-
-    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
-        key = integrations.api_key_authenticate(token=token)
-        if key is None:
-            return None
-        wait = apikeys.api_rate_limit_hit(key=key)
-        if wait is not None:
-            raise ApiError(
-                429,
-                "rate_limited",
-                _("Too many requests; try again in %(s)s seconds.") % {"s": wait},
-                headers={"Retry-After": str(wait)},
-            )
-        if self.scope not in key.scopes:
-            raise ApiError(
-                403,
-                "scope_missing",
-                _("This API key lacks the “%(scope)s” scope.") % {"scope": self.scope},
-            )
-        return key
 
 
 def company_of(request: HttpRequest):
