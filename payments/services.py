@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from payments import exceptions, selectors
+from payments import exceptions, pricing, selectors
 from payments.adapters import ecb as ecb_adapter
 from payments.adapters import get_gateway
 from payments.adapters.base import GatewayNotification, PaymentStatus
@@ -40,7 +40,7 @@ from payments.models import (
     TopUpEvent,
     WalletAdjustment,
 )
-from payments.money import bps, quantize, quantize_rate
+from payments.money import quantize, quantize_rate
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY, WALLET_CURRENCY_CODES
 from procurement.accounts.models import Company, User
 
@@ -238,11 +238,10 @@ def fx_quote_create(
 ) -> FxQuote:
     """Lock the price of buying `amount` `to_currency` (CNY by default) from the company's wallet.
 
-    mid rate: the freshest observation (refused when older than FX_MAX_RATE_AGE_HOURS);
-    client rate = mid x (1 - markup), rounded to 10 places; charge = amount / client rate, rounded
-    half up to the wallet currency's minor unit; markup_amount = charge - amount / mid (rounded
-    the same way), shown to the merchant. With `with_fee`, the service fee for the company's tier
-    is added (fee_amount, at least the schedule's minimum converted at the mid rate).
+    The mid rate is the freshest observation (refused when older than FX_MAX_RATE_AGE_HOURS);
+    the client rate, charge, markup and fee are `payments.pricing.price()`'s, the same figures
+    the checkout's landed cost shows. With `with_fee`, the service fee for the company's tier is
+    added (at least the schedule's minimum converted at the mid rate).
     """
     from_currency = from_currency or company.wallet_currency
     _require_currency(company, from_currency)
@@ -250,41 +249,36 @@ def fx_quote_create(
     if amount <= 0:
         raise exceptions.InvalidAmount
     observed = _observed_rate(from_currency, to_currency)
-    mid = quantize_rate(observed.rate)
     markup_bps = (
         0 if from_currency == to_currency else selectors.fx_markup_bps(currency=from_currency)
     )
-    client_rate = quantize_rate(mid * (1 - bps(markup_bps)))
-    charge = quantize(amount / client_rate, from_currency)
-    markup_amount = charge - quantize(amount / mid, from_currency)
     to_usd = _observed_rate(to_currency, "USD")
     amount_usd = quantize(amount * to_usd.rate, "USD")
-
-    fee_bps = 0
-    fee_amount = quantize(Decimal(0), from_currency)
-    if with_fee:
-        fee = selectors.fee_quote(company=company, amount_usd=amount_usd)
-        if fee is not None:
-            usd_to_wallet = _observed_rate("USD", from_currency).rate
-            fee_bps = fee.rate_bps
-            fee_amount = max(
-                quantize(charge * bps(fee.rate_bps), from_currency),
-                quantize(fee.minimum_fee_usd * usd_to_wallet, from_currency),
-            )
+    fee = selectors.fee_quote(company=company, amount_usd=amount_usd) if with_fee else None
+    price = pricing.price(
+        amount=amount,
+        currency=from_currency,
+        goods_currency=to_currency,
+        mid_rate=observed.rate,
+        markup_bps=markup_bps,
+        fee_bps=fee.rate_bps if fee is not None else 0,
+        minimum_fee_usd=fee.minimum_fee_usd if fee is not None else Decimal(0),
+        usd_rate=_observed_rate("USD", from_currency).rate if fee is not None else None,
+    )
     return FxQuote.objects.create(
         company=company,
         from_currency=from_currency,
         to_currency=to_currency,
-        amount=amount,
-        mid_rate=mid,
+        amount=price.amount,
+        mid_rate=price.mid_rate,
         rate_as_of=observed.as_of,
         markup_bps=markup_bps,
-        client_rate=client_rate,
-        charge_amount=charge,
-        markup_amount=markup_amount,
+        client_rate=price.client_rate,
+        charge_amount=price.charge,
+        markup_amount=price.markup_amount,
         amount_usd=amount_usd,
-        fee_bps=fee_bps,
-        fee_amount=fee_amount,
+        fee_bps=price.fee_bps,
+        fee_amount=price.fee,
         expires_at=timezone.now() + fx_quote_ttl(),
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
