@@ -48,24 +48,12 @@ def export_ttl() -> timedelta:
     return timedelta(hours=int(getattr(settings, "FINANCE_EXPORT_TTL_HOURS", 72)))
 
 
-def _cell(value) -> str:
-    return "" if value is None else str(value)
-
-
-_TEXT_COLUMNS = (4, 5)  # merchant, supplier: typed by people, so kept from running as formulas
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PayableStatus = SupplierPayable.Status
 
 
 def _safe(text: str) -> str:
     return "'" + text if text[:1] in _FORMULA_STARTS else text
-
-
-def csv_row(line: reports.SettlementLine) -> list[str]:
-    row = [_cell(value) for value in line.as_row()]
-    for index in _TEXT_COLUMNS:
-        row[index] = _safe(row[index])
-    return row
 
 
 class _Buffer:
@@ -84,8 +72,8 @@ class _Buffer:
 
 
 def _csv_safe(row: tuple) -> tuple:
-    """Guard the free-text columns; csv.writer itself writes None as "" and str() of the rest,
-    which is what `csv_row` does."""
+    """Guard the free-text columns, merchant and supplier (typed by people, so kept from running
+    as formulas); csv.writer itself writes None as "" and str() of the rest."""
     merchant, supplier = row[4], row[5]
     if merchant[:1] in _FORMULA_STARTS or supplier[:1] in _FORMULA_STARTS:
         row = list(row)
@@ -135,8 +123,8 @@ def _sql_safe(text: str) -> str:
 
 
 def _sql_amount(value: str, exponent: str) -> str:
-    """`reports._Money.amount` in SQL: the sum at ledger precision, then rounded half away from
-    zero (what round() does to a numeric)."""
+    """`reports.settlement._Money.amount` in SQL: the sum at ledger precision, then rounded half
+    away from zero (what round() does to a numeric)."""
     return f"round(round(COALESCE({value}, 0), 4), {exponent})"
 
 

@@ -279,7 +279,7 @@ def test_settlement_csv_memory_stays_flat(books, monkeypatch):
         return peak
 
     monkeypatch.setattr(exports, "CSV_BLOCK_ROWS", 100)
-    monkeypatch.setattr(reports, "SETTLEMENT_CHUNK_ROWS", 100)
+    monkeypatch.setattr(reports.settlement, "SETTLEMENT_CHUNK_ROWS", 100)
     small = peak_for(200)
     large = peak_for(2000)
     assert large < small * 1.5 + 256 * 1024, (small, large)
