@@ -41,7 +41,7 @@ from payments.models import (
 from payments.money import quantize
 
 # Private ledger helpers of this app: every posting goes through the one balanced writer.
-from payments.services import _platform_account, _post
+from payments.services.ledger import _platform_account, _post
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company, User
 
