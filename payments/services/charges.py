@@ -15,6 +15,7 @@ from payments.money import quantize
 from payments.services import ledger
 from payments.services.fx import fx_quote_create
 from procurement.accounts.models import Company, User
+from procurement.core import states
 
 Kind = Account.Kind
 TxKind = LedgerTransaction.Kind
@@ -22,13 +23,13 @@ TxKind = LedgerTransaction.Kind
 
 def _lock_quote_for_use(quote: FxQuote, idempotency_key: str) -> tuple[FxQuote, object]:
     """Lock the quote; return it with the transaction already made by this key, if any."""
-    quote = FxQuote.objects.select_for_update().get(pk=quote.pk)
+    quote = states.lock(quote)
     existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.quote_id != quote.pk:
             raise exceptions.IdempotencyConflict
         return quote, existing
-    if quote.status == FxQuote.Status.USED:
+    if not quote.can_become(FxQuote.Status.USED):
         raise exceptions.QuoteUsed
     if quote.is_expired:
         raise exceptions.QuoteExpired
@@ -82,9 +83,7 @@ def _quote_charge(
         related=related,
         volume_usd=quote.amount_usd if kind != TxKind.LOGISTICS else Decimal(0),
     )
-    quote.status = FxQuote.Status.USED
-    quote.used_at = timezone.now()
-    quote.save(update_fields=["status", "used_at"])
+    states.apply(quote, to=FxQuote.Status.USED, actor=actor, changes={"used_at": timezone.now()})
     return tx
 
 

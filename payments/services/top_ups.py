@@ -23,22 +23,12 @@ from payments.money import quantize
 from payments.services import ledger
 from payments.services.wallets import _require_currency
 from procurement.accounts.models import Company, User
+from procurement.core import states
 
 logger = logging.getLogger(__name__)
 
 Kind = Account.Kind
 TxKind = LedgerTransaction.Kind
-
-
-TOP_UP_TRANSITIONS: dict[str, frozenset[str]] = {
-    TopUp.Status.PENDING: frozenset(
-        {TopUp.Status.SUCCEEDED, TopUp.Status.FAILED, TopUp.Status.EXPIRED}
-    ),
-    # Money the provider confirms after we gave up on it is still the merchant's money.
-    TopUp.Status.FAILED: frozenset({TopUp.Status.SUCCEEDED}),
-    TopUp.Status.EXPIRED: frozenset({TopUp.Status.SUCCEEDED}),
-    TopUp.Status.SUCCEEDED: frozenset(),
-}
 
 
 def top_up_limits(currency: str) -> tuple[Decimal, Decimal]:
@@ -119,35 +109,35 @@ def top_up_transition(
     reason: str = "",
     gateway_event: GatewayEvent | None = None,
 ) -> TopUp:
-    """The one place a top-up changes status: lock, check the table, credit on success, record."""
-    top_up = TopUp.objects.select_for_update().get(pk=top_up.pk)
-    if to_status not in TOP_UP_TRANSITIONS[top_up.status]:
-        raise exceptions.InvalidTransition
-    from_status = top_up.status
-    fields = ["status", "updated_at"]
+    """The one place a top-up changes status (its table is `TopUp.TRANSITIONS`): lock, check,
+    credit the wallet on success, save and record."""
+    top_up = states.lock(top_up)
+    if not top_up.can_become(to_status):
+        raise states.refusal(top_up, to_status)
+    changes = {}
     if to_status == TopUp.Status.SUCCEEDED:
-        top_up.transaction = ledger._post(
+        changes["transaction"] = ledger._post(
             kind=TxKind.TOP_UP,
             company=top_up.company,
             reference=top_up.reference,
             idempotency_key=f"{top_up.reference}:credit",
             legs=[
                 (ledger._wallet_account(top_up.company, top_up.currency), top_up.amount),
-                (ledger._platform_account(Kind.GATEWAY_CLEARING, top_up.currency), -top_up.amount),
+                (
+                    ledger._platform_account(Kind.GATEWAY_CLEARING, top_up.currency),
+                    -top_up.amount,
+                ),
             ],
             memo=_("Top-up via %(gateway)s") % {"gateway": top_up.gateway},
             actor=actor,
         )
-        fields.append("transaction")
-    top_up.status = to_status
-    top_up.save(update_fields=fields)
-    TopUpEvent.objects.create(
-        top_up=top_up,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        gateway_event=gateway_event,
-        reason=reason[:255],
+    states.apply(
+        top_up,
+        to=to_status,
+        actor=actor,
+        reason=reason,
+        changes=changes,
+        event={"gateway_event": gateway_event},
     )
     return top_up
 
@@ -189,7 +179,7 @@ def _gateway_event_apply(*, provider: str, notification: GatewayNotification) ->
         notification.amount != top_up.amount or notification.currency != top_up.currency
     ):
         outcome = GatewayEvent.Outcome.MISMATCH
-    elif _STATUS_FOR.get(notification.status) in TOP_UP_TRANSITIONS[top_up.status]:
+    elif top_up.can_become(_STATUS_FOR.get(notification.status)):
         outcome = GatewayEvent.Outcome.APPLIED
     else:
         outcome = GatewayEvent.Outcome.IGNORED
