@@ -79,7 +79,7 @@ def seed(lines: int) -> None:
     company, _created = Company.objects.get_or_create(
         legal_name="Bench Merchant Ltd", defaults={"country": "US", "wallet_currency": "USD"}
     )
-    from payments.services import _platform_account, _wallet_account
+    from payments.services.ledger import _platform_account, _wallet_account
 
     accounts = {
         "wallet": _wallet_account(company, "USD").pk,

@@ -32,8 +32,9 @@ from orders.models import (
     SourcingRequest,
     SourcingRequestEvent,
 )
+from payments import pricing
 from payments import selectors as payments_selectors
-from payments.money import bps, quantize
+from payments.money import quantize
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company, User
 
@@ -309,48 +310,53 @@ def landed_cost(
     supplier_count: int,
     freight: FreightEstimate | None = None,
 ) -> LandedCost:
+    """Priced by `payments.pricing.price()`, as the order's FX quote will be: at today's rates,
+    what is shown here is what the quote charges."""
     currency = company.wallet_currency
     per_supplier = conf.domestic_freight_cny()
     domestic = quantize(per_supplier * supplier_count, SETTLEMENT_CURRENCY)
+    total_cny = goods_cny + domestic
     mid = payments_selectors.fx_mid_rate(from_currency=currency, to_currency=SETTLEMENT_CURRENCY)
     markup = (
         0
         if currency == SETTLEMENT_CURRENCY
         else payments_selectors.fx_markup_bps(currency=currency)
     )
-    client = mid * (1 - bps(markup)) if mid else None
-    total_cny = goods_cny + domestic
-    fee = fee_local = None
-    if client:
+    price = fee = None
+    if mid:
         usd = payments_selectors.convert_for_display(
             amount=total_cny, from_currency=SETTLEMENT_CURRENCY, to_currency="USD"
         )
         if usd is not None and total_cny > 0:
             fee = payments_selectors.fee_quote(company=company, amount_usd=usd)
-        if fee is not None:
-            charge = quantize(total_cny / client, currency)
-            usd_to_local = payments_selectors.fx_mid_rate(from_currency="USD", to_currency=currency)
-            fee_local = quantize(charge * bps(fee.rate_bps), currency)
-            if usd_to_local is not None:
-                fee_local = max(fee_local, quantize(fee.minimum_fee_usd * usd_to_local, currency))
+        price = pricing.price(
+            amount=total_cny,
+            currency=currency,
+            goods_currency=SETTLEMENT_CURRENCY,
+            mid_rate=mid,
+            markup_bps=markup,
+            fee_bps=fee.rate_bps if fee is not None else 0,
+            minimum_fee_usd=fee.minimum_fee_usd if fee is not None else Decimal(0),
+            usd_rate=(
+                payments_selectors.fx_mid_rate(from_currency="USD", to_currency=currency)
+                if fee is not None
+                else None
+            ),
+        )
     return LandedCost(
         currency=currency,
         goods_cny=goods_cny,
         supplier_count=supplier_count,
         domestic_freight_cny=domestic,
         domestic_freight_per_supplier_cny=per_supplier,
-        mid_rate=mid,
+        mid_rate=price.mid_rate if price else None,
         markup_bps=markup,
-        client_rate=client,
-        goods_local=quantize(goods_cny / client, currency) if client else None,
-        domestic_freight_local=quantize(domestic / client, currency) if client else None,
-        markup_local=(
-            quantize(total_cny / client, currency) - quantize(total_cny / mid, currency)
-            if client
-            else None
-        ),
+        client_rate=price.client_rate if price else None,
+        goods_local=price.at_client_rate(goods_cny) if price else None,
+        domestic_freight_local=price.at_client_rate(domestic) if price else None,
+        markup_local=price.markup_amount if price else None,
         fee=fee,
-        fee_local=fee_local,
+        fee_local=price.fee if price and fee is not None else None,
         freight=freight,
     )
 

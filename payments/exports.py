@@ -33,6 +33,7 @@ from payments.models import ExportJob, LedgerTransaction, SupplierPayable
 from payments.money import minor_unit
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY, WALLET_CURRENCY_CODES
 from procurement.accounts.models import Company, User
+from procurement.core import states
 from procurement.core.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -48,24 +49,12 @@ def export_ttl() -> timedelta:
     return timedelta(hours=int(getattr(settings, "FINANCE_EXPORT_TTL_HOURS", 72)))
 
 
-def _cell(value) -> str:
-    return "" if value is None else str(value)
-
-
-_TEXT_COLUMNS = (4, 5)  # merchant, supplier: typed by people, so kept from running as formulas
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PayableStatus = SupplierPayable.Status
 
 
 def _safe(text: str) -> str:
     return "'" + text if text[:1] in _FORMULA_STARTS else text
-
-
-def csv_row(line: reports.SettlementLine) -> list[str]:
-    row = [_cell(value) for value in line.as_row()]
-    for index in _TEXT_COLUMNS:
-        row[index] = _safe(row[index])
-    return row
 
 
 class _Buffer:
@@ -84,8 +73,8 @@ class _Buffer:
 
 
 def _csv_safe(row: tuple) -> tuple:
-    """Guard the free-text columns; csv.writer itself writes None as "" and str() of the rest,
-    which is what `csv_row` does."""
+    """Guard the free-text columns, merchant and supplier (typed by people, so kept from running
+    as formulas); csv.writer itself writes None as "" and str() of the rest."""
     merchant, supplier = row[4], row[5]
     if merchant[:1] in _FORMULA_STARTS or supplier[:1] in _FORMULA_STARTS:
         row = list(row)
@@ -135,8 +124,8 @@ def _sql_safe(text: str) -> str:
 
 
 def _sql_amount(value: str, exponent: str) -> str:
-    """`reports._Money.amount` in SQL: the sum at ledger precision, then rounded half away from
-    zero (what round() does to a numeric)."""
+    """`reports.settlement._Money.amount` in SQL: the sum at ledger precision, then rounded half
+    away from zero (what round() does to a numeric)."""
     return f"round(round(COALESCE({value}, 0), 4), {exponent})"
 
 
@@ -172,7 +161,7 @@ SELECT to_char(p.placed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI:SS'), %(paya
        NULLIF(p.reference, ''), NULLIF(p.order_reference, ''), {merchant}, {supplier},
        %(settlement)s, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        round(round(p.amount_cny, 4), 2), NULL,
-       CASE WHEN p.status = %(paid)s THEN round(round(p.freight_cny, 4), 2) END,
+       CASE p.status WHEN %(paid)s THEN round(round(p.freight_cny, 4), 2) END,
        COALESCE(%(status_labels)s::jsonb ->> p.status, p.status)
   FROM {payable} p LEFT JOIN {company} c ON c.id = p.company_id
  WHERE p.placed_at >= %(start)s AND p.placed_at < %(end)s
@@ -312,29 +301,35 @@ def export_job_start(*, actor: User, date_from: date, date_to: date) -> ExportJo
 def export_job_retry(*, job: ExportJob, actor: User) -> ExportJob:
     """Run a failed (or expired) export again."""
     _require_finance(actor)
-    job = ExportJob.objects.select_for_update().get(pk=job.pk)
+    job = states.lock(job)
     if job.status != ExportJob.Status.FAILED and not job.is_expired:
         raise exceptions.InvalidTransition(_("Only a failed or expired export can be retried."))
     if job.file:
         job.file.delete(save=False)
-    job.status = ExportJob.Status.QUEUED
-    job.progress = 0
-    job.rows_written = 0
-    job.error = ""
-    job.finished_at = None
-    job.expires_at = None
-    job.save(
-        update_fields=[
-            "status",
-            "progress",
-            "rows_written",
-            "error",
-            "finished_at",
-            "expires_at",
-            "file",
-        ]
+    states.apply(
+        job,
+        to=ExportJob.Status.QUEUED,
+        actor=actor,
+        changes={
+            "progress": 0,
+            "rows_written": 0,
+            "error": "",
+            "finished_at": None,
+            "expires_at": None,
+            "file": "",
+        },
     )
     _enqueue(job.pk)
+    return job
+
+
+def _job_finish(job_id: int, *, to: str, changes: dict) -> ExportJob:
+    """Record how this run ended, unless another delivery of the same task finished it first
+    (then its outcome stands and this one changes nothing)."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().get(pk=job_id)
+        if job.can_become(to):
+            states.apply(job, to=to, changes=changes)
     return job
 
 
@@ -343,11 +338,14 @@ def export_job_run(*, job_id: int) -> ExportJob:
     job records why it failed, so finance can read it and retry."""
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().get(pk=job_id)
-        if job.status not in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING):
+        if job.status == ExportJob.Status.RUNNING:
+            # Delivered again after its worker died mid-run: this run takes it over.
+            job.attempts += 1
+            job.save(update_fields=["attempts"])
+        elif job.can_become(ExportJob.Status.RUNNING):
+            states.apply(job, to=ExportJob.Status.RUNNING, changes={"attempts": job.attempts + 1})
+        else:
             return job  # a duplicate delivery of a finished job
-        job.status = ExportJob.Status.RUNNING
-        job.attempts += 1
-        job.save(update_fields=["status", "attempts"])
     total = max(reports.settlement_line_count(date_from=job.date_from, date_to=job.date_to), 1)
 
     def progress(rows: int) -> None:
@@ -366,26 +364,29 @@ def export_job_run(*, job_id: int) -> ExportJob:
             job.file.save(name, File(built), save=False)
     except Exception as error:
         logger.exception("settlement export %s failed", job_id)
-        ExportJob.objects.filter(pk=job_id).update(
-            status=ExportJob.Status.FAILED,
-            error=_("The export failed: %(error)s") % {"error": error.__class__.__name__}
-            + (f" ({error})" if str(error) else ""),
-            finished_at=timezone.now(),
+        return _job_finish(
+            job_id,
+            to=ExportJob.Status.FAILED,
+            changes={
+                "error": _("The export failed: %(error)s") % {"error": error.__class__.__name__}
+                + (f" ({error})" if str(error) else ""),
+                "finished_at": timezone.now(),
+            },
         )
-        job.refresh_from_db()
-        return job
     finally:
         os.unlink(path)
     now = timezone.now()
-    job.status = ExportJob.Status.SUCCEEDED
-    job.progress = 100
-    job.rows_written = rows
-    job.finished_at = now
-    job.expires_at = now + export_ttl()
-    job.save(
-        update_fields=["status", "progress", "rows_written", "finished_at", "expires_at", "file"]
+    return _job_finish(
+        job_id,
+        to=ExportJob.Status.SUCCEEDED,
+        changes={
+            "progress": 100,
+            "rows_written": rows,
+            "finished_at": now,
+            "expires_at": now + export_ttl(),
+            "file": job.file.name,
+        },
     )
-    return job
 
 
 def export_jobs_purge(*, now=None) -> int:

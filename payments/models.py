@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procurement.accounts.models import Company
+from procurement.core.models import StatusEvent
+from procurement.core.states import Stateful
 
 AMOUNT = {"max_digits": 20, "decimal_places": 4}
 RATE = {"max_digits": 20, "decimal_places": 10}
@@ -91,7 +93,7 @@ class FxMarkup(models.Model):
         return f"{self.currency}: {self.markup_bps} bps"
 
 
-class FxQuote(models.Model):
+class FxQuote(Stateful, models.Model):
     """A locked exchange: `amount` of `to_currency` bought for `charge_amount` of `from_currency`.
 
     Stores everything needed to explain and replay the price: the mid rate and its age, the
@@ -101,6 +103,9 @@ class FxQuote(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         USED = "used", _("Used")
+
+    TRANSITIONS = {Status.OPEN: frozenset({Status.USED}), Status.USED: frozenset()}
+    STATUS_EVENTS = None  # the charge it paid for is its record
 
     company = models.ForeignKey(
         Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="fx_quotes"
@@ -428,7 +433,7 @@ class WalletAdjustment(models.Model):
         return f"{self.company}: {self.amount:+} {self.currency}"
 
 
-class TopUp(models.Model):
+class TopUp(Stateful, models.Model):
     """Money a merchant sends through a payment gateway into its wallet."""
 
     class Status(models.TextChoices):
@@ -436,6 +441,14 @@ class TopUp(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
         EXPIRED = "expired", _("Expired")
+
+    TRANSITIONS = {
+        Status.PENDING: frozenset({Status.SUCCEEDED, Status.FAILED, Status.EXPIRED}),
+        # Money the provider confirms after we gave up on it is still the merchant's money.
+        Status.FAILED: frozenset({Status.SUCCEEDED}),
+        Status.EXPIRED: frozenset({Status.SUCCEEDED}),
+        Status.SUCCEEDED: frozenset(),
+    }
 
     company = models.ForeignKey(
         Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="top_ups"
@@ -529,8 +542,11 @@ class GatewayEvent(models.Model):
         return f"{self.provider} {self.event_id} ({self.event_type})"
 
 
-class TopUpEvent(models.Model):
-    """A top-up's timeline: who or what moved it, from which status to which, and why."""
+class TopUpEvent(StatusEvent):
+    """A top-up's timeline: who or what moved it, from which status to which, and why, with the
+    gateway event that did it."""
+
+    subject = "top_up"
 
     top_up = models.ForeignKey(
         TopUp, verbose_name=_("top-up"), on_delete=models.CASCADE, related_name="events"
@@ -539,27 +555,13 @@ class TopUpEvent(models.Model):
         _("from"), max_length=12, choices=TopUp.Status.choices, blank=True
     )
     to_status = models.CharField(_("to"), max_length=12, choices=TopUp.Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     gateway_event = models.ForeignKey(
         GatewayEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    reason = models.CharField(_("reason"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = _("top-up event")
         verbose_name_plural = _("top-up events")
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.top_up_id}: {self.from_status} → {self.to_status}"
 
 
 # --- Finance: supplier payables, payout batches, exports (issue 7) --------------------------------
@@ -568,7 +570,7 @@ class TopUpEvent(models.Model):
 # ("po:7") and the data copied when it was placed (payee, amount). See payments.payouts.
 
 
-class SupplierPayable(models.Model):
+class SupplierPayable(Stateful, models.Model):
     """What the platform owes a supplier in CNY for one placed purchase order."""
 
     class Status(models.TextChoices):
@@ -576,6 +578,14 @@ class SupplierPayable(models.Model):
         BATCHED = "batched", _("In a payout batch")
         PAID = "paid", _("Paid")
         CANCELLED = "cancelled", _("Cancelled")
+
+    TRANSITIONS = {
+        Status.OPEN: frozenset({Status.BATCHED, Status.CANCELLED}),
+        # Back to open when its batch is cancelled or it is taken out of a draft batch.
+        Status.BATCHED: frozenset({Status.PAID, Status.OPEN}),
+        Status.PAID: frozenset(),
+        Status.CANCELLED: frozenset(),
+    }
 
     reference = models.CharField(
         _("purchase order"), max_length=64, unique=True, help_text=_('For example "po:7".')
@@ -629,8 +639,11 @@ class SupplierPayable(models.Model):
         return f"{self.reference} · {self.payee_name} · {self.amount_cny} CNY"
 
 
-class SupplierPayableEvent(models.Model):
-    """A payable's timeline: recorded, adjusted, batched, released, paid, cancelled."""
+class SupplierPayableEvent(StatusEvent):
+    """A payable's timeline: recorded, adjusted (from and to the same status, with the amount
+    before and after), batched, released, paid, cancelled."""
+
+    subject = "payable"
 
     payable = models.ForeignKey(
         SupplierPayable, verbose_name=_("payable"), on_delete=models.CASCADE, related_name="events"
@@ -642,21 +655,10 @@ class SupplierPayableEvent(models.Model):
     amount_before = models.DecimalField(_("amount before"), null=True, blank=True, **AMOUNT)
     amount_after = models.DecimalField(_("amount after"), null=True, blank=True, **AMOUNT)
     idempotency_key = models.CharField(_("idempotency key"), max_length=128, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reason = models.CharField(_("reason"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = _("supplier payable event")
         verbose_name_plural = _("supplier payable events")
-        ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["idempotency_key"],
@@ -665,11 +667,8 @@ class SupplierPayableEvent(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.payable_id}: {self.from_status} → {self.to_status}"
 
-
-class PayoutBatch(models.Model):
+class PayoutBatch(Stateful, models.Model):
     """Payables paid together by one bank upload. Frozen once exported."""
 
     class Status(models.TextChoices):
@@ -677,6 +676,13 @@ class PayoutBatch(models.Model):
         EXPORTED = "exported", _("Exported to the bank")
         PAID = "paid", _("Paid")
         CANCELLED = "cancelled", _("Cancelled")
+
+    TRANSITIONS = {
+        Status.DRAFT: frozenset({Status.EXPORTED, Status.CANCELLED}),
+        Status.EXPORTED: frozenset({Status.PAID, Status.CANCELLED}),
+        Status.PAID: frozenset(),
+        Status.CANCELLED: frozenset(),
+    }
 
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
@@ -757,7 +763,11 @@ class PayoutLine(models.Model):
         return f"{self.batch} · {self.payable.reference}"
 
 
-class PayoutBatchEvent(models.Model):
+class PayoutBatchEvent(StatusEvent):
+    """A payout batch's timeline: built, exported, paid (with the bank's reference), cancelled."""
+
+    subject = "batch"
+
     batch = models.ForeignKey(
         PayoutBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="events"
     )
@@ -765,27 +775,13 @@ class PayoutBatchEvent(models.Model):
         _("from"), max_length=12, choices=PayoutBatch.Status.choices, blank=True
     )
     to_status = models.CharField(_("to"), max_length=12, choices=PayoutBatch.Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reason = models.CharField(_("reason"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = _("payout batch event")
         verbose_name_plural = _("payout batch events")
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.batch_id}: {self.from_status} → {self.to_status}"
 
 
-class ExportJob(models.Model):
+class ExportJob(Stateful, models.Model):
     """A report file built in the background (the `exports` queue) and kept for a while."""
 
     class Kind(models.TextChoices):
@@ -796,6 +792,15 @@ class ExportJob(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Ready")
         FAILED = "failed", _("Failed")
+
+    TRANSITIONS = {
+        Status.QUEUED: frozenset({Status.RUNNING}),
+        Status.RUNNING: frozenset({Status.SUCCEEDED, Status.FAILED}),
+        # Built again: after a failure, or once the file expired (the service checks which).
+        Status.SUCCEEDED: frozenset({Status.QUEUED}),
+        Status.FAILED: frozenset({Status.QUEUED}),
+    }
+    STATUS_EVENTS = None  # its attempts, error and times are its record
 
     kind = models.CharField(_("report"), max_length=24, choices=Kind.choices)
     date_from = models.DateField(_("from"))

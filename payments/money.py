@@ -62,10 +62,6 @@ def quantize_rate(rate: Decimal) -> Decimal:
     return Decimal(rate).quantize(_RATE_EXPONENT, rounding=ROUND_HALF_UP)
 
 
-def is_quantized(amount: Decimal, currency: str) -> bool:
-    return quantize(amount, currency) == amount
-
-
 def bps(value: int | Decimal) -> Decimal:
     """Basis points as a fraction: 150 bps -> 0.015."""
     return Decimal(value) / Decimal(10_000)

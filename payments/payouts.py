@@ -5,12 +5,16 @@ placed, `supplier_payable_adjust` when its price changes and `supplier_payable_c
 cancelled. It passes the purchase order's opaque reference ("po:7"), its order's ("order:12") and
 the payee data copied at that moment; nothing here imports `orders`.
 
-Lifecycles, each applied by one guarded function that locks the row, checks the table, saves
-with `update_fields` and writes an event row:
+Lifecycles, declared on the models (`SupplierPayable.TRANSITIONS`, `PayoutBatch.TRANSITIONS`)
+and moved only by `procurement.core.states`, which checks the table under the row lock, saves
+with `update_fields` and writes the event row:
 
     payable: open -> batched -> paid           batch: draft -> exported -> paid
              open -> cancelled                        draft | exported -> cancelled
              batched -> open (batch cancelled)
+
+A price change is no move: the payable keeps its status and its timeline records the amount
+before and after (`supplier_payable_adjust`).
 
 A payable is paid once: the database allows one *active* payout line per payable
 (`payoutline_payable_once`) and paying checks the payable is still batched under its row lock.
@@ -41,9 +45,10 @@ from payments.models import (
 from payments.money import quantize
 
 # Private ledger helpers of this app: every posting goes through the one balanced writer.
-from payments.services import _platform_account, _post
+from payments.services.ledger import _platform_account, _post
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company, User
+from procurement.core import states
 
 # The platform's CNY bank account that supplier transfers leave from, and the ledger kind of a
 # payout.
@@ -72,21 +77,6 @@ class BatchEmpty(PayoutError):
     default_message = gettext_lazy("No open payables match; the batch would be empty.")
 
 
-PAYABLE_TRANSITIONS: dict[str, frozenset[str]] = {
-    PS.OPEN: frozenset({PS.BATCHED, PS.CANCELLED}),
-    PS.BATCHED: frozenset({PS.PAID, PS.OPEN}),
-    PS.PAID: frozenset(),
-    PS.CANCELLED: frozenset(),
-}
-
-BATCH_TRANSITIONS: dict[str, frozenset[str]] = {
-    BS.DRAFT: frozenset({BS.EXPORTED, BS.CANCELLED}),
-    BS.EXPORTED: frozenset({BS.PAID, BS.CANCELLED}),
-    BS.PAID: frozenset(),
-    BS.CANCELLED: frozenset(),
-}
-
-
 def _actor(actor: User | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
@@ -106,27 +96,16 @@ def _payable_apply(
     to_status: str,
     actor: User | None,
     reason: str = "",
-    fields: list[str] | None = None,
-    amount_before: Decimal | None = None,
     idempotency_key: str = "",
 ) -> SupplierPayable:
-    """The one place a payable changes status. The caller holds its row lock."""
-    if to_status != payable.status and to_status not in PAYABLE_TRANSITIONS[payable.status]:
-        raise exceptions.InvalidTransition
-    from_status = payable.status
-    payable.status = to_status
-    if to_status == PS.PAID:
-        payable.paid_at = timezone.now()
-    payable.save(update_fields=["status", "paid_at", "updated_at", *(fields or [])])
-    SupplierPayableEvent.objects.create(
-        payable=payable,
-        from_status=from_status,
-        to_status=to_status,
-        amount_before=amount_before,
-        amount_after=payable.amount_cny if amount_before is not None else None,
-        idempotency_key=idempotency_key,
-        actor=_actor(actor),
-        reason=reason[:255],
+    """Move a payable the caller holds locked along its table, stamping `paid_at` when paid."""
+    states.apply(
+        payable,
+        to=to_status,
+        actor=actor,
+        reason=reason,
+        changes={"paid_at": timezone.now()} if to_status == PS.PAID else None,
+        event={"idempotency_key": idempotency_key},
     )
     return payable
 
@@ -240,15 +219,18 @@ def supplier_payable_adjust(
         line.amount_cny = amount_cny
         line.save(update_fields=["amount_cny"])
         _batch_total_refresh(line.batch)
-    return _payable_apply(
-        payable,
+    # Not a move: the status stays, and the timeline records the change from and to it.
+    payable.save(update_fields=["amount_cny", "freight_cny", "updated_at"])
+    payable.events.create(
+        from_status=payable.status,
         to_status=payable.status,
-        actor=actor,
-        reason=reason or _("Price changed"),
-        fields=["amount_cny", "freight_cny"],
         amount_before=before,
+        amount_after=amount_cny,
         idempotency_key=idempotency_key,
+        actor=_actor(actor),
+        reason=reason or _("Price changed"),
     )
+    return payable
 
 
 @transaction.atomic
@@ -292,34 +274,6 @@ def _batch_total_refresh(batch: PayoutBatch) -> None:
     total = batch.lines.filter(active=True).aggregate(total=Sum("amount_cny"))["total"]
     batch.total_cny = quantize(Decimal(str(total or 0)), SETTLEMENT_CURRENCY)
     batch.save(update_fields=["total_cny"])
-
-
-def _batch_apply(
-    batch: PayoutBatch,
-    *,
-    to_status: str,
-    actor: User | None,
-    reason: str = "",
-    fields: list[str] | None = None,
-) -> PayoutBatch:
-    """The one place a batch changes status. The caller holds its row lock."""
-    if to_status not in BATCH_TRANSITIONS[batch.status]:
-        raise exceptions.InvalidTransition
-    from_status = batch.status
-    batch.status = to_status
-    batch.save(update_fields=["status", *(fields or [])])
-    PayoutBatchEvent.objects.create(
-        batch=batch,
-        from_status=from_status,
-        to_status=to_status,
-        actor=_actor(actor),
-        reason=reason[:255],
-    )
-    return batch
-
-
-def _lock_batch(batch: PayoutBatch) -> PayoutBatch:
-    return PayoutBatch.objects.select_for_update().get(pk=batch.pk)
 
 
 def _require_payout_permission(actor: User) -> None:
@@ -385,7 +339,7 @@ def payout_batch_create(
 def payout_line_remove(*, line: PayoutLine, actor: User, reason: str = "") -> PayoutBatch:
     """Take one payable out of a draft batch during review; it is open again."""
     _require_payout_permission(actor)
-    batch = _lock_batch(line.batch)
+    batch = states.lock(line.batch)
     if batch.status != BS.DRAFT:
         raise PayoutError(_("A batch cannot be edited after export; cancel it and rebuild."))
     line = PayoutLine.objects.select_for_update().get(pk=line.pk)
@@ -404,15 +358,19 @@ def payout_batch_export(*, batch: PayoutBatch, actor: User) -> PayoutBatch:
     """Freeze the batch for the bank upload. Exporting again returns it unchanged (the file is
     always rebuilt from the frozen lines)."""
     _require_payout_permission(actor)
-    batch = _lock_batch(batch)
+    batch = states.lock(batch)
     if batch.status == BS.EXPORTED:
         return batch
     if not batch.lines.filter(active=True).exists():
         raise BatchEmpty
-    batch.exported_at = timezone.now()
-    return _batch_apply(
-        batch, to_status=BS.EXPORTED, actor=actor, fields=["exported_at"], reason=_("Bank file")
+    states.apply(
+        batch,
+        to=BS.EXPORTED,
+        actor=actor,
+        reason=_("Bank file"),
+        changes={"exported_at": timezone.now()},
     )
+    return batch
 
 
 @transaction.atomic
@@ -422,10 +380,10 @@ def payout_batch_mark_paid(
     """The bank executed the transfers: every payable in the batch is paid, once, and the total
     moves from supplier payable to the payout bank account in one balanced CNY transaction."""
     _require_payout_permission(actor)
-    batch = _lock_batch(batch)
+    batch = states.lock(batch)
     if batch.status == BS.PAID:
         return batch
-    if batch.status != BS.EXPORTED:
+    if not batch.can_become(BS.PAID):
         raise PayoutError(_("Export the bank file before marking the batch paid."))
     lines = list(batch.lines.filter(active=True).order_by("payable_id"))
     payables = {
@@ -458,16 +416,18 @@ def payout_batch_mark_paid(
     )
     for line in lines:
         _payable_apply(payables[line.payable_id], to_status=PS.PAID, actor=actor, reason=str(batch))
-    batch.transaction = tx
-    batch.paid_at = timezone.now()
-    batch.bank_reference = bank_reference[:64]
-    return _batch_apply(
+    states.apply(
         batch,
-        to_status=BS.PAID,
+        to=BS.PAID,
         actor=actor,
-        fields=["transaction", "paid_at", "bank_reference"],
         reason=bank_reference,
+        changes={
+            "transaction": tx,
+            "paid_at": timezone.now(),
+            "bank_reference": bank_reference[:64],
+        },
     )
+    return batch
 
 
 @transaction.atomic
@@ -475,11 +435,11 @@ def payout_batch_cancel(*, batch: PayoutBatch, actor: User, reason: str = "") ->
     """Abandon a draft or exported batch: its payables are open again and can be rebuilt into
     a new batch. A paid batch cannot be cancelled."""
     _require_payout_permission(actor)
-    batch = _lock_batch(batch)
+    batch = states.lock(batch)
     if batch.status == BS.CANCELLED:
         return batch
-    if batch.status not in (BS.DRAFT, BS.EXPORTED):
-        raise exceptions.InvalidTransition
+    if not batch.can_become(BS.CANCELLED):
+        raise states.refusal(batch, BS.CANCELLED)
     lines = list(batch.lines.filter(active=True).order_by("payable_id"))
     payables = SupplierPayable.objects.select_for_update().filter(
         pk__in=[line.payable_id for line in lines]
@@ -493,7 +453,8 @@ def payout_batch_cancel(*, batch: PayoutBatch, actor: User, reason: str = "") ->
             actor=actor,
             reason=_("%(batch)s cancelled") % {"batch": batch},
         )
-    return _batch_apply(batch, to_status=BS.CANCELLED, actor=actor, reason=reason)
+    states.apply(batch, to=BS.CANCELLED, actor=actor, reason=reason)
+    return batch
 
 
 # --- Bank file ------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from payments.models import (
     FeeSchedule,
     FeeTier,
     FxMarkup,
-    FxQuote,
     FxRate,
     LedgerTransaction,
     Posting,
@@ -100,10 +99,6 @@ def fx_markup_bps(*, currency: str) -> int:
     """The markup charged when paying from a `currency` wallet, as shown to the merchant."""
     markup = FxMarkup.objects.filter(currency=currency).first()
     return markup.markup_bps if markup else fx_default_markup_bps()
-
-
-def fx_quotes_for_company(*, company: Company) -> QuerySet[FxQuote]:
-    return FxQuote.objects.filter(company=company).select_related("company")
 
 
 # --- Fees ---------------------------------------------------------------------------------------
@@ -217,15 +212,6 @@ def wallet_statement(
     if kind:
         qs = qs.filter(transaction__kind=kind)
     return qs.order_by("-pk")
-
-
-def ledger_transactions_for_reference(*, reference: str) -> QuerySet[LedgerTransaction]:
-    return (
-        LedgerTransaction.objects.filter(reference=reference)
-        .select_related("company", "actor")
-        .prefetch_related("postings__account")
-        .order_by("created_at", "pk")
-    )
 
 
 def company_top_ups(*, company: Company) -> QuerySet[TopUp]:

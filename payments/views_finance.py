@@ -146,6 +146,7 @@ def payout_batch(request, pk: int):
         "payments/finance/payout_batch.html",
         {
             "batch": batch,
+            "moves": batch.available_statuses(),
             "lines": payouts.batch_lines(batch=batch),
             "paid_form": MarkPaidForm(),
             "reason_form": ReasonForm(),

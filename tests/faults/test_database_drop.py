@@ -76,7 +76,7 @@ def test_connection_dropped_inside_the_checkout_charge_rolls_back_and_a_retry_pa
     postings_before = Posting.objects.count()
 
     # Killed after the ledger legs and balances are written, before the quote is marked used.
-    killed = _kill_connection_after(monkeypatch, payments_services, "_post")
+    killed = _kill_connection_after(monkeypatch, payments_services.ledger, "_post")
     with pytest.raises(CONNECTION_LOST):
         services.order_pay(order=order, actor=buyer, membership=membership(buyer, company))
     assert killed, "the fault was not injected"
@@ -121,7 +121,7 @@ def test_connection_dropped_inside_webhook_handling_rolls_back_and_the_redeliver
     gateway = Client(raise_request_exception=False)
 
     # Killed after the event row and the credit are written, before the top-up changes status.
-    killed = _kill_connection_after(monkeypatch, payments_services, "_post")
+    killed = _kill_connection_after(monkeypatch, payments_services.ledger, "_post")
     response = gateway.post(WEBHOOK, data=body, content_type="application/json", **headers)
     assert killed, "the fault was not injected"
     monkeypatch.undo()

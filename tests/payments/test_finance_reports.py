@@ -30,6 +30,7 @@ from payments.models import (
     SupplierPayable,
     TopUp,
 )
+from payments.services import ledger
 from tests.accounts.factories import CompanyFactory
 from tests.payments.factories import FxMarkupFactory, fund_wallet
 
@@ -157,14 +158,14 @@ def test_reconciliation_finds_the_planted_problems(books):
     )
     # A duplicate credit for a top-up.
     top_up = TopUp.objects.filter(company=usd).get()
-    services._post(
+    ledger._post(
         kind=LedgerTransaction.Kind.TOP_UP,
         company=usd,
         reference=top_up.reference,
         idempotency_key="duplicate-credit",
         legs=[
             (wallet, top_up.amount),
-            (services._platform_account(Account.Kind.GATEWAY_CLEARING, "USD"), -top_up.amount),
+            (ledger._platform_account(Account.Kind.GATEWAY_CLEARING, "USD"), -top_up.amount),
         ],
     )
     start, end = _today()
@@ -279,7 +280,7 @@ def test_settlement_csv_memory_stays_flat(books, monkeypatch):
         return peak
 
     monkeypatch.setattr(exports, "CSV_BLOCK_ROWS", 100)
-    monkeypatch.setattr(reports, "SETTLEMENT_CHUNK_ROWS", 100)
+    monkeypatch.setattr(reports.settlement, "SETTLEMENT_CHUNK_ROWS", 100)
     small = peak_for(200)
     large = peak_for(2000)
     assert large < small * 1.5 + 256 * 1024, (small, large)
