@@ -866,7 +866,7 @@ class SourcingQuoteAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("valid_until", services._default_validity())
+        initial.setdefault("valid_until", services.quote_default_validity())
         return initial
 
     def has_delete_permission(self, request, obj=None) -> bool:

@@ -1,0 +1,355 @@
+"""Placing orders (from the cart, from API lines, from an accepted sourcing quote) and paying
+them from the wallet at the locked FX quote; a paid order splits into one purchase order per
+supplier."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Product, Sku, Supplier
+from logistics.models import Address, ShippingChannel
+from orders import exceptions, selectors, webhooks
+from orders.models import (
+    CartLine,
+    Order,
+    OrderLine,
+    PurchaseOrder,
+    PurchaseOrderEvent,
+    PurchaseOrderLine,
+    SourcingQuote,
+)
+from orders.services.cart import _cart
+from orders.services.status import OS, PS, _actor, _lock_order, _order_apply, _order_event
+from payments import exceptions as payments_exceptions
+from payments import services as payments_services
+from payments.models import FxQuote
+from payments.money import quantize
+from procurement.accounts.currencies import SETTLEMENT_CURRENCY
+from procurement.accounts.models import Company, Membership, User
+from procurement.accounts.outbox import outbox_enqueue
+from procurement.core.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+CNY_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class NewLine:
+    supplier: Supplier
+    product: Product | None
+    sku: Sku | None
+    description: str
+    quantity: int
+    unit_price_cny: Decimal
+
+
+def _needs_approval(membership: Membership | None, amount: Decimal | None) -> bool:
+    """Above the buyer's spending limit (company currency) an approver must approve. With a
+    limit but no amount (no rate to estimate with), approval is required to be safe."""
+    if membership is None or membership.spending_limit is None:
+        return False
+    return amount is None or amount > membership.spending_limit
+
+
+def _lock_fx_quote(order: Order, *, actor: User | None) -> FxQuote | None:
+    """Lock a fresh FX quote (with the service fee) for the order's CNY total, or None when no
+    usable rate exists (the pay page then asks to refresh)."""
+    try:
+        return payments_services.fx_quote_create(
+            company=order.company, amount=order.total_cny, with_fee=True, actor=actor
+        )
+    except DomainError:
+        logger.info("no FX quote for %s", order.reference, exc_info=True)
+        return None
+
+
+@transaction.atomic
+def order_place_from_lines(
+    *,
+    company: Company,
+    actor: User,
+    membership: Membership | None,
+    lines: Sequence[NewLine],
+    checkout_key: str,
+    destination: Address | None = None,
+    channel: ShippingChannel | None = None,
+    chargeable_weight_kg: Decimal | None = None,
+    intl_freight_estimate_cny: Decimal | None = None,
+) -> Order:
+    """Place an order from priced lines without a cart (the merchant API): the same landed
+    cost, approval rule and FX quote lock as checkout."""
+    return _order_create(
+        company=company,
+        actor=actor,
+        membership=membership,
+        lines=lines,
+        checkout_key=checkout_key,
+        source=Order.Source.API,
+        destination=destination,
+        channel=channel,
+        chargeable_weight_kg=chargeable_weight_kg,
+        intl_freight_estimate_cny=intl_freight_estimate_cny,
+    )
+
+
+def _order_create(
+    *,
+    company: Company,
+    actor: User,
+    membership: Membership | None,
+    lines: Sequence[NewLine],
+    checkout_key: str,
+    source: str,
+    destination: Address | None = None,
+    channel: ShippingChannel | None = None,
+    chargeable_weight_kg: Decimal | None = None,
+    intl_freight_estimate_cny: Decimal | None = None,
+    sourcing_quote: SourcingQuote | None = None,
+) -> Order:
+    suppliers = {line.supplier.pk for line in lines}
+    goods = sum(
+        ((line.unit_price_cny * line.quantity).quantize(CNY_CENT) for line in lines),
+        Decimal("0.00"),
+    )
+    cost = selectors.landed_cost(company=company, goods_cny=goods, supplier_count=len(suppliers))
+    order = Order.objects.create(
+        company=company,
+        created_by=actor,
+        checkout_key=checkout_key,
+        source=source,
+        currency=company.wallet_currency,
+        goods_cny=goods,
+        domestic_freight_cny=cost.domestic_freight_cny,
+        destination=destination,
+        shipping_channel=channel,
+        chargeable_weight_kg=chargeable_weight_kg,
+        intl_freight_estimate_cny=intl_freight_estimate_cny,
+        estimated_total=cost.total_local,
+        sourcing_quote=sourcing_quote,
+        status=OS.AWAITING_PAYMENT,
+    )
+    order.number = f"ORD-{order.pk:06d}"
+    order.save(update_fields=["number"])
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            supplier=line.supplier,
+            product=line.product,
+            sku=line.sku,
+            description=line.description[:300],
+            sku_code=line.sku.code if line.sku else "",
+            quantity=line.quantity,
+            unit_price_cny=line.unit_price_cny,
+            line_total_cny=(line.unit_price_cny * line.quantity).quantize(CNY_CENT),
+        )
+        for line in lines
+    )
+    if _needs_approval(membership, cost.total_local):
+        order.status = OS.PENDING_APPROVAL
+        order.save(update_fields=["status"])
+        _order_event(
+            order,
+            from_status="",
+            to_status=OS.PENDING_APPROVAL,
+            actor=actor,
+            reason=_("Above the buyer's spending limit"),
+        )
+        outbox_enqueue(task="orders.tasks.order_approval_needed", args=[order.pk])
+    else:
+        _order_event(order, from_status="", to_status=OS.AWAITING_PAYMENT, actor=actor, reason="")
+        order.quote = _lock_fx_quote(order, actor=actor)
+        order.save(update_fields=["quote"])
+    return order
+
+
+@transaction.atomic
+def order_place_from_cart(
+    *,
+    user: User,
+    company: Company,
+    membership: Membership | None,
+    checkout_key: str,
+    signature: str,
+    destination: Address | None = None,
+    channel: ShippingChannel | None = None,
+) -> Order:
+    """Turn the cart into an order at the prices the merchant was shown.
+
+    Idempotent by `checkout_key` (one per checkout form): a double submit, a retry or a second
+    tab with the same form returns the order made the first time. The cart row is locked, so
+    two different forms cannot both take the same lines. When prices, quantities or lines
+    differ from what the form showed (`signature`), PricesChanged is raised and nothing is
+    written.
+    """
+    existing = Order.objects.filter(checkout_key=checkout_key, company=company).first()
+    if existing is not None:
+        return existing
+    cart = _cart(user=user, company=company, lock=True)
+    existing = Order.objects.filter(checkout_key=checkout_key, company=company).first()
+    if existing is not None:
+        return existing
+    priced = selectors.priced_cart(cart=cart)
+    if priced.is_empty:
+        raise exceptions.CartEmpty
+    if not priced.ok:
+        raise exceptions.CartInvalid
+    if priced.signature(destination and destination.pk, channel and channel.pk) != signature:
+        raise exceptions.PricesChanged
+    if destination is not None and destination.company_id != company.pk:
+        raise exceptions.OrdersError(_("Choose one of your own addresses."))
+    items = [(group.product, group.total_quantity) for group in priced.groups]
+    freight = selectors.freight_estimate(
+        items=items, destination=destination, channel=channel, currency=company.wallet_currency
+    )
+    lines = [
+        NewLine(
+            supplier=group.product.supplier,
+            product=group.product,
+            sku=priced_line.line.sku,
+            description=group.product.title_en
+            + (f" — {priced_line.line.sku.label}" if priced_line.line.sku else ""),
+            quantity=priced_line.line.quantity,
+            unit_price_cny=priced_line.unit_price_cny,
+        )
+        for group in priced.groups
+        for priced_line in group.lines
+    ]
+    try:
+        with transaction.atomic():
+            order = _order_create(
+                company=company,
+                actor=user,
+                membership=membership,
+                lines=lines,
+                checkout_key=checkout_key,
+                source=Order.Source.CART,
+                destination=destination,
+                channel=channel,
+                chargeable_weight_kg=freight.chargeable_weight_kg if freight else None,
+                intl_freight_estimate_cny=(
+                    freight.price_cny if freight and freight.available else None
+                ),
+            )
+    except IntegrityError:
+        # The same checkout key committed by a concurrent request that did not wait on the cart.
+        return Order.objects.get(checkout_key=checkout_key, company=company)
+    CartLine.objects.filter(pk__in=[p.line.pk for p in priced.lines]).delete()
+    return order
+
+
+@transaction.atomic
+def order_quote_refresh(*, order: Order, actor: User | None) -> Order:
+    """Lock a new FX quote for an order awaiting payment (the old one expired or is stale)."""
+    order = _lock_order(order)
+    if order.status != OS.AWAITING_PAYMENT:
+        raise exceptions.InvalidTransition(_("Only an order awaiting payment gets a new quote."))
+    order.quote = payments_services.fx_quote_create(
+        company=order.company, amount=order.total_cny, with_fee=True, actor=actor
+    )
+    order.save(update_fields=["quote", "updated_at"])
+    return order
+
+
+def _checkout_key(order: Order) -> str:
+    return f"{order.reference}:checkout"
+
+
+@transaction.atomic
+def order_pay(
+    *,
+    order: Order,
+    actor: User,
+    membership: Membership | None = None,
+    quote_id: int | None = None,
+) -> Order:
+    """Pay an order from the wallet at its locked quote, exactly once.
+
+    The order row is locked first; an order already paid is returned unchanged, and the ledger
+    transaction's idempotency key is derived from the order ("order:12:checkout"), so double
+    clicks, retries and concurrent tabs charge once. `quote_id` is the quote the merchant saw:
+    if it was replaced meanwhile, nothing is charged. Raises the payments refusals
+    (InsufficientBalance, QuoteExpired, QuoteUsed, ...) with nothing written.
+    """
+    order = _lock_order(order)
+    if order.charge_id is not None:
+        return order
+    if order.status != OS.AWAITING_PAYMENT:
+        raise exceptions.InvalidTransition(_("This order is not awaiting payment."))
+    if order.quote_id is None:
+        raise payments_exceptions.QuoteExpired
+    if quote_id is not None and quote_id != order.quote_id:
+        raise exceptions.PricesChanged(
+            _("The quote was refreshed in another window. Check the amount and pay again.")
+        )
+    quote = order.quote
+    if order.approved_at is None and _needs_approval(membership, quote.total_charge):
+        _order_apply(
+            order,
+            to_status=OS.PENDING_APPROVAL,
+            actor=actor,
+            reason=_("Above the spending limit of the person paying"),
+        )
+        outbox_enqueue(task="orders.tasks.order_approval_needed", args=[order.pk])
+        return order
+    charge = payments_services.checkout_charge(
+        quote=quote,
+        reference=order.reference,
+        idempotency_key=_checkout_key(order),
+        actor=actor,
+        company=order.company,
+        memo=_("Order %(number)s") % {"number": order.number},
+    )
+    order.charge = charge
+    order.paid_at = timezone.now()
+    _order_apply(order, to_status=OS.PAID, actor=actor, fields=["charge", "paid_at"])
+    _split_into_purchase_orders(order, actor=actor)
+    outbox_enqueue(task="orders.tasks.order_paid", args=[order.pk])
+    webhooks.order_paid(order)
+    return order
+
+
+def _split_into_purchase_orders(order: Order, *, actor: User | None) -> list[PurchaseOrder]:
+    """One purchase order per supplier, lines copied, in supplier order."""
+    by_supplier: dict[int, list[OrderLine]] = {}
+    for line in order.lines.order_by("pk"):
+        by_supplier.setdefault(line.supplier_id, []).append(line)
+    per_supplier = quantize(
+        order.domestic_freight_cny / max(len(by_supplier), 1), SETTLEMENT_CURRENCY
+    )
+    created = []
+    for index, supplier_id in enumerate(sorted(by_supplier)):
+        freight = per_supplier
+        if index == len(by_supplier) - 1:
+            freight = order.domestic_freight_cny - per_supplier * (len(by_supplier) - 1)
+        po = PurchaseOrder.objects.create(
+            order=order, supplier_id=supplier_id, domestic_freight_cny=freight
+        )
+        PurchaseOrderLine.objects.bulk_create(
+            PurchaseOrderLine(
+                purchase_order=po,
+                order_line=line,
+                product=line.product,
+                sku=line.sku,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price_cny=line.unit_price_cny,
+            )
+            for line in by_supplier[supplier_id]
+        )
+        PurchaseOrderEvent.objects.create(
+            purchase_order=po,
+            actor=_actor(actor),
+            from_status="",
+            to_status=PS.PENDING,
+            reason=_("Created when the order was paid"),
+        )
+        created.append(po)
+    return created
