@@ -30,6 +30,7 @@ from orders.models import (
     PurchaseOrderLine,
     SourcingPhoto,
     SourcingQuote,
+    SourcingQuoteEvent,
     SourcingQuoteLine,
     SourcingRequest,
     SourcingRequestEvent,
@@ -846,6 +847,12 @@ class SourcingQuoteLineInline(admin.TabularInline):
         return self._draft(obj) and super().has_delete_permission(request, obj)
 
 
+class SourcingQuoteEventInline(ReadOnlyInline):
+    model = SourcingQuoteEvent
+    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    readonly_fields = fields
+
+
 @admin.register(SourcingQuote)
 class SourcingQuoteAdmin(admin.ModelAdmin):
     """Drafts are edited here; "Send to the merchant" fixes the quote and tells the merchant."""
@@ -855,7 +862,7 @@ class SourcingQuoteAdmin(admin.ModelAdmin):
     list_select_related = ["request"]
     fields = ["request", "valid_until", "note", "status", "created_by", "sent_at", "decided_at"]
     raw_id_fields = ["request"]
-    inlines = [SourcingQuoteLineInline]
+    inlines = [SourcingQuoteLineInline, SourcingQuoteEventInline]
     change_form_template = "orders/admin/sourcingquote_change_form.html"
 
     def get_readonly_fields(self, request, obj=None):

@@ -14,8 +14,9 @@
 
 Rules carried by all of them:
 
-* Statuses change only through the guarded moves in `status` (lock the row, check the table,
-  save with `update_fields`, write an event row). An order's status follows its purchase orders.
+* Statuses change only through `procurement.core.states` against the model's `TRANSITIONS`
+  (lock the row, check the table, save with `update_fields`, write an event row). An order's
+  status follows its purchase orders (`status._order_follow_purchase_orders`).
 * Locks are taken in one order: the order row, then its purchase orders in primary-key order,
   then (inside the payments services) the FX quote and the ledger accounts.
 * Money moves only through payments services, each with an idempotency key derived from our
@@ -79,9 +80,8 @@ from orders.services.sourcing import (
     sourcing_quote_decline,
     sourcing_quote_send,
     sourcing_request_create,
-    sourcing_request_transition,
 )
-from orders.services.status import order_complete, order_transition, purchase_order_transition
+from orders.services.status import order_complete
 
 __all__ = [
     "CartChange",
@@ -102,7 +102,6 @@ __all__ = [
     "order_place_from_lines",
     "order_quote_refresh",
     "order_reject",
-    "order_transition",
     "parse_links",
     "purchase_order_cancel",
     "purchase_order_change_supplier",
@@ -119,7 +118,6 @@ __all__ = [
     "purchase_order_ship",
     "purchase_order_split",
     "purchase_order_supplier_price_correct",
-    "purchase_order_transition",
     "quote_default_validity",
     "selectors",
     "sourcing_quote_accept",
@@ -127,5 +125,4 @@ __all__ = [
     "sourcing_quote_decline",
     "sourcing_quote_send",
     "sourcing_request_create",
-    "sourcing_request_transition",
 ]

@@ -11,10 +11,11 @@ from orders.models import (
     Order,
 )
 from orders.services.checkout import _lock_fx_quote
-from orders.services.status import OS, _lock_order, _order_apply
+from orders.services.status import OS, _lock_order
 from procurement.accounts.models import Membership, User
 from procurement.accounts.outbox import outbox_enqueue
 from procurement.accounts.roles import Capability, role_can
+from procurement.core import states
 
 
 def _require_approver(order: Order, actor: User, membership: Membership | None) -> None:
@@ -34,16 +35,17 @@ def order_approve(
 ) -> Order:
     order = _lock_order(order)
     _require_approver(order, actor, membership)
-    order.approved_by = actor
-    order.approved_at = timezone.now()
-    order.approval_comment = comment.strip()
-    order.quote = _lock_fx_quote(order, actor=actor)
-    _order_apply(
+    states.apply(
         order,
-        to_status=OS.AWAITING_PAYMENT,
+        to=OS.AWAITING_PAYMENT,
         actor=actor,
         reason=comment.strip() or _("Approved"),
-        fields=["approved_by", "approved_at", "approval_comment", "quote"],
+        changes={
+            "approved_by": actor,
+            "approved_at": timezone.now(),
+            "approval_comment": comment.strip(),
+            "quote": _lock_fx_quote(order, actor=actor),
+        },
     )
     outbox_enqueue(task="orders.tasks.order_approval_decided", args=[order.pk])
     return order
@@ -58,13 +60,12 @@ def order_reject(
         raise exceptions.OrdersError(_("Say why the order is rejected."))
     order = _lock_order(order)
     _require_approver(order, actor, membership)
-    order.approval_comment = comment
-    _order_apply(
+    states.apply(
         order,
-        to_status=OS.CANCELLED,
+        to=OS.CANCELLED,
         actor=actor,
         reason=_("Rejected: %(comment)s") % {"comment": comment},
-        fields=["approval_comment"],
+        changes={"approval_comment": comment},
     )
     outbox_enqueue(task="orders.tasks.order_approval_decided", args=[order.pk])
     return order

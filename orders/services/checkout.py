@@ -21,12 +21,11 @@ from orders.models import (
     Order,
     OrderLine,
     PurchaseOrder,
-    PurchaseOrderEvent,
     PurchaseOrderLine,
     SourcingQuote,
 )
 from orders.services.cart import _cart
-from orders.services.status import OS, PS, _actor, _lock_order, _order_apply, _order_event
+from orders.services.status import OS, _lock_order, _order_created, _po_created
 from payments import exceptions as payments_exceptions
 from payments import services as payments_services
 from payments.models import FxQuote
@@ -34,6 +33,7 @@ from payments.money import quantize
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company, Membership, User
 from procurement.accounts.outbox import outbox_enqueue
+from procurement.core import states
 from procurement.core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -120,6 +120,7 @@ def _order_create(
         Decimal("0.00"),
     )
     cost = selectors.landed_cost(company=company, goods_cny=goods, supplier_count=len(suppliers))
+    needs_approval = _needs_approval(membership, cost.total_local)
     order = Order.objects.create(
         company=company,
         created_by=actor,
@@ -134,7 +135,7 @@ def _order_create(
         intl_freight_estimate_cny=intl_freight_estimate_cny,
         estimated_total=cost.total_local,
         sourcing_quote=sourcing_quote,
-        status=OS.AWAITING_PAYMENT,
+        status=OS.PENDING_APPROVAL if needs_approval else OS.AWAITING_PAYMENT,
     )
     order.number = f"ORD-{order.pk:06d}"
     order.save(update_fields=["number"])
@@ -152,19 +153,11 @@ def _order_create(
         )
         for line in lines
     )
-    if _needs_approval(membership, cost.total_local):
-        order.status = OS.PENDING_APPROVAL
-        order.save(update_fields=["status"])
-        _order_event(
-            order,
-            from_status="",
-            to_status=OS.PENDING_APPROVAL,
-            actor=actor,
-            reason=_("Above the buyer's spending limit"),
-        )
+    if needs_approval:
+        _order_created(order, actor=actor, reason=_("Above the buyer's spending limit"))
         outbox_enqueue(task="orders.tasks.order_approval_needed", args=[order.pk])
     else:
-        _order_event(order, from_status="", to_status=OS.AWAITING_PAYMENT, actor=actor, reason="")
+        _order_created(order, actor=actor)
         order.quote = _lock_fx_quote(order, actor=actor)
         order.save(update_fields=["quote"])
     return order
@@ -291,9 +284,9 @@ def order_pay(
         )
     quote = order.quote
     if order.approved_at is None and _needs_approval(membership, quote.total_charge):
-        _order_apply(
+        states.apply(
             order,
-            to_status=OS.PENDING_APPROVAL,
+            to=OS.PENDING_APPROVAL,
             actor=actor,
             reason=_("Above the spending limit of the person paying"),
         )
@@ -307,9 +300,9 @@ def order_pay(
         company=order.company,
         memo=_("Order %(number)s") % {"number": order.number},
     )
-    order.charge = charge
-    order.paid_at = timezone.now()
-    _order_apply(order, to_status=OS.PAID, actor=actor, fields=["charge", "paid_at"])
+    states.apply(
+        order, to=OS.PAID, actor=actor, changes={"charge": charge, "paid_at": timezone.now()}
+    )
     _split_into_purchase_orders(order, actor=actor)
     outbox_enqueue(task="orders.tasks.order_paid", args=[order.pk])
     webhooks.order_paid(order)
@@ -344,12 +337,6 @@ def _split_into_purchase_orders(order: Order, *, actor: User | None) -> list[Pur
             )
             for line in by_supplier[supplier_id]
         )
-        PurchaseOrderEvent.objects.create(
-            purchase_order=po,
-            actor=_actor(actor),
-            from_status="",
-            to_status=PS.PENDING,
-            reason=_("Created when the order was paid"),
-        )
+        _po_created(po, actor=actor, reason=_("Created when the order was paid"))
         created.append(po)
     return created

@@ -18,10 +18,8 @@ from orders.models import (
     Resolution,
 )
 from orders.services.status import (
-    PURCHASE_ORDER_BOUGHT,
-    PURCHASE_ORDER_CLOSED,
     _lock_po,
-    _po_event,
+    _po_note,
     _require,
 )
 from payments import payouts
@@ -82,10 +80,8 @@ def _payable_record(po: PurchaseOrder, *, actor: User | None) -> bool:
             )
     except DomainError as error:
         logger.warning("supplier payable of %s not recorded: %s", po.reference, error)
-        _po_event(
+        _po_note(
             po,
-            from_status=po.status,
-            to_status=po.status,
             actor=actor,
             reason=_("Supplier payable NOT recorded (%(why)s). Finance must record it.")
             % {"why": error.message},
@@ -104,16 +100,14 @@ def purchase_order_payable_record(*, po: PurchaseOrder, actor: User) -> Purchase
     _order, po = _lock_po(po)
     if po.payable_recorded:
         return po
-    if po.placed_at is None or po.status in PURCHASE_ORDER_CLOSED:
+    if po.placed_at is None or po.status in PurchaseOrder.CLOSED:
         raise exceptions.InvalidTransition(_("Only a placed purchase order has a payable."))
     if not _payable_record(po, actor=actor):
         raise exceptions.OrdersError(
             _("Payments refused the payable; see the purchase order's timeline.")
         )
-    _po_event(
+    _po_note(
         po,
-        from_status=po.status,
-        to_status=po.status,
         actor=actor,
         reason=_("Supplier payable recorded."),
     )
@@ -135,7 +129,7 @@ def purchase_order_supplier_price_correct(
     if not reason:
         raise exceptions.OrdersError(_("Say why the supplier's price changed."))
     _order, po = _lock_po(po)
-    if po.status not in PURCHASE_ORDER_BOUGHT or po.actual_total_cny is None:
+    if po.status not in PurchaseOrder.BOUGHT or po.actual_total_cny is None:
         raise exceptions.InvalidTransition(
             _("Only a placed purchase order has a price to correct.")
         )
@@ -147,10 +141,8 @@ def purchase_order_supplier_price_correct(
     before = po.actual_total_cny
     po.actual_total_cny = actual
     po.save(update_fields=["actual_total_cny", "updated_at"])
-    _po_event(
+    _po_note(
         po,
-        from_status=po.status,
-        to_status=po.status,
         actor=actor,
         reason=_("Supplier price corrected from ¥%(before)s to ¥%(after)s: %(reason)s")
         % {"before": before, "after": actual, "reason": reason},
@@ -194,10 +186,8 @@ def _payable_cancel(po: PurchaseOrder, *, actor: User | None, reason: str) -> No
 
 
 def _finance_must_settle(po: PurchaseOrder, *, actor: User | None, what: str) -> None:
-    _po_event(
+    _po_note(
         po,
-        from_status=po.status,
-        to_status=po.status,
         actor=actor,
         reason=_(
             "The supplier payable is already exported or paid and could not change (%(what)s). "

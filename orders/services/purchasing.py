@@ -21,11 +21,11 @@ from orders.services.payables import _payable_cancel, _payable_record
 from orders.services.refunds import _refund_purchase_order
 from orders.services.status import (
     PS,
-    PURCHASE_ORDER_MERCHANT_EXCEPTIONS,
     _lock_po,
     _order_follow_purchase_orders,
     _po_apply,
-    _po_event,
+    _po_created,
+    _po_note,
     _require,
     _require_merchant,
     _supplier_performance_sync,
@@ -49,15 +49,14 @@ def purchase_order_change_supplier(
         raise exceptions.InvalidTransition(_("Only a purchase order not yet placed is rerouted."))
     if supplier.status != Supplier.Status.APPROVED:
         raise exceptions.OrdersError(_("Choose an approved supplier."))
-    old = po.supplier
-    po.supplier = supplier
-    note = _("Supplier changed from %(old)s to %(new)s.") % {"old": old, "new": supplier}
+    note = _("Supplier changed from %(old)s to %(new)s.") % {"old": po.supplier, "new": supplier}
     note = f"{note} {reason}".strip()
     if po.status == PS.OUT_OF_STOCK:
-        _po_apply(po, to_status=PS.PENDING, actor=actor, reason=note, fields=["supplier"])
+        _po_apply(po, to=PS.PENDING, actor=actor, reason=note, changes={"supplier": supplier})
     else:
+        po.supplier = supplier
         po.save(update_fields=["supplier", "updated_at"])
-        _po_event(po, from_status=po.status, to_status=po.status, actor=actor, reason=note)
+        _po_note(po, actor=actor, reason=note)
     _order_follow_purchase_orders(order, actor=actor)
     return po
 
@@ -96,8 +95,8 @@ def purchase_order_split(
         "new": new,
         "supplier": supplier,
     } + (f" {reason}" if reason else "")
-    _po_event(po, from_status=po.status, to_status=po.status, actor=actor, reason=note)
-    _po_event(new, from_status="", to_status=PS.PENDING, actor=actor, reason=note)
+    _po_note(po, actor=actor, reason=note)
+    _po_created(new, actor=actor, reason=note)
     _order_follow_purchase_orders(order, actor=actor)
     return new
 
@@ -139,29 +138,28 @@ def purchase_order_place(
         raise exceptions.OrdersError(_("Enter the price actually paid."))
     supplier_order_no = supplier_order_no.strip()
     difference = actual - po.expected_total_cny
-    po.supplier_order_no = supplier_order_no
     if difference > 0 and handling == DifferenceHandling.ASK:
-        po.proposed_total_cny = actual
         return _po_apply(
             po,
-            to_status=PS.PRICE_CHANGED,
+            to=PS.PRICE_CHANGED,
             actor=actor,
             reason=_("The supplier asks ¥%(actual)s instead of ¥%(expected)s.")
             % {"actual": actual, "expected": po.expected_total_cny},
-            fields=["supplier_order_no", "proposed_total_cny"],
+            changes={"supplier_order_no": supplier_order_no, "proposed_total_cny": actual},
         )
     if not supplier_order_no:
         raise exceptions.OrdersError(_("Enter the supplier's order number."))
-    po.actual_total_cny = actual
-    po.placed_at = timezone.now()
-    fields = ["supplier_order_no", "actual_total_cny", "placed_at"]
+    changes = {
+        "supplier_order_no": supplier_order_no,
+        "actual_total_cny": actual,
+        "placed_at": timezone.now(),
+    }
     if difference:
-        po.price_difference = _price_difference(order, po, difference, actor)
-        fields.append("price_difference")
+        changes["price_difference"] = _price_difference(order, po, difference, actor)
     reason = _("1688 order %(no)s, ¥%(actual)s") % {"no": supplier_order_no, "actual": actual}
     if difference:
         reason += " " + _("(difference ¥%(d)s settled with the wallet)") % {"d": difference}
-    _po_apply(po, to_status=PS.PLACED, actor=actor, reason=reason, fields=fields)
+    _po_apply(po, to=PS.PLACED, actor=actor, reason=reason, changes=changes)
     _payable_record(po, actor=actor)
     _supplier_performance_sync(po)
     _order_follow_purchase_orders(order, actor=actor)
@@ -178,15 +176,16 @@ def purchase_order_price_accept(
     if po.status != PS.PRICE_CHANGED or po.proposed_total_cny is None:
         raise exceptions.InvalidTransition
     difference = po.proposed_total_cny - po.expected_total_cny
-    po.actual_total_cny = po.proposed_total_cny
-    po.placed_at = timezone.now()
-    po.price_difference = _price_difference(order, po, difference, actor)
     _po_apply(
         po,
-        to_status=PS.PLACED,
+        to=PS.PLACED,
         actor=actor,
         reason=_("New price accepted; ¥%(d)s charged.") % {"d": difference},
-        fields=["actual_total_cny", "placed_at", "price_difference"],
+        changes={
+            "actual_total_cny": po.proposed_total_cny,
+            "placed_at": timezone.now(),
+            "price_difference": _price_difference(order, po, difference, actor),
+        },
     )
     _payable_record(po, actor=actor)
     _supplier_performance_sync(po)
@@ -209,13 +208,13 @@ def purchase_order_cancel(
     order, po = _lock_po(po)
     if as_merchant:
         _require_merchant(po, membership)
-        if po.status not in PURCHASE_ORDER_MERCHANT_EXCEPTIONS:
+        if po.status not in PurchaseOrder.MERCHANT_EXCEPTIONS:
             raise exceptions.InvalidTransition(
                 _("Ask your account manager to cancel this purchase order.")
             )
     else:
         _require(actor, "cancel_purchaseorder")
-    _po_apply(po, to_status=PS.CANCELLED, actor=actor, reason=reason)
+    _po_apply(po, to=PS.CANCELLED, actor=actor, reason=reason)
     _refund_purchase_order(po, actor=actor)
     _payable_cancel(po, actor=actor, reason=reason or _("Purchase order cancelled"))
     _supplier_performance_sync(po)
@@ -229,7 +228,7 @@ def purchase_order_out_of_stock(
 ) -> PurchaseOrder:
     _require(actor, "place_purchaseorder")
     order, po = _lock_po(po)
-    _po_apply(po, to_status=PS.OUT_OF_STOCK, actor=actor, reason=reason)
+    _po_apply(po, to=PS.OUT_OF_STOCK, actor=actor, reason=reason)
     _order_follow_purchase_orders(order, actor=actor)
     return po
 
@@ -242,16 +241,17 @@ def purchase_order_ship(*, po: PurchaseOrder, actor: User, tracking_number: str)
     if not tracking_number:
         raise exceptions.OrdersError(_("Enter the domestic tracking number."))
     order, po = _lock_po(po)
-    po.tracking_number = tracking_number
-    # The first shipment is what the supplier's dispatch time is judged by; a replacement
-    # shipment keeps it.
-    po.shipped_at = po.shipped_at or timezone.now()
     _po_apply(
         po,
-        to_status=PS.SHIPPED,
+        to=PS.SHIPPED,
         actor=actor,
         reason=_("Tracking %(no)s") % {"no": tracking_number},
-        fields=["tracking_number", "shipped_at"],
+        changes={
+            "tracking_number": tracking_number,
+            # The first shipment is what the supplier's dispatch time is judged by; a
+            # replacement shipment keeps it.
+            "shipped_at": po.shipped_at or timezone.now(),
+        },
     )
     _supplier_performance_sync(po)
     _order_follow_purchase_orders(order, actor=actor)

@@ -28,11 +28,10 @@ from orders.services.payables import _payable_adjust, _payable_cancel
 from orders.services.refunds import _refund_purchase_order, _wallet_amount
 from orders.services.status import (
     PS,
-    PURCHASE_ORDER_TRANSITIONS,
     _lock_po,
     _order_follow_purchase_orders,
     _po_apply,
-    _po_event,
+    _po_note,
     _require,
     _require_merchant,
     _supplier_performance_sync,
@@ -60,7 +59,7 @@ def purchase_order_receive(
     """
     _require(actor, "receive_purchaseorder")
     order, po = _lock_po(po)
-    if PS.RECEIVED not in PURCHASE_ORDER_TRANSITIONS[po.status]:
+    if not po.can_become(PS.RECEIVED):
         raise exceptions.InvalidTransition(_("Only goods the supplier shipped can be received."))
     lines = list(po.lines.select_for_update().filter(inspection=Inspection.PENDING).order_by("pk"))
     counts = dict(counts or {})
@@ -77,14 +76,11 @@ def purchase_order_receive(
         line.received_quantity = quantity
         counted.append(f"{line.description}: {quantity}/{line.quantity}")
     PurchaseOrderLine.objects.bulk_update(lines, ["received_quantity"])
-    fields = []
-    if warehouse is not None:
-        po.warehouse = warehouse
-        fields.append("warehouse")
+    changes = {"warehouse": warehouse} if warehouse is not None else {}
     reason = "; ".join(counted)
     if note.strip():
         reason = f"{note.strip()} — {reason}" if reason else note.strip()
-    _po_apply(po, to_status=PS.RECEIVED, actor=actor, reason=reason, fields=fields)
+    _po_apply(po, to=PS.RECEIVED, actor=actor, reason=reason, changes=changes)
     _order_follow_purchase_orders(order, actor=actor)
     return po
 
@@ -104,7 +100,7 @@ def purchase_order_return(*, po: PurchaseOrder, actor: User, reason: str) -> Pur
 
 
 def _po_return(po: PurchaseOrder, *, actor: User | None, reason: str) -> None:
-    _po_apply(po, to_status=PS.RETURNED, actor=actor, reason=reason)
+    _po_apply(po, to=PS.RETURNED, actor=actor, reason=reason)
     _refund_purchase_order(po, actor=actor)
     _payable_cancel(po, actor=actor, reason=reason or _("Returned to the supplier"))
     _supplier_performance_sync(po)
@@ -248,7 +244,7 @@ def purchase_order_line_inspect(
     )
     if line.inspection_note:
         reason = f"{reason} {line.inspection_note}"
-    _po_event(po, from_status=po.status, to_status=po.status, actor=actor, reason=reason)
+    _po_note(po, actor=actor, reason=reason)
     if passed:
         _line_stock(po, line, photos=list(photos))
     if not po.lines.filter(inspection=Inspection.PENDING).exists():
@@ -256,7 +252,7 @@ def purchase_order_line_inspect(
         failed = sum(1 for item in lines if item.inspection == Inspection.FAILED)
         _po_apply(
             po,
-            to_status=PS.INSPECTED,
+            to=PS.INSPECTED,
             actor=actor,
             reason=_("%(passed)s line(s) passed, %(failed)s failed.")
             % {"passed": len(lines) - failed, "failed": failed},
@@ -320,12 +316,12 @@ def _po_finish(po: PurchaseOrder, *, actor: User | None) -> None:
         )
         _po_apply(
             po,
-            to_status=PS.PLACED,
+            to=PS.PLACED,
             actor=actor,
             reason=_("Waiting for the supplier to replace %(n)s line(s).") % {"n": len(replaced)},
         )
         return
-    _po_apply(po, to_status=PS.STOCKED, actor=actor, reason=_("Inspected goods stocked."))
+    _po_apply(po, to=PS.STOCKED, actor=actor, reason=_("Inspected goods stocked."))
 
 
 def _line_decide(
@@ -339,10 +335,8 @@ def _line_decide(
     line.resolution = decision
     line.resolved_at = timezone.now()
     line.save(update_fields=["resolution", "resolved_at"])
-    _po_event(
+    _po_note(
         po,
-        from_status=po.status,
-        to_status=po.status,
         actor=actor,
         reason=_("%(line)s: %(decision)s")
         % {"line": _line_label(line), "decision": Resolution(decision).label},

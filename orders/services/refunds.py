@@ -17,15 +17,14 @@ from orders.models import (
 from orders.services.status import (
     OS,
     PS,
-    PURCHASE_ORDER_CLOSED,
     _lock_order,
-    _order_apply,
     _po_apply,
 )
 from payments import exceptions as payments_exceptions
 from payments import services as payments_services
 from payments.money import quantize
 from procurement.accounts.models import User
+from procurement.core import states
 
 
 def _wallet_amount(order: Order, cny: Decimal) -> Decimal:
@@ -49,7 +48,7 @@ def _refund_purchase_order(po: PurchaseOrder, *, actor: User | None) -> None:
             memo=_("Refund of the price difference on %(po)s") % {"po": po},
         )
     others_open = (
-        order.purchase_orders.exclude(pk=po.pk).exclude(status__in=PURCHASE_ORDER_CLOSED).exists()
+        order.purchase_orders.exclude(pk=po.pk).exclude(status__in=PurchaseOrder.CLOSED).exists()
     )
     if not others_open:
         return  # the order follows to REFUNDED, which refunds the rest (_refund_rest)
@@ -96,8 +95,9 @@ def order_cancel(*, order: Order, actor: User, reason: str = "") -> Order:
     purchase order was placed everything is refunded to the wallet (status refunded). Once goods
     were bought, purchase orders are cancelled one by one (purchase_order_cancel)."""
     order = _lock_order(order)
-    if order.status in (OS.PENDING_APPROVAL, OS.AWAITING_PAYMENT):
-        return _order_apply(order, to_status=OS.CANCELLED, actor=actor, reason=reason)
+    if order.can_become(OS.CANCELLED):  # not paid yet
+        states.apply(order, to=OS.CANCELLED, actor=actor, reason=reason)
+        return order
     if order.status != OS.PAID:
         raise exceptions.InvalidTransition(
             _(
@@ -107,8 +107,9 @@ def order_cancel(*, order: Order, actor: User, reason: str = "") -> Order:
         )
     pos = list(PurchaseOrder.objects.select_for_update().filter(order=order).order_by("pk"))
     for po in pos:
-        if po.status in PURCHASE_ORDER_CLOSED:
+        if po.status in PurchaseOrder.CLOSED:
             continue
-        _po_apply(po, to_status=PS.CANCELLED, actor=actor, reason=reason or _("Order cancelled"))
+        _po_apply(po, to=PS.CANCELLED, actor=actor, reason=reason or _("Order cancelled"))
     _refund_rest(order, actor=actor)
-    return _order_apply(order, to_status=OS.REFUNDED, actor=actor, reason=reason)
+    states.apply(order, to=OS.REFUNDED, actor=actor, reason=reason)
+    return order

@@ -26,44 +26,14 @@ from orders.models import (
     SourcingRequestEvent,
 )
 from orders.services.checkout import NewLine, _order_create
-from orders.services.status import RS, _actor, _require
+from orders.services.status import _require
 from procurement.accounts.models import Company, Membership, User
 from procurement.accounts.outbox import outbox_enqueue
 from procurement.accounts.roles import Capability, role_can
+from procurement.core import states
 
-SOURCING_TRANSITIONS: dict[str, frozenset[str]] = {
-    RS.SUBMITTED: frozenset({RS.QUOTED, RS.CLOSED}),
-    RS.QUOTED: frozenset({RS.QUOTED, RS.ACCEPTED, RS.DECLINED, RS.CLOSED}),
-    RS.DECLINED: frozenset({RS.QUOTED, RS.CLOSED}),
-    RS.ACCEPTED: frozenset(),
-    RS.CLOSED: frozenset(),
-}
-
-
-def _sourcing_apply(
-    request: SourcingRequest, *, to_status: str, actor, reason: str = "", fields=()
-) -> SourcingRequest:
-    if to_status not in SOURCING_TRANSITIONS[request.status]:
-        raise exceptions.InvalidTransition
-    from_status = request.status
-    request.status = to_status
-    request.save(update_fields=["status", "updated_at", *fields])
-    SourcingRequestEvent.objects.create(
-        request=request,
-        actor=_actor(actor),
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-    )
-    return request
-
-
-@transaction.atomic
-def sourcing_request_transition(
-    *, request: SourcingRequest, to_status: str, actor: User | None, reason: str = ""
-) -> SourcingRequest:
-    request = SourcingRequest.objects.select_for_update().get(pk=request.pk)
-    return _sourcing_apply(request, to_status=to_status, actor=actor, reason=reason)
+RS = SourcingRequest.Status
+QS = SourcingQuote.Status
 
 
 def parse_links(text: str) -> tuple[list[dict], list[str]]:
@@ -147,21 +117,24 @@ def sourcing_quote_send(*, quote: SourcingQuote, actor: User) -> SourcingQuote:
     _require(actor, "quote_sourcingrequest")
     request = SourcingRequest.objects.select_for_update().get(pk=quote.request_id)
     quote = SourcingQuote.objects.select_for_update().get(pk=quote.pk)
-    if quote.status != SourcingQuote.Status.DRAFT:
+    if not quote.can_become(QS.SENT):
         raise exceptions.InvalidTransition(_("This quote was already sent."))
     if not quote.lines.exists():
         raise exceptions.OrdersError(_("Add at least one line to the quote."))
     if quote.is_expired:
         raise exceptions.OrdersError(_("Set a validity date in the future."))
-    SourcingQuote.objects.filter(request=request, status=SourcingQuote.Status.SENT).update(
-        status=SourcingQuote.Status.SUPERSEDED, decided_at=timezone.now()
-    )
-    quote.status = SourcingQuote.Status.SENT
-    quote.sent_at = timezone.now()
-    quote.save(update_fields=["status", "sent_at", "updated_at"])
-    _sourcing_apply(
-        request, to_status=RS.QUOTED, actor=actor, reason=_("Quote %(q)s sent") % {"q": quote}
-    )
+    now = timezone.now()
+    earlier = SourcingQuote.objects.select_for_update().filter(request=request, status=QS.SENT)
+    for sent in earlier.order_by("pk"):
+        states.apply(
+            sent,
+            to=QS.SUPERSEDED,
+            actor=actor,
+            reason=_("Replaced by quote %(q)s") % {"q": quote},
+            changes={"decided_at": now},
+        )
+    states.apply(quote, to=QS.SENT, actor=actor, changes={"sent_at": now})
+    states.apply(request, to=RS.QUOTED, actor=actor, reason=_("Quote %(q)s sent") % {"q": quote})
     outbox_enqueue(task="orders.tasks.sourcing_quote_ready", args=[quote.pk])
     webhooks.quote_ready(quote)
     return quote
@@ -184,7 +157,7 @@ def sourcing_quote_accept(
     existing = quote.orders.first()
     if existing is not None:
         return existing
-    if quote.status != SourcingQuote.Status.SENT:
+    if not quote.can_become(QS.ACCEPTED):
         raise exceptions.QuoteNotAcceptable
     if quote.is_expired:
         raise exceptions.QuoteNotAcceptable(
@@ -210,15 +183,11 @@ def sourcing_quote_accept(
         source=Order.Source.QUOTE,
         sourcing_quote=quote,
     )
-    quote.status = SourcingQuote.Status.ACCEPTED
-    quote.decided_at = timezone.now()
-    quote.save(update_fields=["status", "decided_at", "updated_at"])
-    _sourcing_apply(
-        request,
-        to_status=RS.ACCEPTED,
-        actor=actor,
-        reason=_("Quote %(q)s accepted: order %(number)s") % {"q": quote, "number": order.number},
+    reason = _("Quote %(q)s accepted: order %(number)s") % {"q": quote, "number": order.number}
+    states.apply(
+        quote, to=QS.ACCEPTED, actor=actor, reason=reason, changes={"decided_at": timezone.now()}
     )
+    states.apply(request, to=RS.ACCEPTED, actor=actor, reason=reason)
     return order
 
 
@@ -237,14 +206,13 @@ def sourcing_quote_decline(
         or not role_can(membership.role, Capability.BUY)
     ):
         raise exceptions.PermissionRefused
-    if quote.status != SourcingQuote.Status.SENT:
+    if not quote.can_become(QS.DECLINED):
         raise exceptions.QuoteNotAcceptable
-    quote.status = SourcingQuote.Status.DECLINED
-    quote.decided_at = timezone.now()
-    quote.save(update_fields=["status", "decided_at", "updated_at"])
-    request.decline_reason = reason
-    _sourcing_apply(
-        request, to_status=RS.DECLINED, actor=actor, reason=reason, fields=["decline_reason"]
+    states.apply(
+        quote, to=QS.DECLINED, actor=actor, reason=reason, changes={"decided_at": timezone.now()}
+    )
+    states.apply(
+        request, to=RS.DECLINED, actor=actor, reason=reason, changes={"decline_reason": reason}
     )
     return quote
 
