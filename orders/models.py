@@ -280,6 +280,16 @@ class Order(Stateful, TimeStampedModel):
     def total_cny(self) -> Decimal:
         return self.goods_cny + self.domestic_freight_cny
 
+    @property
+    def awaits_payment(self) -> bool:
+        return self.status == self.Status.AWAITING_PAYMENT
+
+    @property
+    def is_cancellable(self) -> bool:
+        """Before payment an order is cancelled; paid, with nothing bought yet, it is refunded
+        whole. Once goods are bought its purchase orders are cancelled one by one."""
+        return self.can_become(self.Status.CANCELLED) or self.status == self.Status.PAID
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(
@@ -386,6 +396,8 @@ class PurchaseOrder(Stateful, TimeStampedModel):
     )
     # Waiting for the merchant, who is told by mail and webhook and may cancel it.
     MERCHANT_EXCEPTIONS = frozenset({Status.OUT_OF_STOCK, Status.PRICE_CHANGED})
+    # Not placed and not waiting for the merchant's answer: staff may route it elsewhere.
+    ROUTABLE = frozenset({Status.PENDING, Status.OUT_OF_STOCK})
 
     order = models.ForeignKey(
         Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="purchase_orders"
@@ -483,6 +495,36 @@ class PurchaseOrder(Stateful, TimeStampedModel):
             sum((line.line_total_cny for line in self.lines.all()), Decimal("0.00"))
             + self.domestic_freight_cny
         )
+
+    @property
+    def is_routable(self) -> bool:
+        """Another supplier may take it, or some of its lines (change supplier, split)."""
+        return self.status in self.ROUTABLE
+
+    @property
+    def awaits_placement(self) -> bool:
+        """Staff place it on 1688 now. (A new price put to the merchant waits for the merchant;
+        a replacement goes back to placed by the merchant's decision.)"""
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_bought(self) -> bool:
+        """Placed with the supplier and not closed: it has an actual price and a payable."""
+        return self.status in self.BOUGHT
+
+    @property
+    def merchant_may_cancel(self) -> bool:
+        return self.status in self.MERCHANT_EXCEPTIONS
+
+    @property
+    def awaits_price_decision(self) -> bool:
+        """The supplier asks more: the merchant accepts the new price or cancels."""
+        return self.status == self.Status.PRICE_CHANGED and self.proposed_total_cny is not None
+
+    @property
+    def awaits_line_decisions(self) -> bool:
+        """Inspected with failed lines: the merchant decides on each (accept, return, replace)."""
+        return self.status == self.Status.INSPECTED
 
 
 class Inspection(models.TextChoices):
@@ -601,6 +643,12 @@ class PurchaseOrderLine(models.Model):
     @property
     def line_total_cny(self) -> Decimal:
         return (self.unit_price_cny * self.quantity).quantize(Decimal("0.01"))
+
+    @property
+    def awaits_decision(self) -> bool:
+        """Failed inspection and the merchant has not decided yet (while its purchase order
+        `awaits_line_decisions`)."""
+        return self.inspection == Inspection.FAILED and not self.resolution
 
     @property
     def failed_checks(self) -> list[str]:
@@ -831,6 +879,15 @@ class SourcingQuote(Stateful, TimeStampedModel):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.valid_until
+
+    @property
+    def can_be_sent(self) -> bool:
+        return self.can_become(self.Status.SENT)
+
+    @property
+    def awaits_decision(self) -> bool:
+        """Sent to the merchant, who may accept it (while it is valid) or decline it."""
+        return self.can_become(self.Status.ACCEPTED)
 
 
 class SourcingQuoteEvent(StatusEvent):

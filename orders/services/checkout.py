@@ -242,7 +242,7 @@ def order_place_from_cart(
 def order_quote_refresh(*, order: Order, actor: User | None) -> Order:
     """Lock a new FX quote for an order awaiting payment (the old one expired or is stale)."""
     order = _lock_order(order)
-    if order.status != OS.AWAITING_PAYMENT:
+    if not order.awaits_payment:
         raise exceptions.InvalidTransition(_("Only an order awaiting payment gets a new quote."))
     order.quote = payments_services.fx_quote_create(
         company=order.company, amount=order.total_cny, with_fee=True, actor=actor
@@ -274,7 +274,7 @@ def order_pay(
     order = _lock_order(order)
     if order.charge_id is not None:
         return order
-    if order.status != OS.AWAITING_PAYMENT:
+    if not order.awaits_payment:
         raise exceptions.InvalidTransition(_("This order is not awaiting payment."))
     if order.quote_id is None:
         raise payments_exceptions.QuoteExpired

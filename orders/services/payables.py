@@ -129,7 +129,7 @@ def purchase_order_supplier_price_correct(
     if not reason:
         raise exceptions.OrdersError(_("Say why the supplier's price changed."))
     _order, po = _lock_po(po)
-    if po.status not in PurchaseOrder.BOUGHT or po.actual_total_cny is None:
+    if not po.is_bought or po.actual_total_cny is None:
         raise exceptions.InvalidTransition(
             _("Only a placed purchase order has a price to correct.")
         )

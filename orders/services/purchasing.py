@@ -45,7 +45,7 @@ def purchase_order_change_supplier(
     pending). The merchant's prices do not change."""
     _require(actor, "route_purchaseorder")
     order, po = _lock_po(po)
-    if po.status not in (PS.PENDING, PS.OUT_OF_STOCK):
+    if not po.is_routable:
         raise exceptions.InvalidTransition(_("Only a purchase order not yet placed is rerouted."))
     if supplier.status != Supplier.Status.APPROVED:
         raise exceptions.OrdersError(_("Choose an approved supplier."))
@@ -75,7 +75,7 @@ def purchase_order_split(
     order carries none (the platform bears it). Returns the new purchase order."""
     _require(actor, "route_purchaseorder")
     order, po = _lock_po(po)
-    if po.status not in (PS.PENDING, PS.OUT_OF_STOCK):
+    if not po.is_routable:
         raise exceptions.InvalidTransition(_("Only a purchase order not yet placed is split."))
     if supplier.status != Supplier.Status.APPROVED:
         raise exceptions.OrdersError(_("Choose an approved supplier."))
@@ -173,7 +173,7 @@ def purchase_order_price_accept(
     """The merchant accepts the supplier's higher price: the difference is charged now."""
     order, po = _lock_po(po)
     _require_merchant(po, membership)
-    if po.status != PS.PRICE_CHANGED or po.proposed_total_cny is None:
+    if not po.awaits_price_decision:
         raise exceptions.InvalidTransition
     difference = po.proposed_total_cny - po.expected_total_cny
     _po_apply(
@@ -208,7 +208,7 @@ def purchase_order_cancel(
     order, po = _lock_po(po)
     if as_merchant:
         _require_merchant(po, membership)
-        if po.status not in PurchaseOrder.MERCHANT_EXCEPTIONS:
+        if not po.merchant_may_cancel:
             raise exceptions.InvalidTransition(
                 _("Ask your account manager to cancel this purchase order.")
             )

@@ -330,7 +330,7 @@ def _line_decide(
     order, po = _lock_po(line.purchase_order)
     _require_merchant(po, membership)
     line = PurchaseOrderLine.objects.select_for_update().get(pk=line.pk, purchase_order=po)
-    if po.status != PS.INSPECTED or line.inspection != Inspection.FAILED or line.resolution:
+    if not (po.awaits_line_decisions and line.awaits_decision):
         raise exceptions.InvalidTransition(_("This line does not wait for your decision."))
     line.resolution = decision
     line.resolved_at = timezone.now()

@@ -98,7 +98,7 @@ def order_cancel(*, order: Order, actor: User, reason: str = "") -> Order:
     if order.can_become(OS.CANCELLED):  # not paid yet
         states.apply(order, to=OS.CANCELLED, actor=actor, reason=reason)
         return order
-    if order.status != OS.PAID:
+    if not order.is_cancellable:
         raise exceptions.InvalidTransition(
             _(
                 "Goods of this order were already bought. Ask your account manager which "

@@ -105,3 +105,32 @@ def test_the_tables_are_on_the_models():
         PurchaseOrder.Status.RECEIVED
     }
     assert SourcingQuote(status=QS.DRAFT).available_statuses() == {QS.SENT}
+
+
+PS = PurchaseOrder.Status
+# What the admin offered per status before it asked the model (the old PO_ACTIONS table).
+OFFERED_BEFORE = {
+    "change_supplier": {PS.PENDING, PS.OUT_OF_STOCK},
+    "split": {PS.PENDING, PS.OUT_OF_STOCK},
+    "place": {PS.PENDING},
+    "out_of_stock": {PS.PENDING, PS.PLACED},
+    "ship": {PS.PLACED},
+    "receive": {PS.SHIPPED},
+    "inspect": {PS.RECEIVED},
+    "return": {PS.RECEIVED, PS.INSPECTED},
+    "cancel": {PS.PENDING, PS.OUT_OF_STOCK, PS.PRICE_CHANGED, PS.PLACED},
+    "correct_price": {PS.PLACED, PS.SHIPPED, PS.RECEIVED, PS.INSPECTED, PS.STOCKED},
+    "payable": {PS.PLACED, PS.SHIPPED, PS.RECEIVED, PS.INSPECTED, PS.STOCKED},
+}
+
+
+@pytest.mark.parametrize("status", PS.values)
+def test_the_admin_offers_what_the_purchase_order_allows(status):
+    from orders.admin import PURCHASE_ORDER_ACTIONS
+
+    po = PurchaseOrder(status=status)
+    offered = {name for name, action in PURCHASE_ORDER_ACTIONS.items() if action.is_open(po)}
+
+    assert offered == {name for name, statuses in OFFERED_BEFORE.items() if status in statuses}
+    po.payable_recorded = True
+    assert not PURCHASE_ORDER_ACTIONS["payable"].is_open(po)
