@@ -18,7 +18,7 @@ from orders.models import (
     PurchaseOrderLine,
 )
 from orders.services.payables import _payable_cancel, _payable_record
-from orders.services.refunds import _refund_purchase_order
+from orders.services.refunds import _refund_purchase_order, _refund_when_all_closed
 from orders.services.status import (
     PS,
     _lock_po,
@@ -218,6 +218,7 @@ def purchase_order_cancel(
     _refund_purchase_order(po, actor=actor)
     _payable_cancel(po, actor=actor, reason=reason or _("Purchase order cancelled"))
     _supplier_performance_sync(po)
+    _refund_when_all_closed(order, actor=actor)
     _order_follow_purchase_orders(order, actor=actor)
     return po
 

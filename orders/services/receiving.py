@@ -25,7 +25,11 @@ from orders.models import (
     Resolution,
 )
 from orders.services.payables import _payable_adjust, _payable_cancel
-from orders.services.refunds import _refund_purchase_order, _wallet_amount
+from orders.services.refunds import (
+    _refund_purchase_order,
+    _refund_when_all_closed,
+    _wallet_amount,
+)
 from orders.services.status import (
     PS,
     _lock_po,
@@ -95,6 +99,7 @@ def purchase_order_return(*, po: PurchaseOrder, actor: User, reason: str) -> Pur
             _("Some lines are already in stock: the merchant decides on each failed line.")
         )
     _po_return(po, actor=actor, reason=reason)
+    _refund_when_all_closed(order, actor=actor)
     _order_follow_purchase_orders(order, actor=actor)
     return po
 
@@ -344,6 +349,7 @@ def _line_decide(
     if decision == Resolution.ACCEPTED:
         _line_stock(po, line)
     _po_finish(po, actor=actor)
+    _refund_when_all_closed(order, actor=actor)  # every line of the last open one returned
     _order_follow_purchase_orders(order, actor=actor)
     return line
 

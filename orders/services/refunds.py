@@ -51,7 +51,7 @@ def _refund_purchase_order(po: PurchaseOrder, *, actor: User | None) -> None:
         order.purchase_orders.exclude(pk=po.pk).exclude(status__in=PurchaseOrder.CLOSED).exists()
     )
     if not others_open:
-        return  # the order follows to REFUNDED, which refunds the rest (_refund_rest)
+        return  # the rest of the charge is refunded whole (_refund_when_all_closed)
     cny = po.expected_total_cny - sum(
         (line.line_total_cny for line in po.lines.filter(refund__isnull=False)), Decimal(0)
     )
@@ -87,6 +87,19 @@ def _refund_rest(order: Order, *, actor: User | None) -> None:
             actor=actor,
             memo=_("Refund of order %(number)s") % {"number": order.number},
         )
+
+
+def _refund_when_all_closed(order: Order, *, actor: User | None) -> None:
+    """A paid order (locked) whose purchase orders are all closed now gets the rest of its
+    charge back, fee included. Called by the operations that close purchase orders (cancel,
+    return, the merchant returning every line) just before the order follows them to refunded."""
+    if order.status not in Order.PURCHASE_PHASE:
+        return
+    if order.purchase_orders.exclude(status__in=PurchaseOrder.CLOSED).exists():
+        return
+    if not order.purchase_orders.exists():
+        return
+    _refund_rest(order, actor=actor)
 
 
 @transaction.atomic

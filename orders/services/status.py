@@ -67,16 +67,14 @@ def _derived_status(purchase_orders: Sequence[PurchaseOrder]) -> str | None:
 
 
 def _order_follow_purchase_orders(order: Order, *, actor: User | None, reason: str = "") -> Order:
-    """Move a paid order (locked) to the status its purchase orders imply."""
+    """Move a paid order (locked) to the status its purchase orders imply. Only the status
+    moves: an operation that closes the last purchase order refunds the rest of the charge
+    itself (`refunds._refund_when_all_closed`) before the order follows."""
     if order.status not in Order.PURCHASE_PHASE:
         return order
     target = _derived_status(list(order.purchase_orders.order_by("pk")))
     if target is None or target == order.status:
         return order
-    if target == OS.REFUNDED:
-        from orders.services.refunds import _refund_rest
-
-        _refund_rest(order, actor=actor)
     states.apply(order, to=target, actor=actor, reason=reason)
     return order
 
