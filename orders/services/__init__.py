@@ -43,6 +43,7 @@ from orders.services.cart import (
 )
 from orders.services.checkout import (
     NewLine,
+    RequestedLine,
     order_pay,
     order_place_from_cart,
     order_place_from_lines,
@@ -88,6 +89,7 @@ __all__ = [
     "DifferenceHandling",
     "NewLine",
     "QuickOrderResult",
+    "RequestedLine",
     "cart_accept_prices",
     "cart_add",
     "cart_line_remove",

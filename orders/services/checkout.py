@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog import selectors as catalog_selectors
 from catalog.models import Product, Sku, Supplier
+from catalog.pricing import price_quote
 from logistics.models import Address, ShippingChannel
 from orders import exceptions, selectors, webhooks
 from orders.models import (
@@ -71,32 +74,122 @@ def _lock_fx_quote(order: Order, *, actor: User | None) -> FxQuote | None:
         return None
 
 
+@dataclass(frozen=True)
+class RequestedLine:
+    """A line as a merchant's system asks for it (the API): a product, the SKU (required when
+    the product has SKUs) and how many. It is priced here, never by the caller."""
+
+    product_id: int
+    sku_id: int | None
+    quantity: int
+
+
+def _new_line(product: Product, sku: Sku | None, quantity: int, unit_price_cny: Decimal) -> NewLine:
+    """A catalog line priced by catalog.pricing, described as the order shows it."""
+    return NewLine(
+        supplier=product.supplier,
+        product=product,
+        sku=sku,
+        description=product.title_en + (f" — {sku.label}" if sku else ""),
+        quantity=quantity,
+        unit_price_cny=unit_price_cny,
+    )
+
+
+def _priced_requested_lines(lines: Sequence[RequestedLine]) -> list[NewLine]:
+    """Price requested lines as the cart prices them (`catalog.pricing.price_quote`): the tier
+    from the product's total across its SKUs, MOQ and multiples enforced, a SKU's own price
+    winning over the tier. Lines of the same SKU add up; products keep the order they were
+    first asked for. Raises a LineRefused naming the first line at fault."""
+    products = {
+        product.pk: product
+        for product in catalog_selectors.products_visible()
+        .filter(pk__in={line.product_id for line in lines})
+        .select_related("supplier")
+        .prefetch_related("tiers", Prefetch("skus", queryset=Sku.objects.order_by("pk")))
+    }
+    grouped: dict[int, dict[Sku | None, int]] = {}
+    first_index: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        product = products.get(line.product_id)
+        if product is None:
+            raise exceptions.LineNotFound(index=index, field="product_id")
+        sku = None
+        if line.sku_id is not None:
+            sku = next((s for s in product.skus.all() if s.pk == line.sku_id), None)
+            if sku is None:
+                raise exceptions.LineInvalid(
+                    _("This SKU is not a variant of the product."), index=index, field="sku_id"
+                )
+        elif product.skus.all():
+            raise exceptions.LineInvalid(
+                _("Choose a SKU of this product."), index=index, field="sku_id"
+            )
+        quantities = grouped.setdefault(product.pk, {})
+        quantities[sku] = quantities.get(sku, 0) + line.quantity
+        first_index.setdefault(product.pk, index)
+    priced = []
+    for product_id, quantities in grouped.items():
+        product = products[product_id]
+        quote = price_quote(product=product, quantities=quantities, tiers=product.tiers.all())
+        if not quote.ok:
+            raise exceptions.LineQuantity(
+                " ".join(quote.errors), index=first_index[product_id], field="quantity"
+            )
+        priced.extend(
+            _new_line(product, line.sku, line.quantity, line.unit_price_cny) for line in quote.lines
+        )
+    return priced
+
+
+def _check_destination(company: Company, destination: Address | None) -> None:
+    if destination is not None and destination.company_id != company.pk:
+        raise exceptions.OrdersError(_("Choose one of your own addresses."))
+
+
 @transaction.atomic
 def order_place_from_lines(
     *,
     company: Company,
     actor: User,
     membership: Membership | None,
-    lines: Sequence[NewLine],
+    lines: Sequence[RequestedLine],
     checkout_key: str,
     destination: Address | None = None,
     channel: ShippingChannel | None = None,
-    chargeable_weight_kg: Decimal | None = None,
-    intl_freight_estimate_cny: Decimal | None = None,
 ) -> Order:
-    """Place an order from priced lines without a cart (the merchant API): the same landed
-    cost, approval rule and FX quote lock as checkout."""
+    """Place an order from requested lines without a cart (the merchant API): priced as the
+    cart prices them, with the same freight estimate, landed cost, approval rule and FX quote
+    lock as checkout. Raises LineNotFound / LineInvalid / LineQuantity for a line that cannot
+    be ordered, with nothing written."""
+    _check_destination(company, destination)
     return _order_create(
         company=company,
         actor=actor,
         membership=membership,
-        lines=lines,
+        lines=_priced_requested_lines(lines),
         checkout_key=checkout_key,
         source=Order.Source.API,
         destination=destination,
         channel=channel,
-        chargeable_weight_kg=chargeable_weight_kg,
-        intl_freight_estimate_cny=intl_freight_estimate_cny,
+    )
+
+
+def _freight_estimate(
+    lines: Sequence[NewLine],
+    *,
+    destination: Address | None,
+    channel: ShippingChannel | None,
+    currency: str,
+) -> selectors.FreightEstimate | None:
+    """International freight for the lines' catalog products, by product total, as the
+    checkout page estimates it."""
+    totals: dict[Product, int] = {}
+    for line in lines:
+        if line.product is not None:
+            totals[line.product] = totals.get(line.product, 0) + line.quantity
+    return selectors.freight_estimate(
+        items=list(totals.items()), destination=destination, channel=channel, currency=currency
     )
 
 
@@ -110,14 +203,17 @@ def _order_create(
     source: str,
     destination: Address | None = None,
     channel: ShippingChannel | None = None,
-    chargeable_weight_kg: Decimal | None = None,
-    intl_freight_estimate_cny: Decimal | None = None,
     sourcing_quote: SourcingQuote | None = None,
 ) -> Order:
+    """Write an order from priced lines: its landed cost and freight estimate, awaiting payment
+    with a locked FX quote, or awaiting approval above the buyer's spending limit."""
     suppliers = {line.supplier.pk for line in lines}
     goods = sum(
         ((line.unit_price_cny * line.quantity).quantize(CNY_CENT) for line in lines),
         Decimal("0.00"),
+    )
+    freight = _freight_estimate(
+        lines, destination=destination, channel=channel, currency=company.wallet_currency
     )
     cost = selectors.landed_cost(company=company, goods_cny=goods, supplier_count=len(suppliers))
     needs_approval = _needs_approval(membership, cost.total_local)
@@ -131,8 +227,8 @@ def _order_create(
         domestic_freight_cny=cost.domestic_freight_cny,
         destination=destination,
         shipping_channel=channel,
-        chargeable_weight_kg=chargeable_weight_kg,
-        intl_freight_estimate_cny=intl_freight_estimate_cny,
+        chargeable_weight_kg=freight.chargeable_weight_kg if freight else None,
+        intl_freight_estimate_cny=freight.price_cny if freight and freight.available else None,
         estimated_total=cost.total_local,
         sourcing_quote=sourcing_quote,
         status=OS.PENDING_APPROVAL if needs_approval else OS.AWAITING_PAYMENT,
@@ -196,21 +292,13 @@ def order_place_from_cart(
         raise exceptions.CartInvalid
     if priced.signature(destination and destination.pk, channel and channel.pk) != signature:
         raise exceptions.PricesChanged
-    if destination is not None and destination.company_id != company.pk:
-        raise exceptions.OrdersError(_("Choose one of your own addresses."))
-    items = [(group.product, group.total_quantity) for group in priced.groups]
-    freight = selectors.freight_estimate(
-        items=items, destination=destination, channel=channel, currency=company.wallet_currency
-    )
+    _check_destination(company, destination)
     lines = [
-        NewLine(
-            supplier=group.product.supplier,
-            product=group.product,
-            sku=priced_line.line.sku,
-            description=group.product.title_en
-            + (f" — {priced_line.line.sku.label}" if priced_line.line.sku else ""),
-            quantity=priced_line.line.quantity,
-            unit_price_cny=priced_line.unit_price_cny,
+        _new_line(
+            group.product,
+            priced_line.line.sku,
+            priced_line.line.quantity,
+            priced_line.unit_price_cny,
         )
         for group in priced.groups
         for priced_line in group.lines
@@ -226,10 +314,6 @@ def order_place_from_cart(
                 source=Order.Source.CART,
                 destination=destination,
                 channel=channel,
-                chargeable_weight_kg=freight.chargeable_weight_kg if freight else None,
-                intl_freight_estimate_cny=(
-                    freight.price_cny if freight and freight.available else None
-                ),
             )
     except IntegrityError:
         # The same checkout key committed by a concurrent request that did not wait on the cart.
