@@ -63,11 +63,9 @@ class LineNotFound(LineRefused):
 
 class LineInvalid(LineRefused):
     code = "invalid"
-    default_message = _("This line cannot be ordered.")
 
 
 class LineQuantity(LineRefused):
     """The product's total breaks its MOQ or order multiple (catalog.pricing)."""
 
     code = "quantity"
-    default_message = _("This quantity cannot be ordered.")

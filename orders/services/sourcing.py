@@ -130,7 +130,7 @@ def sourcing_quote_send(*, quote: SourcingQuote, actor: User) -> SourcingQuote:
             sent,
             to=QS.SUPERSEDED,
             actor=actor,
-            reason=_("Replaced by quote %(q)s") % {"q": quote},
+            reason=_("Quote %(q)s sent") % {"q": quote},  # the one that replaces it
             changes={"decided_at": now},
         )
     states.apply(quote, to=QS.SENT, actor=actor, changes={"sent_at": now})
