@@ -46,6 +46,9 @@ CNY_CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class NewLine:
+    """A line priced and described, ready to be written into an order (from the cart, from
+    requested lines or from an accepted sourcing quote)."""
+
     supplier: Supplier
     product: Product | None
     sku: Sku | None
