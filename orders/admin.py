@@ -2,6 +2,8 @@
 quotes, and answering merchants' messages. Every action is permission-gated and calls the same
 service the merchant pages use; the services write the event rows."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
@@ -30,6 +32,7 @@ from orders.models import (
     PurchaseOrderLine,
     SourcingPhoto,
     SourcingQuote,
+    SourcingQuoteEvent,
     SourcingQuoteLine,
     SourcingRequest,
     SourcingRequestEvent,
@@ -378,54 +381,57 @@ class InspectLineForm(forms.Form):
         }
 
 
-# action name -> (permission, allowed from statuses, label)
-PO_ACTIONS: dict[str, tuple[str, frozenset[str], str]] = {
-    "change_supplier": (
-        "route_purchaseorder",
-        frozenset({PS.PENDING, PS.OUT_OF_STOCK}),
-        gettext_lazy("Change supplier"),
+@dataclass(frozen=True)
+class PurchaseOrderAction:
+    """A staff action on a purchase order: the permission it needs, its label, and the question
+    it asks the purchase order whether it is open now (the model's table and rules answer)."""
+
+    permission: str  # codename in the orders app
+    label: str
+    is_open: Callable[[PurchaseOrder], bool]
+
+
+def _moves_to(status: str) -> Callable[[PurchaseOrder], bool]:
+    return lambda po: po.can_become(status)
+
+
+PURCHASE_ORDER_ACTIONS: dict[str, PurchaseOrderAction] = {
+    "change_supplier": PurchaseOrderAction(
+        "route_purchaseorder", gettext_lazy("Change supplier"), lambda po: po.is_routable
     ),
-    "split": (
-        "route_purchaseorder",
-        frozenset({PS.PENDING, PS.OUT_OF_STOCK}),
-        gettext_lazy("Split"),
+    "split": PurchaseOrderAction(
+        "route_purchaseorder", gettext_lazy("Split"), lambda po: po.is_routable
     ),
-    "place": ("place_purchaseorder", frozenset({PS.PENDING}), gettext_lazy("Record placement")),
-    "out_of_stock": (
+    "place": PurchaseOrderAction(
+        "place_purchaseorder", gettext_lazy("Record placement"), lambda po: po.awaits_placement
+    ),
+    "out_of_stock": PurchaseOrderAction(
+        "place_purchaseorder", gettext_lazy("Out of stock"), _moves_to(PS.OUT_OF_STOCK)
+    ),
+    "ship": PurchaseOrderAction(
+        "ship_purchaseorder", gettext_lazy("Record shipment"), _moves_to(PS.SHIPPED)
+    ),
+    "receive": PurchaseOrderAction(
+        "receive_purchaseorder", gettext_lazy("Receive and count"), _moves_to(PS.RECEIVED)
+    ),
+    "inspect": PurchaseOrderAction(
+        "receive_purchaseorder", gettext_lazy("Inspect a line"), _moves_to(PS.INSPECTED)
+    ),
+    "return": PurchaseOrderAction(
+        "receive_purchaseorder", gettext_lazy("Return to supplier"), _moves_to(PS.RETURNED)
+    ),
+    "cancel": PurchaseOrderAction(
+        "cancel_purchaseorder", gettext_lazy("Cancel and refund"), _moves_to(PS.CANCELLED)
+    ),
+    "correct_price": PurchaseOrderAction(
         "place_purchaseorder",
-        frozenset({PS.PENDING, PS.PLACED}),
-        gettext_lazy("Out of stock"),
-    ),
-    "ship": ("ship_purchaseorder", frozenset({PS.PLACED}), gettext_lazy("Record shipment")),
-    "receive": (
-        "receive_purchaseorder",
-        frozenset({PS.SHIPPED}),
-        gettext_lazy("Receive and count"),
-    ),
-    "inspect": (
-        "receive_purchaseorder",
-        frozenset({PS.RECEIVED}),
-        gettext_lazy("Inspect a line"),
-    ),
-    "return": (
-        "receive_purchaseorder",
-        frozenset({PS.RECEIVED, PS.INSPECTED}),
-        gettext_lazy("Return to supplier"),
-    ),
-    "cancel": (
-        "cancel_purchaseorder",
-        frozenset({PS.PENDING, PS.OUT_OF_STOCK, PS.PRICE_CHANGED, PS.PLACED}),
-        gettext_lazy("Cancel and refund"),
-    ),
-    "correct_price": (
-        "place_purchaseorder",
-        frozenset({PS.PLACED, PS.SHIPPED, PS.RECEIVED, PS.INSPECTED, PS.STOCKED}),
         gettext_lazy("Correct the supplier's price"),
+        lambda po: po.is_bought,
     ),
-    "payable": (
+    "payable": PurchaseOrderAction(
         "place_purchaseorder",
-        frozenset({PS.PLACED, PS.SHIPPED, PS.RECEIVED, PS.INSPECTED, PS.STOCKED}),
         gettext_lazy("Record supplier payable"),
+        lambda po: po.is_bought and not po.payable_recorded,
     ),
 }
 
@@ -492,10 +498,8 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     def _allowed_actions(self, request, po) -> list[str]:
         return [
             name
-            for name, (perm, statuses, _label) in PO_ACTIONS.items()
-            if po.status in statuses
-            and request.user.has_perm(f"orders.{perm}")
-            and (name != "payable" or not po.payable_recorded)
+            for name, action in PURCHASE_ORDER_ACTIONS.items()
+            if action.is_open(po) and request.user.has_perm(f"orders.{action.permission}")
         ]
 
     def get_list_display(self, request):
@@ -506,7 +510,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                 (
                     (
                         reverse(f"admin:orders_purchaseorder_{name}", args=[po.pk]),
-                        PO_ACTIONS[name][2],
+                        PURCHASE_ORDER_ACTIONS[name].label,
                     )
                     for name in self._allowed_actions(request, po)
                 ),
@@ -520,7 +524,10 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         if po is not None:
             extra_context["po_actions"] = [
-                (reverse(f"admin:orders_purchaseorder_{name}", args=[po.pk]), PO_ACTIONS[name][2])
+                (
+                    reverse(f"admin:orders_purchaseorder_{name}", args=[po.pk]),
+                    PURCHASE_ORDER_ACTIONS[name].label,
+                )
                 for name in self._allowed_actions(request, po)
             ]
         return super().change_view(request, object_id, form_url, extra_context)
@@ -534,18 +541,18 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self._action_view(name)),
                 name=f"orders_purchaseorder_{name}",
             )
-            for name in PO_ACTIONS
+            for name in PURCHASE_ORDER_ACTIONS
         ] + super().get_urls()
 
     def _action_view(self, name: str):
         def view(request, pk: int):
-            perm, _statuses, label = PO_ACTIONS[name]
-            if not request.user.has_perm(f"orders.{perm}"):
+            action = PURCHASE_ORDER_ACTIONS[name]
+            if not request.user.has_perm(f"orders.{action.permission}"):
                 raise PermissionDenied
             po = get_object_or_404(
                 PurchaseOrder.objects.select_related("order__company", "supplier"), pk=pk
             )
-            return getattr(self, f"_do_{name}")(request, po, label)
+            return getattr(self, f"_do_{name}")(request, po, action.label)
 
         return view
 
@@ -665,7 +672,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         )
         if response.status_code == 302:
             po.refresh_from_db()
-            if po.status == PS.RECEIVED:  # more lines to inspect
+            if po.can_become(PS.INSPECTED):  # more lines to inspect
                 return redirect("admin:orders_purchaseorder_inspect", po.pk)
         return response
 
@@ -805,7 +812,7 @@ class SourcingRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Quote"))
     def new_quote(self, obj):
-        if obj.status in (SourcingRequest.Status.ACCEPTED, SourcingRequest.Status.CLOSED):
+        if not obj.can_become(SourcingRequest.Status.QUOTED):
             return "—"
         url = reverse("admin:orders_sourcingquote_add") + f"?request={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Prepare a quote"))
@@ -834,7 +841,7 @@ class SourcingQuoteLineInline(admin.TabularInline):
     raw_id_fields = ["product", "sku"]
 
     def _draft(self, obj) -> bool:
-        return obj is None or obj.status == SourcingQuote.Status.DRAFT
+        return obj is None or obj.can_be_sent  # a draft: once sent a quote is fixed
 
     def has_add_permission(self, request, obj=None) -> bool:
         return self._draft(obj) and super().has_add_permission(request, obj)
@@ -846,6 +853,12 @@ class SourcingQuoteLineInline(admin.TabularInline):
         return self._draft(obj) and super().has_delete_permission(request, obj)
 
 
+class SourcingQuoteEventInline(ReadOnlyInline):
+    model = SourcingQuoteEvent
+    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    readonly_fields = fields
+
+
 @admin.register(SourcingQuote)
 class SourcingQuoteAdmin(admin.ModelAdmin):
     """Drafts are edited here; "Send to the merchant" fixes the quote and tells the merchant."""
@@ -855,18 +868,18 @@ class SourcingQuoteAdmin(admin.ModelAdmin):
     list_select_related = ["request"]
     fields = ["request", "valid_until", "note", "status", "created_by", "sent_at", "decided_at"]
     raw_id_fields = ["request"]
-    inlines = [SourcingQuoteLineInline]
+    inlines = [SourcingQuoteLineInline, SourcingQuoteEventInline]
     change_form_template = "orders/admin/sourcingquote_change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["status", "created_by", "sent_at", "decided_at"]
-        if obj is not None and obj.status != SourcingQuote.Status.DRAFT:
+        if obj is not None and not obj.can_be_sent:
             return ["request", "valid_until", "note", *fixed]
         return fixed
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("valid_until", services._default_validity())
+        initial.setdefault("valid_until", services.quote_default_validity())
         return initial
 
     def has_delete_permission(self, request, obj=None) -> bool:

@@ -4,17 +4,14 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from catalog import selectors as catalog_selectors
-from catalog.models import Product, Sku
-from catalog.pricing import price_quote
 from logistics import selectors as logistics_selectors
 from logistics.models import Address, ShippingChannel
 from orders import selectors, services
+from orders.exceptions import LineRefused
 from orders.models import (
     Order,
     PurchaseOrder,
@@ -308,86 +305,34 @@ def _destination(request, payload: OrderIn) -> tuple[Address | None, ShippingCha
     return destination, channel
 
 
-def _priced_lines(payload: OrderIn) -> list[services.NewLine]:
-    """The lines priced as checkout prices them: the tier from the product total across its
-    SKUs, MOQ and multiples enforced, a SKU's own price winning over the tier."""
-    product_ids = {line.product_id for line in payload.lines}
-    products = {
-        p.pk: p
-        for p in catalog_selectors.products_visible()
-        .filter(pk__in=product_ids)
-        .select_related("supplier")
-        .prefetch_related("tiers", Prefetch("skus", queryset=Sku.objects.order_by("pk")))
-    }
-    grouped: dict[int, dict[Sku | None, int]] = {}
-    for index, line in enumerate(payload.lines):
-        product = products.get(line.product_id)
-        if product is None:
-            raise ApiError(404, "not_found", _("Not found."), f"lines[{index}].product_id")
-        sku = None
-        if line.sku_id is not None:
-            sku = next((s for s in product.skus.all() if s.pk == line.sku_id), None)
-            if sku is None:
-                raise ApiError(
-                    422,
-                    "invalid",
-                    _("This SKU is not a variant of the product."),
-                    f"lines[{index}].sku_id",
-                )
-        elif product.skus.all():
-            raise ApiError(
-                422, "invalid", _("Choose a SKU of this product."), f"lines[{index}].sku_id"
-            )
-        quantities = grouped.setdefault(product.pk, {})
-        quantities[sku] = quantities.get(sku, 0) + line.quantity
-    new_lines = []
-    for product_id, quantities in grouped.items():
-        product: Product = products[product_id]
-        quote = price_quote(product=product, quantities=quantities, tiers=product.tiers.all())
-        if not quote.ok:
-            index = next(i for i, line in enumerate(payload.lines) if line.product_id == product_id)
-            raise ApiError(422, "quantity", " ".join(quote.errors), f"lines[{index}].quantity")
-        new_lines.extend(
-            services.NewLine(
-                supplier=product.supplier,
-                product=product,
-                sku=priced.sku,
-                description=product.title_en + (f" — {priced.sku.label}" if priced.sku else ""),
-                quantity=priced.quantity,
-                unit_price_cny=priced.unit_price_cny,
-            )
-            for priced in quote.lines
-        )
-    return new_lines
-
-
 @router.post("/orders", response={201: OrderDetailOut, **ERRORS}, auth=ORDERS_WRITE)
 def order_create(request, payload: OrderIn):
-    """Place an order from lines (no cart), priced and checked as checkout does; with
+    """Place an order from lines (no cart), priced and checked by the service checkout uses; with
     `pay: true` it is also paid from the wallet at its locked FX quote, all or nothing.
     Orders above the key creator's spending limit wait for an approver."""
     key = request.auth
 
     def run() -> dict:
         destination, channel = _destination(request, payload)
-        lines = _priced_lines(payload)
-        freight = selectors.freight_estimate(
-            items=[(line.product, line.quantity) for line in lines],
-            destination=destination,
-            channel=channel,
-            currency=key.company.wallet_currency,
-        )
-        order = services.order_place_from_lines(
-            company=key.company,
-            actor=key.created_by,
-            membership=key.membership,
-            lines=lines,
-            checkout_key=f"api:{uuid.uuid4().hex}",
-            destination=destination,
-            channel=channel,
-            chargeable_weight_kg=freight.chargeable_weight_kg if freight else None,
-            intl_freight_estimate_cny=freight.price_cny if freight and freight.available else None,
-        )
+        try:
+            order = services.order_place_from_lines(
+                company=key.company,
+                actor=key.created_by,
+                membership=key.membership,
+                lines=[
+                    services.RequestedLine(
+                        product_id=line.product_id, sku_id=line.sku_id, quantity=line.quantity
+                    )
+                    for line in payload.lines
+                ],
+                checkout_key=f"api:{uuid.uuid4().hex}",
+                destination=destination,
+                channel=channel,
+            )
+        except LineRefused as error:
+            raise ApiError(
+                error.status, error.code, error.message, f"lines[{error.index}].{error.field}"
+            ) from error
         if payload.pay and order.status == Order.Status.AWAITING_PAYMENT:
             services.order_pay(order=order, actor=key.created_by, membership=key.membership)
         return _order_detail(selectors.order_detail(company=key.company, pk=order.pk))

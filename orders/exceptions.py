@@ -40,3 +40,32 @@ class PermissionRefused(OrdersError):
     code = "permission_refused"
     status = 403
     default_message = _("You are not allowed to do that.")
+
+
+class LineRefused(OrdersError):
+    """One line of an order requested without a cart (the API) cannot be ordered. `index` is its
+    position in the request and `field` the part at fault ("product_id", "sku_id" or
+    "quantity"), so the caller can point at it."""
+
+    def __init__(self, message=None, *, index: int, field: str, code: str | None = None):
+        super().__init__(message, code=code)
+        self.index = index
+        self.field = field
+
+
+class LineNotFound(LineRefused):
+    """No product (on sale, of an approved supplier) with that id."""
+
+    code = "not_found"
+    status = 404
+    default_message = _("Not found.")
+
+
+class LineInvalid(LineRefused):
+    code = "invalid"
+
+
+class LineQuantity(LineRefused):
+    """The product's total breaks its MOQ or order multiple (catalog.pricing)."""
+
+    code = "quantity"

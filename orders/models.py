@@ -1,8 +1,9 @@
 """Carts, orders, supplier purchase orders, sourcing requests with their quotes, and messages.
 
-Writes go through `orders.services`; reads through `orders.selectors`. Statuses change only in
-the guarded transition services (`order_transition`, `purchase_order_transition`,
-`sourcing_request_transition`), each of which writes an event row.
+Writes go through `orders.services`; reads through `orders.selectors`. Orders, purchase orders,
+sourcing requests and quotes are `Stateful`: each holds its table of allowed moves
+(`TRANSITIONS`) and its status changes only through `procurement.core.states`, which writes an
+event row on the object's timeline (`events`).
 """
 
 from decimal import Decimal
@@ -26,7 +27,8 @@ from catalog.models import (
 from logistics.models import Address, ShippingChannel, Warehouse
 from payments.models import FxQuote, LedgerTransaction
 from procurement.accounts.models import Company
-from procurement.core.models import TimeStampedModel
+from procurement.core.models import StatusEvent, TimeStampedModel
+from procurement.core.states import Stateful
 
 CNY = {"max_digits": 14, "decimal_places": 2}
 
@@ -105,7 +107,7 @@ class CartLine(TimeStampedModel):
 # --- Orders ----------------------------------------------------------------------------------
 
 
-class Order(TimeStampedModel):
+class Order(Stateful, TimeStampedModel):
     class Status(models.TextChoices):
         PENDING_APPROVAL = "pending_approval", _("Pending approval")
         AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
@@ -116,6 +118,33 @@ class Order(TimeStampedModel):
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
         REFUNDED = "refunded", _("Refunded")
+
+    TRANSITIONS = {
+        Status.PENDING_APPROVAL: frozenset({Status.AWAITING_PAYMENT, Status.CANCELLED}),
+        Status.AWAITING_PAYMENT: frozenset(
+            {Status.PAID, Status.PENDING_APPROVAL, Status.CANCELLED}
+        ),
+        # A paid order follows its purchase orders (see PURCHASE_PHASE).
+        Status.PAID: frozenset(
+            {Status.PARTLY_PURCHASED, Status.PURCHASING, Status.IN_WAREHOUSE, Status.REFUNDED}
+        ),
+        Status.PARTLY_PURCHASED: frozenset(
+            {Status.PAID, Status.PURCHASING, Status.IN_WAREHOUSE, Status.REFUNDED}
+        ),
+        Status.PURCHASING: frozenset(
+            {Status.PAID, Status.PARTLY_PURCHASED, Status.IN_WAREHOUSE, Status.REFUNDED}
+        ),
+        Status.IN_WAREHOUSE: frozenset(
+            {Status.PARTLY_PURCHASED, Status.PURCHASING, Status.COMPLETED}
+        ),
+        Status.COMPLETED: frozenset(),
+        Status.CANCELLED: frozenset(),
+        Status.REFUNDED: frozenset(),
+    }
+    # Statuses of a paid order while its goods are bought: it follows its purchase orders.
+    PURCHASE_PHASE = frozenset(
+        {Status.PAID, Status.PARTLY_PURCHASED, Status.PURCHASING, Status.IN_WAREHOUSE}
+    )
 
     class Source(models.TextChoices):
         CART = "cart", _("Cart")
@@ -251,6 +280,16 @@ class Order(TimeStampedModel):
     def total_cny(self) -> Decimal:
         return self.goods_cny + self.domestic_freight_cny
 
+    @property
+    def awaits_payment(self) -> bool:
+        return self.status == self.Status.AWAITING_PAYMENT
+
+    @property
+    def is_cancellable(self) -> bool:
+        """Before payment an order is cancelled; paid, with nothing bought yet, it is refunded
+        whole. Once goods are bought its purchase orders are cancelled one by one."""
+        return self.can_become(self.Status.CANCELLED) or self.status == self.Status.PAID
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(
@@ -298,32 +337,6 @@ class OrderLine(models.Model):
         return f"{self.description} x {self.quantity}"
 
 
-class StatusEvent(models.Model):
-    """One change of a status, written by the model's guarded transition service: who, when,
-    from, to and why. Subclasses add the object (`subject`) and the status fields with their
-    choices."""
-
-    subject = ""  # the name of the foreign key to the object that changed
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{getattr(self, f'{self.subject}_id')}: {self.from_status} → {self.to_status}"
-
-
 class OrderEvent(StatusEvent):
     """One change of an order's status: the order's timeline."""
 
@@ -345,7 +358,7 @@ class OrderEvent(StatusEvent):
 # --- Purchase orders ---------------------------------------------------------------------------
 
 
-class PurchaseOrder(TimeStampedModel):
+class PurchaseOrder(Stateful, TimeStampedModel):
     """What we buy from one supplier for one order."""
 
     class Status(models.TextChoices):
@@ -359,6 +372,32 @@ class PurchaseOrder(TimeStampedModel):
         PRICE_CHANGED = "price_changed", _("Price changed: waiting for you")
         CANCELLED = "cancelled", _("Cancelled")
         RETURNED = "returned", _("Returned to the supplier")
+
+    TRANSITIONS = {
+        Status.PENDING: frozenset(
+            {Status.PLACED, Status.PRICE_CHANGED, Status.OUT_OF_STOCK, Status.CANCELLED}
+        ),
+        Status.OUT_OF_STOCK: frozenset({Status.PENDING, Status.CANCELLED}),
+        Status.PRICE_CHANGED: frozenset({Status.PLACED, Status.CANCELLED}),
+        Status.PLACED: frozenset({Status.SHIPPED, Status.OUT_OF_STOCK, Status.CANCELLED}),
+        Status.SHIPPED: frozenset({Status.RECEIVED}),
+        Status.RECEIVED: frozenset({Status.INSPECTED, Status.RETURNED}),
+        # Back to placed: the merchant asked for replacements of failed lines.
+        Status.INSPECTED: frozenset({Status.STOCKED, Status.RETURNED, Status.PLACED}),
+        Status.STOCKED: frozenset(),
+        Status.CANCELLED: frozenset(),
+        Status.RETURNED: frozenset(),
+    }
+    # Closed: nothing more is bought or received; what the merchant paid for it is given back.
+    CLOSED = frozenset({Status.CANCELLED, Status.RETURNED})
+    NOT_BOUGHT = frozenset({Status.PENDING, Status.OUT_OF_STOCK, Status.PRICE_CHANGED})
+    BOUGHT = frozenset(
+        {Status.PLACED, Status.SHIPPED, Status.RECEIVED, Status.INSPECTED, Status.STOCKED}
+    )
+    # Waiting for the merchant, who is told by mail and webhook and may cancel it.
+    MERCHANT_EXCEPTIONS = frozenset({Status.OUT_OF_STOCK, Status.PRICE_CHANGED})
+    # Not placed and not waiting for the merchant's answer: staff may route it elsewhere.
+    ROUTABLE = frozenset({Status.PENDING, Status.OUT_OF_STOCK})
 
     order = models.ForeignKey(
         Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="purchase_orders"
@@ -456,6 +495,36 @@ class PurchaseOrder(TimeStampedModel):
             sum((line.line_total_cny for line in self.lines.all()), Decimal("0.00"))
             + self.domestic_freight_cny
         )
+
+    @property
+    def is_routable(self) -> bool:
+        """Another supplier may take it, or some of its lines (change supplier, split)."""
+        return self.status in self.ROUTABLE
+
+    @property
+    def awaits_placement(self) -> bool:
+        """Staff place it on 1688 now. (A new price put to the merchant waits for the merchant;
+        a replacement goes back to placed by the merchant's decision.)"""
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_bought(self) -> bool:
+        """Placed with the supplier and not closed: it has an actual price and a payable."""
+        return self.status in self.BOUGHT
+
+    @property
+    def merchant_may_cancel(self) -> bool:
+        return self.status in self.MERCHANT_EXCEPTIONS
+
+    @property
+    def awaits_price_decision(self) -> bool:
+        """The supplier asks more: the merchant accepts the new price or cancels."""
+        return self.status == self.Status.PRICE_CHANGED and self.proposed_total_cny is not None
+
+    @property
+    def awaits_line_decisions(self) -> bool:
+        """Inspected with failed lines: the merchant decides on each (accept, return, replace)."""
+        return self.status == self.Status.INSPECTED
 
 
 class Inspection(models.TextChoices):
@@ -576,6 +645,12 @@ class PurchaseOrderLine(models.Model):
         return (self.unit_price_cny * self.quantity).quantize(Decimal("0.01"))
 
     @property
+    def awaits_decision(self) -> bool:
+        """Failed inspection and the merchant has not decided yet (while its purchase order
+        `awaits_line_decisions`)."""
+        return self.inspection == Inspection.FAILED and not self.resolution
+
+    @property
     def failed_checks(self) -> list[str]:
         """Labels of the checklist items found not in order."""
         return [
@@ -630,13 +705,22 @@ class PurchaseOrderEvent(StatusEvent):
 # --- Sourcing ------------------------------------------------------------------------------------
 
 
-class SourcingRequest(TimeStampedModel):
+class SourcingRequest(Stateful, TimeStampedModel):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
         QUOTED = "quoted", _("Quoted")
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
         CLOSED = "closed", _("Closed")
+
+    TRANSITIONS = {
+        Status.SUBMITTED: frozenset({Status.QUOTED, Status.CLOSED}),
+        # Quoted again: a new quote supersedes the one sent before.
+        Status.QUOTED: frozenset({Status.QUOTED, Status.ACCEPTED, Status.DECLINED, Status.CLOSED}),
+        Status.DECLINED: frozenset({Status.QUOTED, Status.CLOSED}),
+        Status.ACCEPTED: frozenset(),
+        Status.CLOSED: frozenset(),
+    }
 
     company = models.ForeignKey(
         Company,
@@ -742,7 +826,7 @@ class SourcingRequestEvent(StatusEvent):
         verbose_name_plural = _("sourcing request events")
 
 
-class SourcingQuote(TimeStampedModel):
+class SourcingQuote(Stateful, TimeStampedModel):
     """An account manager's answer: lines with CNY prices, valid until a date. Drafts are edited
     in the admin; once sent a quote is fixed."""
 
@@ -752,6 +836,15 @@ class SourcingQuote(TimeStampedModel):
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
         SUPERSEDED = "superseded", _("Superseded")
+
+    TRANSITIONS = {
+        Status.DRAFT: frozenset({Status.SENT}),
+        # Superseded: a newer quote for the same request was sent.
+        Status.SENT: frozenset({Status.ACCEPTED, Status.DECLINED, Status.SUPERSEDED}),
+        Status.ACCEPTED: frozenset(),
+        Status.DECLINED: frozenset(),
+        Status.SUPERSEDED: frozenset(),
+    }
 
     request = models.ForeignKey(
         SourcingRequest,
@@ -786,6 +879,33 @@ class SourcingQuote(TimeStampedModel):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.valid_until
+
+    @property
+    def can_be_sent(self) -> bool:
+        return self.can_become(self.Status.SENT)
+
+    @property
+    def awaits_decision(self) -> bool:
+        """Sent to the merchant, who may accept it (while it is valid) or decline it."""
+        return self.can_become(self.Status.ACCEPTED)
+
+
+class SourcingQuoteEvent(StatusEvent):
+    """One change of a quote's status: sent, superseded, accepted or declined."""
+
+    subject = "quote"
+
+    quote = models.ForeignKey(
+        SourcingQuote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(
+        _("from"), max_length=12, choices=SourcingQuote.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=12, choices=SourcingQuote.Status.choices)
+
+    class Meta(StatusEvent.Meta):
+        verbose_name = _("sourcing quote event")
+        verbose_name_plural = _("sourcing quote events")
 
 
 class SourcingQuoteLine(models.Model):

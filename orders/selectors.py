@@ -465,17 +465,6 @@ def approvals_pending(*, company: Company) -> QuerySet[Order]:
     )
 
 
-def purchase_order_queue() -> QuerySet[PurchaseOrder]:
-    """Staff queue: oldest status change first."""
-    return PurchaseOrder.objects.select_related("order__company", "supplier").order_by(
-        "status_changed_at", "pk"
-    )
-
-
-def purchase_order_lines(*, po: PurchaseOrder) -> QuerySet[PurchaseOrderLine]:
-    return po.lines.select_related("product", "sku").order_by("pk")
-
-
 # --- Sourcing ------------------------------------------------------------------------------------
 
 
@@ -538,21 +527,6 @@ def purchase_order_find(*, query: str) -> QuerySet[PurchaseOrder]:
         PurchaseOrder.objects.filter(condition)
         .select_related("order__company", "supplier", "warehouse")
         .order_by("status_changed_at", "pk")
-    )
-
-
-def purchase_order_for_receiving(*, pk: int) -> PurchaseOrder:
-    return (
-        PurchaseOrder.objects.select_related("order__company", "supplier", "warehouse")
-        .prefetch_related(
-            Prefetch(
-                "lines",
-                queryset=PurchaseOrderLine.objects.select_related("product", "sku")
-                .prefetch_related("photos")
-                .order_by("pk"),
-            )
-        )
-        .get(pk=pk)
     )
 
 

@@ -334,7 +334,7 @@ def order_pay(request, pk: int):
             return redirect("orders:order-detail", order.pk)
         return redirect("orders:order-pay", order.pk)
 
-    if order.status != Order.Status.AWAITING_PAYMENT:
+    if not order.awaits_payment:
         return redirect("orders:order-detail", order.pk)
     quote = order.quote
     balance = payments_selectors.wallet_balance(company=request.company, currency=order.currency)
@@ -444,8 +444,7 @@ def order_detail(request, pk: int):
             "message_form": forms.MessageForm(),
             "can_buy": role_can(role, Capability.BUY),
             "can_approve": role_can(role, Capability.APPROVE),
-            "cancellable": order.status
-            in (Order.Status.PENDING_APPROVAL, Order.Status.AWAITING_PAYMENT, Order.Status.PAID),
+            "cancellable": order.is_cancellable,
             "crumbs": _crumbs((_("Orders"), reverse("orders:order-list")), (order.number, "")),
         },
     )
@@ -722,7 +721,7 @@ def sourcing_quote_accept(request, pk: int):
     messages.success(
         request, _("Quote accepted: order %(number)s was created.") % {"number": order.number}
     )
-    if order.status == Order.Status.AWAITING_PAYMENT:
+    if order.awaits_payment:
         return redirect("orders:order-pay", order.pk)
     return redirect("orders:order-detail", order.pk)
 
