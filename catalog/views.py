@@ -26,7 +26,7 @@ from catalog.models import Product
 from catalog.pricing import price_quote
 from payments.money import quantize
 from payments.selectors import fx_mid_rate
-from procurement.accounts.caching import cache_call
+from procurement.core.caching import cache_call
 from procurement.accounts.decorators import company_required
 
 SETTLEMENT_CURRENCY = "CNY"

@@ -18,7 +18,7 @@ Sessions are written to the database first and to the cache after, as Django's s
 from asgiref.sync import sync_to_async
 from django.contrib.sessions.backends import cached_db, db
 
-from procurement.accounts.caching import cache_call
+from procurement.core.caching import cache_call
 
 CACHE_SECONDS = 300
 _FAILED = object()

@@ -1,5 +1,6 @@
 """Cache calls whose failure must not fail a request: the cache only saves time there, so a
-cache that is down (Redis away) makes the request slower, never broken."""
+cache that is down (Redis away) makes the request slower, never broken. Sessions
+(procurement.sessions) and the catalog pages (catalog.page_cache) call the cache through it."""
 
 import logging
 
