@@ -172,16 +172,31 @@ def test_with_debug_on_nothing_is_kept_so_template_edits_show(owner):
 
 
 def test_the_redis_cache_keeps_one_client_per_pool():
-    from procurement.cache import RedisCache
+    """The production cache (django-redis, as settings.base configures it for a redis:// URL)
+    answers every call through one Redis client."""
+    from django.conf import settings
+    from django.core.cache import caches
+    from django_redis import get_redis_connection
 
     url = require_redis(REDIS_URL, "TEST_CACHE_REDIS_URL")
-    cache = RedisCache(url, {"KEY_PREFIX": f"frame-test-{uuid.uuid4().hex}"})
-    try:
-        assert cache._cache.get_client() is cache._cache.get_client(write=True)
-        cache.set("answer", {"n": 42}, 30)
-        assert cache.get("answer") == {"n": 42}
-        assert cache.get_many(["answer", "none"]) == {"answer": {"n": 42}}
-        assert cache.add("counter", 0)
-        assert cache.incr("counter") == 1
-    finally:
-        cache.delete_many(["answer", "counter"])
+    production = {
+        **settings.CACHES,
+        "frame-test": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"frame-test-{uuid.uuid4().hex}",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        },
+    }
+    with override_settings(CACHES=production):
+        cache = caches["frame-test"]
+        try:
+            assert get_redis_connection("frame-test") is get_redis_connection("frame-test")
+            cache.set("answer", {"n": 42}, 30)
+            assert cache.get("answer") == {"n": 42}
+            assert cache.get_many(["answer", "none"]) == {"answer": {"n": 42}}
+            assert cache.add("counter", 0)
+            assert cache.incr("counter") == 1
+            assert get_redis_connection("frame-test") is get_redis_connection("frame-test")
+        finally:
+            cache.delete_many(["answer", "counter"])
