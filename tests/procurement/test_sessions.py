@@ -5,7 +5,6 @@ both, cache entries are short-lived, and a cache that fails never fails a page."
 from unittest import mock
 
 import pytest
-from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client, override_settings
@@ -40,7 +39,7 @@ class RecordingCache:
 
 def _session_cache(replacement):
     """Sessions use `replacement` as their cache; everything else keeps the real one."""
-    return mock.patch.object(cached_db, "caches", {"default": replacement})
+    return mock.patch.object(sessions, "caches", {"default": replacement})
 
 
 def _signed_in(user) -> Client:
