@@ -148,3 +148,15 @@ def test_sessions_signed_in_before_the_backends_were_renamed_stay_signed_in(owne
     assert client.session[BACKEND_SESSION_KEY] == (
         "procurement.accounts.backends.AuthenticationBackend"
     )
+
+
+def test_a_key_naming_no_session_is_forgotten_so_saving_makes_a_new_one():
+    stale = "nosuchsession" + "0" * 19  # a stale or forged cookie
+    store = SessionStore(stale)
+    assert store.load() == {}
+
+    store["company"] = 1
+    store.save()
+
+    assert store.session_key != stale
+    assert SessionStore(store.session_key).load() == {"company": 1}
