@@ -19,8 +19,9 @@ A generation is a new random value each time, never a counter, so a page kept fr
 generation was lost (a cache flush or eviction) can never match the one made after it.
 
 When the cache is unreachable, pages render without it; a change committed meanwhile cannot move
-the generation, so a page kept from before it can show until it expires (catalog.views'
-RESULTS_TTL and TREE_TTL).
+the generation, so what was kept before it (pages, each process's category tree) can show for
+up to five minutes once the cache is back: catalog.views' RESULTS_TTL and TREE_TTL,
+catalog.selectors' TREE_MEMO_SECONDS.
 """
 
 import secrets

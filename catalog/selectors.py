@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -173,17 +174,25 @@ class CategoryTree:
         return ids
 
 
-# (generation, tree) of this process: the tree is read-only once built, so requests share it.
-_tree_memo: tuple[str, CategoryTree] | None = None
+# (generation, when built, tree) of this process: the tree is read-only once built, so requests
+# share it. Rebuilt after TREE_MEMO_SECONDS even at the same generation: a change committed
+# while the cache was unreachable could not move the generation.
+_tree_memo: tuple[str, float, CategoryTree] | None = None
+TREE_MEMO_SECONDS = 300
 
 
 def category_tree(*, generation: str | None = None) -> CategoryTree:
-    """The tree, rebuilt only when the catalog's `generation` (catalog.generation) moved; with
-    none (the cache unreachable), rebuilt every time."""
+    """The tree, rebuilt when the catalog's `generation` (catalog.generation) moved; with none
+    (the cache unreachable), rebuilt every time."""
     global _tree_memo
     memo = _tree_memo
-    if generation is not None and memo is not None and memo[0] == generation:
-        return memo[1]
+    if (
+        generation is not None
+        and memo is not None
+        and memo[0] == generation
+        and time.monotonic() - memo[1] < TREE_MEMO_SECONDS
+    ):
+        return memo[2]
     nodes: dict[int, Category] = {}
     children: dict[int | None, list[Category]] = {}
     by_slug: dict[str, Category] = {}
@@ -195,7 +204,7 @@ def category_tree(*, generation: str | None = None) -> CategoryTree:
         cat.subcategories = children.get(cat.pk, [])
     tree = CategoryTree(nodes=nodes, children=children, by_slug=by_slug)
     if generation is not None:
-        _tree_memo = (generation, tree)
+        _tree_memo = (generation, time.monotonic(), tree)
     return tree
 
 

@@ -38,7 +38,7 @@ from procurement.core.caching import cache_call
 SETTLEMENT_CURRENCY = "CNY"
 DISPLAY_RATE_TTL = 60  # seconds
 RESULTS_TTL = 60  # seconds
-TREE_TTL = 3600  # seconds
+TREE_TTL = 300  # seconds; also how long a change the generation missed can show
 _URL_PLACEHOLDER = 987654321987
 COLOUR_KEYS = {"colour", "color", "颜色", "颜色分类"}
 
