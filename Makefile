@@ -13,8 +13,11 @@ PYTHON_VERSION := $(shell cut -d. -f1,2 .python-version)
 I18N_IGNORE := --ignore=.venv --ignore=var --ignore=node_modules --ignore=static --ignore=tests
 # `make test PYTEST_ARGS='-k invitation'` narrows the run.
 PYTEST_ARGS ?=
-# A throwaway production configuration for the deployment checks of `make lint`.
+# A throwaway production configuration for the deployment checks of `make lint`. The checks
+# connect to neither the database nor Redis: these only have to be well-formed.
 LINT_SECRET_KEY := lint-only-not-a-real-secret-2f9c7e1ab84d06e35c1f9a7b2d48e6c0
+LINT_DATABASE_URL := postgres://lint:lint@db.invalid:5432/lint
+LINT_REDIS_URL := redis://redis.invalid:6379/0
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: help venv run totp test lint audit format worker beat bench messages clean
@@ -97,6 +100,9 @@ lint: venv
 		DJANGO_SECRET_KEY=$(LINT_SECRET_KEY) \
 		DJANGO_ALLOWED_HOSTS=portal.example.com \
 		EMAIL_HOST=smtp.example.com \
+		DATABASE_URL=$(LINT_DATABASE_URL) \
+		CELERY_BROKER_URL=$(LINT_REDIS_URL) \
+		CACHE_URL=$(LINT_REDIS_URL) \
 		$(MANAGE) check --deploy --fail-level WARNING
 	$(MAKE) --no-print-directory audit
 

@@ -20,13 +20,17 @@ STORAGES = {
 # sessions read through it.
 # BENCH_CACHE=none: no cache at all, so every request renders its results (the cold path).
 if os.environ.get("BENCH_CACHE", "redis") == "none":
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+        "template_fragments": TEMPLATE_FRAGMENTS_CACHE,  # noqa: F405
+    }
 else:
     CACHES = {
         "default": {
-            "BACKEND": "procurement.cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
             "KEY_PREFIX": "catalog-bench",
-        }
+        },
+        "template_fragments": TEMPLATE_FRAGMENTS_CACHE,  # noqa: F405
     }
     SESSION_ENGINE = "procurement.sessions"

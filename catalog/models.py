@@ -438,7 +438,8 @@ class Product(TimeStampedModel):
             models.Index(fields=["-created_at", "-id"], name="product_newest"),
             models.Index(fields=["min_price_cny", "id"], name="product_price"),
             models.Index(fields=["moq", "id"], name="product_moq"),
-            # Latest updated_at: the version cached listings carry (`selectors.catalog_versions`).
+            # Read by no listing since they are cached by generation (catalog.generation), as
+            # `supplier_updated`: both can go in a migration.
             models.Index(fields=["updated_at"], name="product_updated"),
             # A supplier's active products counted from the index alone (the product page).
             models.Index(

@@ -6,11 +6,11 @@ import base64
 import binascii
 import json
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -170,67 +170,25 @@ class CategoryTree:
         return ids
 
 
-class CatalogVersions(NamedTuple):
-    """Versions of the catalog rows a page shows: an edit or a new row moves them, so a page
-    cached under them shows it at once. A deleted row does not (the entry shows it until it
-    expires), nor does a change committed late with an earlier `updated_at` than one already
-    seen (a long transaction): both last at most as long as the entry."""
-
-    tree: str | None  # the category rows (tree, names, slugs, counts); None: not taken
-    listing: str  # the product and supplier rows
+# (generation, when built, tree) of this process: the tree is read-only once built, so requests
+# share it. Rebuilt after TREE_MEMO_SECONDS even at the same generation: a change committed
+# while the cache was unreachable could not move the generation.
+_tree_memo: tuple[str, float, CategoryTree] | None = None
+TREE_MEMO_SECONDS = 300
 
 
-_CATEGORY_FINGERPRINT = "SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM {category} c"
-# ORDER BY ... LIMIT 1 rather than max(): the same index walk, planned in half the time.
-_LATEST_CHANGE = "SELECT updated_at FROM {table} ORDER BY updated_at DESC LIMIT 1"
-
-
-def _tables() -> dict[str, str]:
-    quote = connection.ops.quote_name
-    return {
-        "category": quote(Category._meta.db_table),
-        "product": quote(Product._meta.db_table),
-        "supplier": quote(Supplier._meta.db_table),
-    }
-
-
-def category_tree_version() -> str | None:
-    """A fingerprint of every category row (tree, names, slugs, product counts), or None where
-    it cannot be taken cheaply (not PostgreSQL). It changes with any edit, committed or not, so a
-    tree or a fragment cached under it is never stale."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(_CATEGORY_FINGERPRINT.format(**_tables()))
-        (digest,) = cursor.fetchone()
-    return digest or "empty"
-
-
-def catalog_versions() -> CatalogVersions:
-    """The category fingerprint (see `category_tree_version`) and when a product or a supplier
-    last changed (any column a listing shows or filters on moves `updated_at`), in one round
-    trip: listings cached under them show an edit at once."""
-    tables = _tables()
-    latest = [f"({_LATEST_CHANGE.format(table=tables[name])})" for name in ("product", "supplier")]
-    if connection.vendor == "postgresql":
-        latest.append(f"({_CATEGORY_FINGERPRINT.format(**tables)})")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(latest)}")  # nosec B608
-        row = cursor.fetchone()
-    tree = (row[2] or "empty") if len(row) > 2 else None
-    return CatalogVersions(tree=tree, listing=f"{row[0]}|{row[1]}")
-
-
-# (version, tree) of this process: the tree is read-only once built, so requests share it.
-_tree_memo: tuple[str, CategoryTree] | None = None
-
-
-def category_tree(*, version: str | None = None) -> CategoryTree:
-    """The tree, rebuilt only when `version` (from `category_tree_version()`) changed."""
+def category_tree(*, generation: str | None = None) -> CategoryTree:
+    """The tree, rebuilt when the catalog's `generation` (catalog.generation) moved; with none
+    (the cache unreachable), rebuilt every time."""
     global _tree_memo
     memo = _tree_memo
-    if version is not None and memo is not None and memo[0] == version:
-        return memo[1]
+    if (
+        generation is not None
+        and memo is not None
+        and memo[0] == generation
+        and time.monotonic() - memo[1] < TREE_MEMO_SECONDS
+    ):
+        return memo[2]
     nodes: dict[int, Category] = {}
     children: dict[int | None, list[Category]] = {}
     by_slug: dict[str, Category] = {}
@@ -241,8 +199,8 @@ def category_tree(*, version: str | None = None) -> CategoryTree:
     for cat in nodes.values():
         cat.subcategories = children.get(cat.pk, [])
     tree = CategoryTree(nodes=nodes, children=children, by_slug=by_slug)
-    if version is not None:
-        _tree_memo = (version, tree)
+    if generation is not None:
+        _tree_memo = (generation, time.monotonic(), tree)
     return tree
 
 

@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalog.adapters.alibaba1688 import Offer
 from catalog.exceptions import ImageRejected, OfferImportError, ReasonRequired
+from catalog.generation import catalog_changed
 from catalog.models import (
     CATEGORY_MAX_DEPTH,
     IMAGE_EXTENSIONS,
@@ -92,6 +93,7 @@ def supplier_scorecard_refresh(*, supplier: Supplier) -> Decimal | None:
 
     rating = supplier_scorecard(supplier).rating
     Supplier.objects.filter(pk=supplier.pk).update(rating=rating, updated_at=timezone.now())
+    catalog_changed()  # listings filter by rating
     supplier.rating = rating
     return rating
 
@@ -142,6 +144,7 @@ def category_counts_refresh() -> None:
             node = parents.get(node)
     changed = [Category(pk=pk, product_count=n) for pk, n in totals.items()]
     Category.objects.bulk_update(changed, ["product_count"], batch_size=500)
+    catalog_changed()
 
 
 def product_summary_refresh(*, product_ids: Iterable[int]) -> None:
@@ -182,12 +185,13 @@ def product_summary_refresh(*, product_ids: Iterable[int]) -> None:
                 min_price_cny=min(prices) if prices else None,
                 in_stock=pid in stocked,
                 cover_thumbnail=covers.get(pid, ""),
-                updated_at=now,  # moves `selectors.catalog_versions()`
+                updated_at=now,
             )
         )
     Product.objects.bulk_update(
         products, ["min_price_cny", "in_stock", "cover_thumbnail", "updated_at"], batch_size=500
     )
+    catalog_changed()
 
 
 def thumbnail_bytes(source, size: tuple[int, int] = THUMBNAIL_SIZE) -> bytes:

@@ -2,11 +2,16 @@
 
 Each listing view serves the full page and, for htmx, only the `#product-results` fragment (a
 filter change) or the `#product-page` fragment (the next page of results).
+
+The category tree and the listings are rendered once and kept in the shared cache with the
+catalog's generation (catalog.generation) they were rendered at: an entry is used only while
+that generation is current, so an edit shows as soon as it commits.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -22,23 +27,33 @@ from django.utils.translation import gettext as _
 
 from catalog import selectors
 from catalog.forms import ProductFilterForm
+from catalog.generation import GENERATION_KEY, new_generation
 from catalog.models import Product
 from catalog.pricing import price_quote
 from payments.money import quantize
 from payments.selectors import fx_mid_rate
-from procurement.accounts.caching import cache_call
 from procurement.accounts.decorators import company_required
+from procurement.core.caching import cache_call
 
 SETTLEMENT_CURRENCY = "CNY"
 DISPLAY_RATE_TTL = 60  # seconds
 RESULTS_TTL = 60  # seconds
-TREE_TTL = 3600  # seconds; the key changes with any category edit
+TREE_TTL = 300  # seconds; also how long a change the generation missed can show
 _URL_PLACEHOLDER = 987654321987
 COLOUR_KEYS = {"colour", "color", "颜色", "颜色分类"}
 
 # URL names later apps will add; the buttons stay disabled until one resolves.
 CART_ADD_URL_NAMES = ("orders:cart-add",)
 SOURCING_URL_NAMES = ("orders:sourcing-create", "orders:sourcing-request-create")
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What one round trip to the cache found: the catalog's generation (None when the cache
+    failed: the page renders without it) and the entries asked for that it holds."""
+
+    generation: str | None
+    entries: dict
 
 
 class _PageCache:
@@ -48,14 +63,35 @@ class _PageCache:
     def get(self, key):
         return cache_call(cache, "get", key, purpose="Catalog")
 
-    def get_many(self, keys) -> dict:
-        return cache_call(cache, "get_many", keys, failed={}, purpose="Catalog")
+    def get_many(self, keys) -> _Found:
+        """The generation and `keys`, in one round trip."""
+        found = cache_call(cache, "get_many", [GENERATION_KEY, *keys], purpose="Catalog")
+        if found is None:
+            return _Found(generation=None, entries={})
+        generation = found.pop(GENERATION_KEY, None) or self._first_generation()
+        return _Found(generation=generation, entries=found)
+
+    def _first_generation(self) -> str | None:
+        """After the generation was lost (a flush, an eviction): start one, or take the one
+        another request has just started."""
+        generation = new_generation()
+        if cache_call(cache, "add", GENERATION_KEY, generation, None, purpose="Catalog"):
+            return generation
+        return self.get(GENERATION_KEY)
 
     def set(self, key, value, timeout) -> None:
         cache_call(cache, "set", key, value, timeout, purpose="Catalog")
 
 
 _cache = _PageCache()
+
+
+def _current(entry: dict | None, **rendered_at) -> dict | None:
+    """`entry` (from the cache) if it was rendered at `rendered_at` (the generation, the
+    display rate), else None."""
+    if entry is None or any(entry.get(name) != value for name, value in rendered_at.items()):
+        return None
+    return entry
 
 
 def _optional_url(names) -> str | None:
@@ -103,25 +139,24 @@ def _catalog_crumb():
 
 @company_required()
 def index(request):
-    version = selectors.category_tree_version()
     language = get_language()
-    # The rendered tree is cached under its version (None, off PostgreSQL: not cached): any
-    # category edit or count refresh changes the key.
-    key = f"catalog:tree:{version}:{language}"
-    tree_html = _cache.get(key) if version else None
-    if tree_html is None:
-        tree = selectors.category_tree(version=version)
-        tree_html = render_to_string(
+    key = f"catalog:tree:{language}"
+    found = _cache.get_many([key])
+    entry = _current(found.entries.get(key), generation=found.generation)
+    if entry is None:
+        tree = selectors.category_tree(generation=found.generation)
+        html = render_to_string(
             "catalog/index.html#category-tree", {"roots": tree.roots, "language": language}
         )
-        if version:
-            _cache.set(key, tree_html, TREE_TTL)
+        entry = {"generation": found.generation, "html": html}
+        if found.generation is not None:
+            _cache.set(key, entry, TREE_TTL)
     return render(
         request,
         "catalog/index.html",
         {
             # The output of our own template, escaped as it was rendered.
-            "tree_html": mark_safe(tree_html),  # noqa: S308  # nosec B308 B703
+            "tree_html": mark_safe(entry["html"]),  # noqa: S308  # nosec B308 B703
             "crumbs": [(_("Catalog"), "")],
         },
     )
@@ -137,33 +172,26 @@ def _listing_query(request) -> QueryDict:
     return query
 
 
-def _page_key(request, *, part: str, currency: str, language: str, versions) -> str:
-    """What a rendered listing part depends on, but for the display rate (kept in the entry):
-    the page asked for, the merchant's currency, the language, and the versions of the catalog
-    rows it shows."""
-    parts = (
-        request.path,
-        sorted(_listing_query(request).lists()),
-        part,
-        currency,
-        language,
-        versions.listing,
-        versions.tree,
-    )
+def _page_key(request, *, part: str, currency: str, language: str) -> str:
+    """What a rendered listing part depends on, but for the display rate and the catalog's
+    generation (both kept in the entry): the page asked for, the merchant's currency and the
+    language."""
+    parts = (request.path, sorted(_listing_query(request).lists()), part, currency, language)
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
     return f"catalog:listing:{digest}"
 
 
-def _listing(request, *, versions, template: str, page, category_ids):
+def _listing(request, *, template: str, page):
     """A listing page, or for htmx only its results (a filter change) or its next page.
 
     What the page shows below the navbar (title, breadcrumbs, filters and results) and its
     results alone are rendered once and cached for RESULTS_TTL under `_page_key`, with the
-    display rate they were rendered at: the same for every merchant with that currency and
-    language, and rendered again as soon as the rate or a product, supplier or category row
-    changes (a deleted row can linger until the entry expires). The rate and the entry come
-    from the cache in one round trip. `page()` gives the heading, crumbs and the rest of the
-    page's context, `category_ids()` the categories searched; both are called only to render.
+    catalog's generation and the display rate they were rendered at: the same for every
+    merchant with that currency and language, and rendered again as soon as the rate or the
+    generation moves. The generation, the rate and the entry come from the cache in one round
+    trip. `page(generation)` gives the heading, crumbs, the categories searched
+    (`category_ids`, None for all) and the rest of the page's context; it is called only to
+    render.
     """
     currency = _merchant_currency(request)
     language = get_language()
@@ -176,33 +204,34 @@ def _listing(request, *, versions, template: str, page, category_ids):
 
     def key(part):
         if part not in keys:
-            keys[part] = _page_key(
-                request, part=part, currency=currency, language=language, versions=versions
-            )
+            keys[part] = _page_key(request, part=part, currency=currency, language=language)
         return keys[part]
 
     found = _cache.get_many([_rate_key(currency), key(part)])
-    rate = _display_rate(currency, found=found)
+    generation = found.generation
+    rate = _display_rate(currency, found=found.entries)
+    rendered_at = {"generation": generation, "rate": str(rate)}
 
-    def cached(part, value, render) -> dict:
-        """`value` (from the cache) if rendered at this rate, else `render()`, cached. Where
-        the categories have no version (not PostgreSQL), the page, which shows category
-        names and counts, is not cached: only its results are."""
-        if value is None or value["rate"] != str(rate):
-            value = {"rate": str(rate), **render()}
-            if part != "page" or versions.tree is not None:
-                _cache.set(key(part), value, RESULTS_TTL)
-        return value
+    def cached(part, entry, render) -> dict:
+        """`entry` (from the cache) if rendered at this generation and rate, else `render()`,
+        cached (not when the cache is unreachable: no generation)."""
+        if _current(entry, **rendered_at) is None:
+            entry = {**rendered_at, **render()}
+            if generation is not None:
+                _cache.set(key(part), entry, RESULTS_TTL)
+        return entry
 
     def context():
         form = ProductFilterForm(request.GET or None, currency=currency)
         params = {k: v for k, v in _listing_query(request).items() if k != "after" and v != ""}
+        shown = page(generation)
+        category_ids = shown.pop("category_ids")
         return (
             form,
             params,
             {
-                **page(),
-                "filters": form.filters(rate=rate, category_ids=category_ids()),
+                **shown,
+                "filters": form.filters(rate=rate, category_ids=category_ids),
                 "currency": currency,
                 "rate": rate,
                 "language": language,
@@ -219,13 +248,14 @@ def _listing(request, *, versions, template: str, page, category_ids):
 
     if part != "page":
         return HttpResponse(
-            cached(part, found.get(key(part)), lambda: render_results(part))["html"]
+            cached(part, found.entries.get(key(part)), lambda: render_results(part))["html"]
         )
 
     def render_page() -> dict:
         form, _params, ctx = context()
         part = "product-results"
-        results = cached(part, _cache.get(key(part)), lambda: render_results(part))["html"]
+        kept = _cache.get(key(part)) if generation is not None else None
+        results = cached(part, kept, lambda: render_results(part))["html"]
         ctx.update({"form": form, "filter_fields": form.rendered_fields()})
         # The output of our own templates, escaped as they were rendered.
         ctx["results"] = mark_safe(results)  # noqa: S308  # nosec B308 B703
@@ -235,7 +265,7 @@ def _listing(request, *, versions, template: str, page, category_ids):
             "content": render_to_string(f"{template}#listing-content", ctx),
         }
 
-    body = cached("page", found.get(key("page")), render_page)
+    body = cached("page", found.entries.get(key("page")), render_page)
     return render(
         request,
         template,
@@ -279,13 +309,11 @@ def _render_results(request, *, template: str, context: dict, form, params: dict
 
 @company_required()
 def category(request, slug: str):
-    versions = selectors.catalog_versions()
-    tree = selectors.category_tree(version=versions.tree)
-    node = tree.by_slug.get(slug)
-    if node is None:
-        raise Http404
-
-    def page():
+    def page(generation) -> dict:
+        tree = selectors.category_tree(generation=generation)
+        node = tree.by_slug.get(slug)
+        if node is None:
+            raise Http404
         language = get_language()
         crumbs = [_catalog_crumb()]
         crumbs += [
@@ -300,29 +328,23 @@ def category(request, slug: str):
             "subcategories": tree.children_of(node),
             "crumbs": crumbs,
             "action_url": reverse("catalog:category", args=[node.slug]),
+            "category_ids": tree.descendant_ids(node),
         }
 
-    return _listing(
-        request,
-        versions=versions,
-        template="catalog/product_list.html",
-        page=page,
-        category_ids=lambda: tree.descendant_ids(node),
-    )
+    return _listing(request, template="catalog/product_list.html", page=page)
 
 
 @company_required()
 def search(request):
     return _listing(
         request,
-        versions=selectors.catalog_versions(),
         template="catalog/product_list.html",
-        page=lambda: {
+        page=lambda generation: {
             "heading": _("Search the catalog"),
             "crumbs": [_catalog_crumb(), (_("Search"), "")],
             "action_url": reverse("catalog:search"),
+            "category_ids": None,
         },
-        category_ids=lambda: None,
     )
 
 

@@ -3,8 +3,9 @@ their memberships.
 
 Every signed-in request loads its user, and the current-company middleware then needs all of
 that user's memberships with their companies. Read one after the other, that is two database
-round trips on every page; these backends read both in one (`selectors.user_with_memberships`)
-and leave the memberships on the user as `prefetched_memberships` for the middleware.
+round trips on every page; these backends read both in one for a user with a company
+(`selectors.user_with_memberships`) and leave the memberships on the user as
+`prefetched_memberships` for the middleware.
 """
 
 from allauth.account import auth_backends as allauth_backends

@@ -115,15 +115,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis in production (it backs allauth's rate limits); local memory by default.
+# django-redis rather than Django's own Redis backend: it keeps one Redis client per connection
+# pool, where Django's builds a client (and its table of response callbacks) on every call.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# Rendered template fragments ({% cache %}: the navbar) are kept per process: their keys hold
+# every value they show, so no process can serve a stale one, and reading them costs no round
+# trip. Settings that replace CACHES keep this alias (without it, {% cache %} uses "default").
+TEMPLATE_FRAGMENTS_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 2048},  # about 8 KB a navbar
+}
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "procurement.cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "procurement",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        },
+        "template_fragments": TEMPLATE_FRAGMENTS_CACHE,
     }
     # Sessions stay in the database and are read through Redis (procurement/sessions.py).
     SESSION_ENGINE = "procurement.sessions"
@@ -133,7 +144,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "procurement",
-        }
+        },
+        "template_fragments": TEMPLATE_FRAGMENTS_CACHE,
     }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,12 +1,43 @@
-"""Production: refuses to start without its secret and hosts; `check --deploy` is clean."""
+"""Production: refuses to start without what it needs; `check --deploy` is clean.
+
+The development defaults (a SQLite file, tasks run in-process, a per-process cache) would each
+let production start and then quietly misbehave: lost tasks, sessions and rate limits that
+one process sees and the next does not. Here each must be given, and be what production uses.
+"""
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-for _required in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "EMAIL_HOST"):
-    if not os.environ.get(_required, "").strip():
-        raise ImproperlyConfigured(f"{_required} must be set in production.")
+_REQUIRED = {
+    "DJANGO_SECRET_KEY": "at least 50 random characters",
+    "DJANGO_ALLOWED_HOSTS": "the host names the site answers to, comma-separated",
+    "EMAIL_HOST": "the SMTP server mail is sent through",
+    "DATABASE_URL": "postgres://USER:PASSWORD@HOST:5432/NAME",
+    "CELERY_BROKER_URL": "the task broker, e.g. redis://HOST:6379/0",
+    "CACHE_URL": "the Redis every web process shares, e.g. redis://HOST:6379/1",
+}
+for _name, _hint in _REQUIRED.items():
+    if not os.environ.get(_name, "").strip():
+        raise ImproperlyConfigured(f"{_name} must be set in production ({_hint}).")
+
+
+def _scheme(name: str) -> str:
+    # Only the scheme is ever named in a message: these URLs carry passwords.
+    return urlsplit(os.environ[name]).scheme or "a URL without a scheme"
+
+
+if _scheme("DATABASE_URL") not in ("postgres", "postgresql", "pgsql"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point at PostgreSQL in production (postgres://...), "
+        f"not {_scheme('DATABASE_URL')}."
+    )
+if _scheme("CACHE_URL") not in ("redis", "rediss"):
+    raise ImproperlyConfigured(
+        "CACHE_URL must be a redis:// or rediss:// URL in production, not "
+        f"{_scheme('CACHE_URL')}: any other leaves each process a cache of its own."
+    )
 
 from procurement.settings.base import *  # noqa: E402, F403
 from procurement.settings.base import SECRET_KEY  # noqa: E402

@@ -1,18 +1,12 @@
 """Small helpers for page navigation in templates, and the site navbar."""
 
-import contextlib
-import secrets
-from collections import OrderedDict
 from typing import NamedTuple
 
 from django import template
 from django.conf import settings
+from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -37,19 +31,9 @@ class _Company(NamedTuple):
     uses_sourcing: bool
 
 
-# Stand-ins rendered into a kept navbar, replaced with this request's values on the way out;
-# random per process, so no name or path a person types can contain one.
-_CSRF_TOKEN = f"csrf{secrets.token_hex(16)}"
-_NEXT_PATH = f"next{secrets.token_hex(16)}"
-# Least recently used first; about 8 KB a navbar.
-_KEPT: OrderedDict[tuple, str] = OrderedDict()
-_KEPT_MAX = 2048
-
-
-@receiver(setting_changed)
-def _forget_kept(**kwargs) -> None:
-    """Tests that change settings (languages, templates) must not see navbars kept before."""
-    _KEPT.clear()
+# How long a kept navbar or footer lives. Their keys hold every value they show, so this only
+# bounds how long an unused copy takes memory.
+KEPT_SECONDS = 3600
 
 
 def _navbar_values(context) -> dict:
@@ -59,10 +43,8 @@ def _navbar_values(context) -> dict:
     match = getattr(request, "resolver_match", None)
     values = {
         "view_name": match.view_name if match else "",
-        "LANGUAGE_CODE": get_language(),
+        "language": get_language(),
         "authenticated": bool(user and user.is_authenticated),
-        "csrf_token": _CSRF_TOKEN,
-        "next_path": _NEXT_PATH,
     }
     if not values["authenticated"]:
         return values
@@ -92,50 +74,29 @@ def _navbar_values(context) -> dict:
     return values
 
 
-def _kept(template_name: str, values: dict) -> str:
-    """`template_name` rendered from `values` alone, kept per process under them (not with
-    DEBUG on, so an edited template shows at once)."""
-    if settings.DEBUG:
-        return render_to_string(template_name, values)
-    key = (template_name, *values.items())
-    html = _KEPT.get(key)
-    if html is None:
-        html = render_to_string(template_name, values)
-        _KEPT[key] = html
-    # Another thread may have dropped or moved entries meanwhile: either way is fine.
-    with contextlib.suppress(KeyError):
-        _KEPT.move_to_end(key)
-        while len(_KEPT) > _KEPT_MAX:
-            _KEPT.popitem(last=False)
-    return html
-
-
-@register.simple_tag
-def footer():
-    """The site footer (partials/footer.html): the same for every page in a language and year."""
-    values = {"year": str(timezone.localdate().year), "language": get_language()}
-    html = _kept("partials/footer.html", values)
-    # Our own template's output.
-    return mark_safe(html)  # noqa: S308  # nosec B308 B703
-
-
 @register.simple_tag(takes_context=True)
-def navbar(context):
-    """The site navbar (partials/navbar.html) for this request.
+def navbar(context) -> dict:
+    """What base.html renders the navbar from, through Django's {% cache %}:
 
-    Rendered from `_navbar_values()` alone and kept per process under those values, so a
-    signed-in page reuses it as long as nothing it shows has changed: about 3 ms a page saved.
-    The CSRF token and the current path differ per request and are put in afterwards.
+    - `shown`: every value partials/navbar.html shows, and the only thing it sees (it is
+      included with `only`). The rendered navbar is kept under all of them (`str()` of the
+      dict, which quotes each value, so no two different sets of values share a key): a page
+      whose navbar shows the same values reuses it, about 1 ms saved, and a change to any of
+      them (a renamed company, a new role, a cart line) shows at once.
+    - `seconds`: how long a kept navbar (and footer) lives; 0 with DEBUG on, so an edited
+      template shows at once.
+
+    The CSRF token and the current path differ per request: base.html renders them outside
+    the kept fragment.
     """
-    values = _navbar_values(context)
-    html = _kept("partials/navbar.html", values)
-    request = context.get("request")
-    # The page's own token (the body's hx-headers has already masked one): masking costs.
-    token = str(context.get("csrf_token") or "") if request is not None else ""
-    if token == "NOTPROVIDED":  # noqa: S105 - as {% csrf_token %}: no CSRF middleware, no token
-        token = ""
-    next_path = escape(request.get_full_path()) if request is not None else ""
-    # Our own template's output; the two values put in are a token and an escaped path.
-    return mark_safe(  # noqa: S308  # nosec B308 B703
-        html.replace(_CSRF_TOKEN, token).replace(_NEXT_PATH, next_path)
-    )
+    return {
+        "shown": _navbar_values(context),
+        "seconds": 0 if settings.DEBUG else KEPT_SECONDS,
+    }
+
+
+@receiver(setting_changed)
+def _forget_kept_fragments(**kwargs) -> None:
+    """Tests that change settings (languages, URLs, templates) must not see navbars kept before."""
+    if "template_fragments" in settings.CACHES:
+        caches["template_fragments"].clear()

@@ -1,5 +1,6 @@
-"""`memberships_with_companies` reads with its own SQL what `memberships_for_user` reads with the
-ORM: the same rows, order, values and types, on SQLite and PostgreSQL."""
+"""`memberships_with_companies` and `user_with_memberships` (what every signed-in request reads)
+give what `memberships_for_user` gives: the same rows, order, values and types, on SQLite and
+PostgreSQL."""
 
 from decimal import Decimal
 

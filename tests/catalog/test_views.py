@@ -267,7 +267,9 @@ def test_prices_fall_back_to_cny_without_a_rate(owner_client, tree):
     assert "unavailable" in page
 
 
-def test_listing_results_are_cached_and_an_edit_shows_at_once(owner_client, tree, usd, staff_user):
+def test_listing_results_are_cached_and_an_edit_shows_at_once(
+    owner_client, tree, usd, staff_user, django_capture_on_commit_callbacks
+):
     from catalog.services import supplier_transition
 
     _root, _mid, leaf, _other = tree
@@ -284,15 +286,17 @@ def test_listing_results_are_cached_and_an_edit_shows_at_once(owner_client, tree
     assert not any('"catalog_product"."id"' in q["sql"] for q in hit)
     assert _results(again) == _results(first)
 
-    mug.title_en = "Green mug"
-    mug.save()
+    with django_capture_on_commit_callbacks(execute=True):  # shown once committed
+        mug.title_en = "Green mug"
+        mug.save()
     edited = owner_client.get(url).content.decode()
     assert "Green mug" in edited
     assert "Blue mug" not in edited
 
-    supplier_transition(
-        supplier=mug.supplier, to_status=Supplier.Status.SUSPENDED, actor=staff_user, reason="x"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        supplier_transition(
+            supplier=mug.supplier, to_status=Supplier.Status.SUSPENDED, actor=staff_user, reason="x"
+        )
     assert "Green mug" not in owner_client.get(url).content.decode()
 
 
@@ -339,14 +343,17 @@ def test_unknown_query_parameters_neither_split_the_cache_nor_travel_on(owner_cl
     assert "utm_source" not in _results(junk)
 
 
-def test_a_renamed_category_shows_at_once_on_its_listing(owner_client, tree, usd):
+def test_a_renamed_category_shows_at_once_on_its_listing(
+    owner_client, tree, usd, django_capture_on_commit_callbacks
+):
     _root, _mid, leaf, _other = tree
     ProductFactory(category=leaf)
     url = reverse("catalog:category", args=["mugs"])
     assert "Mugs" in owner_client.get(url).content.decode()
 
-    leaf.name_en = "Coffee mugs"
-    leaf.save()
+    with django_capture_on_commit_callbacks(execute=True):  # shown once committed
+        leaf.name_en = "Coffee mugs"
+        leaf.save()
 
     page = owner_client.get(url).content.decode()
     assert "<h1>Coffee mugs</h1>" in page

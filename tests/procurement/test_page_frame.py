@@ -1,6 +1,7 @@
-"""The page frame every merchant page shares: the navbar and footer are kept per process under
-the values they show, so each person must still see their own, with a CSRF token and a path
-that belong to this request; the shared Redis cache keeps one client per connection pool."""
+"""The page frame every merchant page shares: the navbar and footer are kept per process
+({% cache %} in base.html) under the values they show, so each person must still see their own,
+with a CSRF token and a path that belong to this request; the shared Redis cache keeps one
+client per connection pool."""
 
 import html
 import os
@@ -8,12 +9,13 @@ import re
 import uuid
 
 import pytest
+from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from procurement.accounts.models import Role
-from procurement.templatetags import navigation
 from tests.accounts.factories import CompanyFactory
 from tests.services import require_redis
 
@@ -77,7 +79,7 @@ def test_a_second_company_adds_the_switcher_at_once(owner, member_of):
 def test_the_navbar_is_rendered_once_then_reused(owner):
     client = _signed_in(owner)
     url = reverse("dashboard")
-    navigation._KEPT.clear()
+    caches["template_fragments"].clear()
     first = client.get(url)
     assert "partials/navbar.html" in [t.name for t in first.templates]
 
@@ -110,16 +112,25 @@ def test_a_new_role_and_a_cart_line_show_on_the_next_page(owner, company):
     assert '<span class="visually-hidden">1 line</span>' in page
 
 
-def test_a_name_that_looks_like_a_stand_in_is_shown_as_typed(owner, company):
-    lookalike = "csrf" + "0" * 32
-    company.legal_name = lookalike
+def test_values_that_run_together_alike_are_kept_apart():
+    """The navbar is kept under the dict of its values, whose str() quotes each one: values
+    that read the same once joined (as {% cache %} joins separate arguments) are kept apart."""
+    one = {"user_name": "Ann:Lee", "email": "x@example.com"}
+    other = {"user_name": "Ann", "email": "Lee:x@example.com"}
+
+    assert make_template_fragment_key("navbar", [one]) != make_template_fragment_key(
+        "navbar", [other]
+    )
+
+
+def test_a_name_with_markup_is_shown_escaped(owner, company):
+    company.legal_name = '<b>Bold</b> & "Co"'
     company.save()
 
     page = _signed_in(owner).get(reverse("dashboard")).text
 
-    assert lookalike in _user_menu(page)
-    assert navigation._CSRF_TOKEN not in page
-    assert navigation._NEXT_PATH not in page
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &quot;Co&quot;" in _user_menu(page)
+    assert "<b>Bold</b>" not in page
 
 
 def test_the_navbar_forms_carry_this_requests_own_csrf_token(owner):
@@ -164,24 +175,42 @@ def test_the_footer_shows_this_year(client):
 
 @override_settings(DEBUG=True)
 def test_with_debug_on_nothing_is_kept_so_template_edits_show(owner):
-    navigation._KEPT.clear()
+    client = _signed_in(owner)
+    url = reverse("dashboard")
+    client.get(url)
 
-    _signed_in(owner).get(reverse("dashboard"))
+    again = client.get(url)
 
-    assert navigation._KEPT == {}
+    assert "partials/navbar.html" in [t.name for t in again.templates]
+    assert "partials/footer.html" in [t.name for t in again.templates]
 
 
 def test_the_redis_cache_keeps_one_client_per_pool():
-    from procurement.cache import RedisCache
+    """The production cache (django-redis, as settings.base configures it for a redis:// URL)
+    answers every call through one Redis client."""
+    from django.conf import settings
+    from django.core.cache import caches
+    from django_redis import get_redis_connection
 
     url = require_redis(REDIS_URL, "TEST_CACHE_REDIS_URL")
-    cache = RedisCache(url, {"KEY_PREFIX": f"frame-test-{uuid.uuid4().hex}"})
-    try:
-        assert cache._cache.get_client() is cache._cache.get_client(write=True)
-        cache.set("answer", {"n": 42}, 30)
-        assert cache.get("answer") == {"n": 42}
-        assert cache.get_many(["answer", "none"]) == {"answer": {"n": 42}}
-        assert cache.add("counter", 0)
-        assert cache.incr("counter") == 1
-    finally:
-        cache.delete_many(["answer", "counter"])
+    production = {
+        **settings.CACHES,
+        "frame-test": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"frame-test-{uuid.uuid4().hex}",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        },
+    }
+    with override_settings(CACHES=production):
+        cache = caches["frame-test"]
+        try:
+            assert get_redis_connection("frame-test") is get_redis_connection("frame-test")
+            cache.set("answer", {"n": 42}, 30)
+            assert cache.get("answer") == {"n": 42}
+            assert cache.get_many(["answer", "none"]) == {"answer": {"n": 42}}
+            assert cache.add("counter", 0)
+            assert cache.incr("counter") == 1
+            assert get_redis_connection("frame-test") is get_redis_connection("frame-test")
+        finally:
+            cache.delete_many(["answer", "counter"])

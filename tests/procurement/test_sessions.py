@@ -5,7 +5,6 @@ both, cache entries are short-lived, and a cache that fails never fails a page."
 from unittest import mock
 
 import pytest
-from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client, override_settings
@@ -40,7 +39,7 @@ class RecordingCache:
 
 def _session_cache(replacement):
     """Sessions use `replacement` as their cache; everything else keeps the real one."""
-    return mock.patch.object(cached_db, "caches", {"default": replacement})
+    return mock.patch.object(sessions, "caches", {"default": replacement})
 
 
 def _signed_in(user) -> Client:
@@ -149,3 +148,15 @@ def test_sessions_signed_in_before_the_backends_were_renamed_stay_signed_in(owne
     assert client.session[BACKEND_SESSION_KEY] == (
         "procurement.accounts.backends.AuthenticationBackend"
     )
+
+
+def test_a_key_naming_no_session_is_forgotten_so_saving_makes_a_new_one():
+    stale = "nosuchsession" + "0" * 19  # a stale or forged cookie
+    store = SessionStore(stale)
+    assert store.load() == {}
+
+    store["company"] = 1
+    store.save()
+
+    assert store.session_key != stale
+    assert SessionStore(store.session_key).load() == {"company": 1}

@@ -1,4 +1,5 @@
-"""Production settings fail fast without their secrets and pass Django's deployment checks.
+"""Production settings fail fast without their secrets, database, broker and cache, and pass
+Django's deployment checks.
 
 Each case runs in a fresh interpreter: settings are read once per process.
 """
@@ -12,6 +13,19 @@ from django.conf import settings
 
 SECRET = "prod-test-secret-7b1e4c9a2f6d8035ae17c4b9d2e6f0a3c8b5d1e7f94a2c6b"
 HOSTS = "portal.example.com"
+# Well-formed but never connected to: importing settings and `check --deploy` open neither.
+SERVICES = {
+    "DATABASE_URL": "postgres://portal:secret-pw@db.invalid:5432/portal",
+    "CELERY_BROKER_URL": "redis://redis.invalid:6379/0",
+    "CACHE_URL": "redis://redis.invalid:6379/1",
+}
+# Everything production requires, valid.
+COMPLETE = {
+    "DJANGO_SECRET_KEY": SECRET,
+    "DJANGO_ALLOWED_HOSTS": HOSTS,
+    "EMAIL_HOST": "smtp.example.com",
+    **SERVICES,
+}
 # Removed from the inherited environment, so each case states exactly what it provides.
 UNSET = (
     "DJANGO_SECRET_KEY",
@@ -19,6 +33,7 @@ UNSET = (
     "DJANGO_SETTINGS_MODULE",
     "EMAIL_HOST",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    *SERVICES,
 )
 
 
@@ -59,30 +74,65 @@ def test_production_settings_refuse_to_start_without_secret_hosts_and_mail(env, 
     assert missing in result.stderr
 
 
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"])
+@pytest.mark.parametrize("value", [None, " "], ids=["unset", "blank"])
+def test_production_settings_refuse_to_start_without_database_broker_or_cache(missing, value):
+    env = {name: v for name, v in COMPLETE.items() if name != missing}
+    if value is not None:
+        env[missing] = value
+
+    result = import_production(**env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{missing} must be set in production" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "says"),
+    [
+        ("DATABASE_URL", "sqlite:///var/db.sqlite3", "must point at PostgreSQL"),
+        ("DATABASE_URL", "mysql://portal:secret-pw@db.invalid/portal", "must point at PostgreSQL"),
+        ("CACHE_URL", "locmem://", "must be a redis:// or rediss:// URL"),
+        ("CACHE_URL", "memcached://portal:secret-pw@cache.invalid", "must be a redis://"),
+    ],
+)
+def test_production_settings_refuse_a_database_other_than_postgresql_or_a_cache_other_than_redis(
+    name, url, says
+):
+    result = import_production(**{**COMPLETE, name: url})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{name} {says}" in result.stderr
+    assert "secret-pw" not in result.stderr  # the message names the scheme, not the URL
+
+
 def test_production_settings_refuse_a_short_secret():
-    result = import_production(
-        DJANGO_SECRET_KEY="too-short", DJANGO_ALLOWED_HOSTS=HOSTS, EMAIL_HOST="smtp.example.com"
-    )
+    result = import_production(**{**COMPLETE, "DJANGO_SECRET_KEY": "too-short"})
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "at least 50" in result.stderr
 
 
-def test_production_settings_start_with_secret_and_hosts():
+def test_production_settings_start_with_everything_they_need():
     result = run_python(
         "-c",
         "import django; from django.conf import settings; django.setup(); "
         "print(settings.DEBUG, settings.ALLOWED_HOSTS, settings.SESSION_COOKIE_SECURE, "
-        "settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS > 0)",
+        "settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS > 0, "
+        "settings.DATABASES['default']['ENGINE'], settings.CACHES['default']['BACKEND'], "
+        "settings.CELERY_TASK_ALWAYS_EAGER)",
         DJANGO_SETTINGS_MODULE="procurement.settings.production",
-        EMAIL_HOST="smtp.example.com",
-        DJANGO_SECRET_KEY=SECRET,
-        DJANGO_ALLOWED_HOSTS=HOSTS,
+        **COMPLETE,
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False ['portal.example.com'] True True True"
+    assert result.stdout.strip() == (
+        "False ['portal.example.com'] True True True django.db.backends.postgresql "
+        "django_redis.cache.RedisCache False"
+    )
 
 
 def test_check_deploy_is_clean_under_production_settings():
@@ -93,9 +143,7 @@ def test_check_deploy_is_clean_under_production_settings():
         "--fail-level",
         "WARNING",
         DJANGO_SETTINGS_MODULE="procurement.settings.production",
-        DJANGO_SECRET_KEY=SECRET,
-        DJANGO_ALLOWED_HOSTS=HOSTS,
-        EMAIL_HOST="smtp.example.com",
+        **COMPLETE,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,6 +1,7 @@
 """Import 1688 offers from a JSON Lines file: one offer object per line."""
 
 import json
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -41,9 +42,12 @@ class Command(BaseCommand):
 
         created = updated = 0
         failures: list[tuple[int, str, str]] = []
+        # The progress bar writes to the stream under the command's stderr (call_command's
+        # stderr=, else the process's): tqdm ends its own lines, Django's wrapper adds one.
+        progress_to = options.get("stderr") or sys.stderr
         with (
             file.open(encoding="utf-8") as fh,
-            tqdm(total=total, unit="offer", disable=no_progress, file=self.stderr._out) as bar,
+            tqdm(total=total, unit="offer", disable=no_progress, file=progress_to) as bar,
         ):
             for line_no, line in enumerate(fh, start=1):
                 if not line.strip():

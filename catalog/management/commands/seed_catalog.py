@@ -1,6 +1,7 @@
 """Fill the catalog with synthetic products for benchmarks: fast bulk inserts (COPY on
 PostgreSQL), with a progress bar."""
 
+import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -25,9 +26,10 @@ class Command(BaseCommand):
         if products < 1:
             raise CommandError("--products must be at least 1")
         started = time.monotonic()
-        with tqdm(
-            total=products, unit="product", disable=no_progress, file=self.stderr._out
-        ) as bar:
+        # The progress bar writes to the stream under the command's stderr (call_command's
+        # stderr=, else the process's): tqdm ends its own lines, Django's wrapper adds one.
+        progress_to = options.get("stderr") or sys.stderr
+        with tqdm(total=products, unit="product", disable=no_progress, file=progress_to) as bar:
             result = seed_catalog(
                 products=products,
                 suppliers=suppliers,

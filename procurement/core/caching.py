@@ -1,5 +1,7 @@
 """Cache calls whose failure must not fail a request: the cache only saves time there, so a
-cache that is down (Redis away) makes the request slower, never broken."""
+cache that is down (Redis away) makes the request slower, never broken. Sessions
+(procurement.sessions), the catalog pages and the catalog's generation (catalog.views,
+catalog.generation) call the cache through it."""
 
 import logging
 
