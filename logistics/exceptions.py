@@ -26,8 +26,3 @@ class WebhookRejected(LogisticsError):
 
     default_message = _("The tracking event was refused.")
     status = 400
-
-    def __init__(self, message=None, *, status: int | None = None):
-        super().__init__(message)
-        if status is not None:
-            self.status = status

@@ -233,6 +233,8 @@ class LandedCost:
     fee: payments_selectors.FeeQuote | None
     fee_local: Decimal | None
     freight: FreightEstimate | None
+    # The one price (payments.pricing) the FX quote will charge; None without a rate.
+    price: pricing.Price | None = None
 
     @property
     def total_cny(self) -> Decimal:
@@ -240,16 +242,11 @@ class LandedCost:
 
     @property
     def charge_local(self) -> Decimal | None:
-        if self.client_rate is None:
-            return None
-        return quantize(self.total_cny / self.client_rate, self.currency)
+        return self.price.charge if self.price else None
 
     @property
     def total_local(self) -> Decimal | None:
-        charge = self.charge_local
-        if charge is None:
-            return None
-        return charge + (self.fee_local or Decimal(0))
+        return self.price.total if self.price else None
 
 
 def _weights(
@@ -358,6 +355,7 @@ def landed_cost(
         fee=fee,
         fee_local=price.fee if price and fee is not None else None,
         freight=freight,
+        price=price,
     )
 
 

@@ -114,7 +114,7 @@ def _http_error(request, exc: HttpError):
 @api.exception_handler(DomainError)
 def _refused(request, exc: DomainError):
     """Every app's refusal, one shape: the error's own code, message and HTTP status."""
-    return _error(request, exc.status, exc.code, exc.message)
+    return _error(request, exc.status, exc.code, exc.message, exc.field)
 
 
 api.add_router("", catalog_router)

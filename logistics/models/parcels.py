@@ -53,6 +53,14 @@ class Parcel(Stateful, TimeStampedModel):
         Status.CANCELLED: frozenset(),
     }
 
+    def refusal_message(self, to: str) -> str:
+        # Staff read this on the packing and shipping forms: name the parcel.
+        return _("Parcel %(ref)s is %(status)s; it cannot become %(to)s.") % {
+            "ref": self.reference,
+            "status": self.get_status_display().lower(),
+            "to": self.Status(to).label.lower(),
+        }
+
     company = models.ForeignKey(
         Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="parcels"
     )

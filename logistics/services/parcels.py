@@ -14,7 +14,6 @@ from logistics.services.charges import freight_charge_record, parcel_charges_ref
 from payments.money import quantize
 from procurement.accounts.models import Company, User
 from procurement.core import states
-from procurement.core.exceptions import InvalidTransition
 from procurement.core.outbox import outbox_enqueue
 from procurement.core.webhooks import webhook_event_emit
 
@@ -25,26 +24,12 @@ _STATUS_TIMESTAMPS = {
 }
 
 
-def _refuse_unless(parcel: Parcel, to: str) -> None:
-    """Refuse a move the table does not allow, naming the parcel (staff read it on the form)."""
-    if not parcel.can_become(to):
-        raise InvalidTransition(
-            _("Parcel %(ref)s is %(status)s; it cannot become %(to)s.")
-            % {
-                "ref": parcel.reference,
-                "status": parcel.get_status_display().lower(),
-                "to": Parcel.Status(to).label.lower(),
-            }
-        )
-
-
 def parcel_step(
     parcel: Parcel, *, to: str, actor: User | None, note: str = "", changes: dict | None = None
 ) -> ParcelEvent:
     """Move a parcel the caller has locked one step along `Parcel.TRANSITIONS`, saving `changes`
     with it and stamping when it was packed, shipped or delivered. An exception status (customs
     hold, returned, lost) queues the merchant's mail on commit."""
-    _refuse_unless(parcel, to)
     changes = dict(changes or {})
     stamp = _STATUS_TIMESTAMPS.get(to)
     if stamp:
@@ -253,7 +238,8 @@ def parcel_pack(
     if any(value <= 0 for value in measures):
         raise LogisticsError(_("Weight and sizes must be greater than zero."))
     # Checked before pricing: only a parcel whose packing was requested has a tariff fixed.
-    _refuse_unless(parcel, Parcel.Status.PACKED)
+    if not parcel.can_become(Parcel.Status.PACKED):
+        raise states.refusal(parcel, Parcel.Status.PACKED)
     tariff = rates.Tariff.from_json(parcel.rate_snapshot)
     volume = measures[1] * measures[2] * measures[3]
     chargeable, price_cny, price = rates.price_with_tariff(

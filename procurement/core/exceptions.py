@@ -1,7 +1,8 @@
 """The one base of every refusal the portal's services raise.
 
 A `DomainError` carries a stable `code` (for API clients and logs), a `message` a person can read
-(translated, safe to show) and the HTTP `status` the API answers with. Every app's exceptions derive
+(translated, safe to show), the HTTP `status` the API answers with and, where one input is at
+fault, its `field`. Every app's exceptions derive
 from it, so the API has one handler and the views one way to show a refusal.
 """
 
@@ -13,12 +14,24 @@ class DomainError(Exception):
 
     code: str = "refused"
     status: int = 422
+    field: str | None = None
     default_message = _("That could not be done.")
 
-    def __init__(self, message=None, *, code: str | None = None):
+    def __init__(
+        self,
+        message=None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        field: str | None = None,
+    ):
         self.message = message or self.default_message
         if code is not None:
             self.code = code
+        if status is not None:
+            self.status = status
+        if field is not None:
+            self.field = field
         super().__init__(str(self.message))
 
 

@@ -45,6 +45,16 @@ class Stateful(models.Model):
     def can_become(self, status: str) -> bool:
         return status in self.available_statuses()
 
+    def refusal_message(self, to: str) -> str:
+        """What a person reads when this object cannot move to `to` (a model may say it in its
+        own words, e.g. naming its reference)."""
+        labels = dict(self._meta.get_field("status").flatchoices)
+        return _("This %(object)s cannot go from “%(from)s” to “%(to)s”.") % {
+            "object": self._meta.verbose_name,
+            "from": labels.get(self.status, self.status),
+            "to": labels.get(to, to),
+        }
+
 
 def _field_names(model: type[models.Model]) -> frozenset[str]:
     return frozenset(field.name for field in model._meta.concrete_fields)
@@ -62,16 +72,7 @@ def lock[S: "Stateful"](obj: S) -> S:
 
 def refusal(obj: Stateful, to: str) -> InvalidTransition:
     """The error that says `obj` cannot move to `to`, in the words a person reads."""
-    field = obj._meta.get_field("status")
-    labels = dict(field.flatchoices)
-    return InvalidTransition(
-        _("This %(object)s cannot go from “%(from)s” to “%(to)s”.")
-        % {
-            "object": obj._meta.verbose_name,
-            "from": labels.get(obj.status, obj.status),
-            "to": labels.get(to, to),
-        }
-    )
+    return InvalidTransition(obj.refusal_message(to))
 
 
 def apply(

@@ -2,6 +2,7 @@
 error's own code and HTTP status, through the one DomainError handler."""
 
 import importlib
+import inspect
 import json
 
 import pytest
@@ -34,6 +35,19 @@ def _domain_errors() -> list[type[DomainError]]:
     return sorted(set(found), key=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
 
 
+# Values for errors that say which input is at fault (keyword-only arguments without defaults).
+SAMPLE_ARGUMENTS = {"index": 0, "field": "quantity"}
+
+
+def _raise(error: type[DomainError]) -> DomainError:
+    required = {
+        name: SAMPLE_ARGUMENTS[name]
+        for name, parameter in inspect.signature(error).parameters.items()
+        if parameter.kind is parameter.KEYWORD_ONLY and parameter.default is parameter.empty
+    }
+    return error(**required)
+
+
 def test_every_app_has_domain_errors():
     modules = {cls.__module__ for cls in _domain_errors()}
     assert set(APP_EXCEPTIONS) <= modules
@@ -46,8 +60,10 @@ def test_each_domain_error_answers_the_same_shape(
     product, skus = product_with_skus()
     order = place_order(owner, company, (product, {skus[0]: 10}))
 
+    refusal = _raise(error)
+
     def refuse(**kwargs):
-        raise error()
+        raise refusal
 
     monkeypatch.setattr(orders_services, "order_pay", refuse)
     response = client.post(
@@ -62,4 +78,4 @@ def test_each_domain_error_answers_the_same_shape(
     assert set(body) == {"code", "message", "field"}
     assert body["code"] == error.code
     assert body["message"] == str(error.default_message)
-    assert body["field"] is None
+    assert body["field"] == refusal.field
