@@ -39,15 +39,6 @@ def user_with_memberships(*, user_id) -> tuple[User | None, list[Membership]]:
     return user, memberships
 
 
-def membership_for(*, user: User, company_id: int | None) -> Membership | None:
-    qs = memberships_for_user(user=user)
-    if company_id is not None:
-        found = qs.filter(company_id=company_id).first()
-        if found is not None:
-            return found
-    return qs.first()
-
-
 def company_members(*, company: Company) -> QuerySet[Membership]:
     return company.memberships.select_related("user").order_by("role", "user__email")
 
