@@ -1,0 +1,3 @@
+"""Column shapes shared by the models of this package."""
+
+CNY = {"max_digits": 14, "decimal_places": 2}
