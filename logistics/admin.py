@@ -4,6 +4,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -313,8 +314,34 @@ class ParcelEventInline(ReadOnlyInline):
 
 class TrackingEventInline(ReadOnlyInline):
     model = TrackingEvent
-    fields = ["occurred_at", "kind", "description", "location", "provider", "external_id"]
+    fields = [
+        "occurred_at",
+        "kind",
+        "kind_source",
+        "stage",
+        "sub_status",
+        "description",
+        "location",
+        "country",
+        "provider",
+        "external_id",
+    ]
     readonly_fields = fields
+
+
+class UnknownScansFilter(admin.SimpleListFilter):
+    """Parcels with carrier scans no stage, sub-status or keyword explained (kept as 'other')."""
+
+    title = gettext_lazy("unknown scans")
+    parameter_name = "unknown_scans"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Has unknown scans"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(unknown_scans__gt=0)
+        return queryset
 
 
 class FreightChargeInline(ReadOnlyInline):
@@ -343,9 +370,10 @@ class ParcelAdmin(admin.ModelAdmin):
         "actual_weight_kg",
         "tracking_number",
         "created_at",
+        "unknown_scans",
         "next_step",
     ]
-    list_filter = ["status", "channel", "warehouse"]
+    list_filter = ["status", "channel", "warehouse", UnknownScansFilter]
     search_fields = ["=id", "tracking_number", "company__legal_name"]
     list_select_related = ["company", "channel", "destination"]
     inlines = [ItemInline, FreightChargeInline, ParcelEventInline, TrackingEventInline]
@@ -358,6 +386,22 @@ class ParcelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                unknown_scans=Count(
+                    "tracking_events",
+                    filter=Q(tracking_events__kind=TrackingEvent.Kind.OTHER),
+                )
+            )
+        )
+
+    @admin.display(description=gettext_lazy("Unknown scans"), ordering="unknown_scans")
+    def unknown_scans(self, parcel):
+        return parcel.unknown_scans
 
     @admin.display(description=gettext_lazy("Parcel"), ordering="pk")
     def reference_display(self, parcel):

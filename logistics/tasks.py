@@ -27,6 +27,11 @@ def parcel_exception_mail(parcel_id: int) -> None:
 
 
 @shared_task
+def tracking_alert_mail(alert_id: int) -> None:
+    services.tracking_alert_mail_send(alert_id=alert_id)
+
+
+@shared_task
 def storage_notice_mail(company_id: int, item_ids: list[int]) -> None:
     services.storage_notice_mail_send(company_id=company_id, item_ids=item_ids)
 

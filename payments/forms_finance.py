@@ -96,3 +96,26 @@ class StatementChoiceForm(forms.Form):
         except ValueError as error:
             raise forms.ValidationError(_("Enter a month as YYYY-MM.")) from error
         return year, month
+
+
+class RateDayForm(forms.Form):
+    """The day whose FX rates finance wants to see; defaults to today, never the future."""
+
+    day = forms.DateField(label=_("Day"), widget=DATE_INPUT)
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("day"):
+            data = None
+        super().__init__(data, *args, **kwargs)
+        self.fields["day"].initial = timezone.localdate()
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a past day."))
+        return day
+
+    def chosen_day(self) -> date:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["day"]
+        return timezone.localdate()

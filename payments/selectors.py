@@ -1,7 +1,7 @@
 """Reads for payments. Other apps show prices through these (DESIGN.md, Layers)."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from payments.models import (
     TopUp,
 )
 from payments.money import bps, quantize
+from procurement.accounts.currencies import SETTLEMENT_CURRENCY, WALLET_CURRENCIES
 from procurement.accounts.models import Company
 
 FEE_VOLUME_WINDOW = timedelta(days=30)
@@ -50,24 +51,31 @@ class ObservedRate:
     as_of: datetime
 
 
-def fx_rate_latest(*, base: str, quote: str) -> FxRate | None:
-    return FxRate.objects.filter(base=base, quote=quote).order_by("-as_of", "-pk").first()
+def fx_rate_latest(*, base: str, quote: str, at: datetime | None = None) -> FxRate | None:
+    """The newest observation of the pair, or the newest at or before `at`."""
+    rates = FxRate.objects.filter(base=base, quote=quote)
+    if at is not None:
+        rates = rates.filter(as_of__lte=at)
+    return rates.order_by("-as_of", "-pk").first()
 
 
-def fx_mid_rate_observed(*, from_currency: str, to_currency: str) -> ObservedRate | None:
-    """The freshest mid rate for the pair: direct, inverted, or crossed through EUR."""
+def fx_mid_rate_observed(
+    *, from_currency: str, to_currency: str, at: datetime | None = None
+) -> ObservedRate | None:
+    """The freshest mid rate for the pair (as known at `at`, when given): direct, inverted, or
+    crossed through EUR."""
     if from_currency == to_currency:
-        return ObservedRate(rate=Decimal(1), as_of=timezone.now())
+        return ObservedRate(rate=Decimal(1), as_of=at or timezone.now())
     candidates: list[ObservedRate] = []
-    direct = fx_rate_latest(base=from_currency, quote=to_currency)
+    direct = fx_rate_latest(base=from_currency, quote=to_currency, at=at)
     if direct:
         candidates.append(ObservedRate(rate=direct.rate, as_of=direct.as_of))
-    inverse = fx_rate_latest(base=to_currency, quote=from_currency)
+    inverse = fx_rate_latest(base=to_currency, quote=from_currency, at=at)
     if inverse:
         candidates.append(ObservedRate(rate=Decimal(1) / inverse.rate, as_of=inverse.as_of))
     if "EUR" not in (from_currency, to_currency):
-        via_from = fx_rate_latest(base="EUR", quote=from_currency)
-        via_to = fx_rate_latest(base="EUR", quote=to_currency)
+        via_from = fx_rate_latest(base="EUR", quote=from_currency, at=at)
+        via_to = fx_rate_latest(base="EUR", quote=to_currency, at=at)
         if via_from and via_to:
             candidates.append(
                 ObservedRate(
@@ -77,6 +85,44 @@ def fx_mid_rate_observed(*, from_currency: str, to_currency: str) -> ObservedRat
     if not candidates:
         return None
     return max(candidates, key=lambda c: c.as_of)
+
+
+@dataclass(frozen=True)
+class DayRate:
+    """The mid rate that held on `day`: the last observation on or before it (the ECB publishes
+    on TARGET working days only, so a weekend shows the Friday rate, with its own date)."""
+
+    currency: str
+    to_currency: str
+    day: date
+    rate: Decimal | None
+    as_of: datetime | None
+
+    @property
+    def observed_on_day(self) -> bool:
+        return self.as_of is not None and timezone.localdate(self.as_of) == self.day
+
+
+def fx_rate_of_day(*, day: date, from_currency: str, to_currency: str) -> DayRate:
+    """1 `from_currency` = rate `to_currency` as it stood at the end of `day` (project time)."""
+    end = timezone.make_aware(datetime.combine(day, time.max))
+    observed = fx_mid_rate_observed(from_currency=from_currency, to_currency=to_currency, at=end)
+    return DayRate(
+        currency=from_currency,
+        to_currency=to_currency,
+        day=day,
+        rate=observed.rate if observed else None,
+        as_of=observed.as_of if observed else None,
+    )
+
+
+def fx_rates_of_day(*, day: date, to_currency: str = SETTLEMENT_CURRENCY) -> list[DayRate]:
+    """The rate of `day` from every wallet currency to `to_currency`, for finance's FX page."""
+    return [
+        fx_rate_of_day(day=day, from_currency=code, to_currency=to_currency)
+        for code, _label in WALLET_CURRENCIES
+        if code != to_currency
+    ]
 
 
 def fx_mid_rate(*, from_currency: str, to_currency: str) -> Decimal | None:

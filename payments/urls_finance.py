@@ -21,6 +21,7 @@ urlpatterns = [
     path("settlement/", views.settlement, name="settlement"),
     path("settlement.csv", views.settlement_csv, name="settlement-csv"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("fx-rates/", views.fx_rates, name="fx-rates"),
     path("exports/", views.export_list, name="exports"),
     path("exports/<int:pk>/", views.export_detail, name="export"),
     path("exports/<int:pk>/retry/", views.export_retry, name="export-retry"),

@@ -1,5 +1,5 @@
 """Finance pages (issue 7): dashboard, payables and payout batches, settlement and
-reconciliation reports, exports, and monthly merchant statements.
+reconciliation reports, exports, monthly merchant statements, and the FX rates of a past day.
 
 Staff pages are gated by `finance_required` (Finance group or superuser, staff, TOTP). The
 merchant's own statements are gated by the company role (VIEW_FINANCE: owner, buyer, finance).
@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from payments import exports, payouts, reports
+from payments import exports, payouts, reports, selectors
 from payments.finance_access import PAYOUT_PERMISSION, finance_required
 from payments.forms_finance import (
     MarkPaidForm,
     PayoutBatchForm,
     PeriodForm,
+    RateDayForm,
     ReasonForm,
     StatementChoiceForm,
 )
@@ -267,6 +268,26 @@ def reconciliation(request):
             "form": form,
             "result": reports.reconciliation(date_from=date_from, date_to=date_to),
             "crumbs": _crumbs((_("Reconciliation"), "")),
+        },
+    )
+
+
+# --- FX rates ---------------------------------------------------------------------------------
+
+
+@finance_required
+def fx_rates(request):
+    """The mid rate of any past day from each wallet currency to CNY (the ECB history)."""
+    form = RateDayForm(request.GET or None)
+    day = form.chosen_day()
+    return render(
+        request,
+        "payments/finance/fx_rates.html",
+        {
+            "form": form,
+            "day": day,
+            "rates": selectors.fx_rates_of_day(day=day),
+            "crumbs": _crumbs((_("FX rates"), "")),
         },
     )
 

@@ -25,24 +25,39 @@ from logistics import conf
 
 KIND_INFO = "info"
 KIND_IN_TRANSIT = "in_transit"
+KIND_AVAILABLE_FOR_PICKUP = "available_for_pickup"
 KIND_OUT_FOR_DELIVERY = "out_for_delivery"
 KIND_DELIVERED = "delivered"
+KIND_FAILED_ATTEMPT = "failed_attempt"
 KIND_CUSTOMS_HOLD = "customs_hold"
+KIND_RETURNING = "returning"
 KIND_RETURNED = "returned"
 KIND_LOST = "lost"
+KIND_EXCEPTION = "exception"
 KIND_OTHER = "other"
 KINDS = frozenset(
     {
         KIND_INFO,
         KIND_IN_TRANSIT,
+        KIND_AVAILABLE_FOR_PICKUP,
         KIND_OUT_FOR_DELIVERY,
         KIND_DELIVERED,
+        KIND_FAILED_ATTEMPT,
         KIND_CUSTOMS_HOLD,
+        KIND_RETURNING,
         KIND_RETURNED,
         KIND_LOST,
+        KIND_EXCEPTION,
         KIND_OTHER,
     }
 )
+
+# Which field gave an event its kind (TrackingEvent.KindSource values).
+FROM_STAGE = "stage"
+FROM_SUB_STATUS = "sub_status"
+FROM_DESCRIPTION = "description"
+FROM_PROVIDER = "provider"
+UNRECOGNISED = ""
 
 
 class TrackingProviderError(Exception):
@@ -57,6 +72,10 @@ class CarrierEvent:
     description: str
     location: str = ""
     raw: dict = field(default_factory=dict)
+    kind_source: str = FROM_PROVIDER
+    stage: str = ""
+    sub_status: str = ""
+    country: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +161,7 @@ class SandboxTracking:
                 CarrierEvent(
                     external_id=str(event["id"]),
                     kind=event["status"] if event["status"] in KINDS else KIND_OTHER,
+                    kind_source=FROM_PROVIDER if event["status"] in KINDS else UNRECOGNISED,
                     occurred_at=_parse_time(event["occurred_at"]),
                     description=str(event.get("description", ""))[:300],
                     location=str(event.get("location", ""))[:160],
@@ -162,41 +182,194 @@ class SandboxTracking:
 
 # --- Tracking aggregator (17TRACK API v2.2 format) ----------------------------------------------
 
+# 17TRACK's per-event `stage` (its milestone `key_stage` vocabulary). Some pushes also put a
+# main status here ("InTransit" in `latest_event`), so those are read too.
+STAGE_KINDS = {
+    "InfoReceived": KIND_INFO,
+    "PickedUp": KIND_IN_TRANSIT,
+    "Departure": KIND_IN_TRANSIT,
+    "Arrival": KIND_IN_TRANSIT,
+    "AvailableForPickup": KIND_AVAILABLE_FOR_PICKUP,
+    "OutForDelivery": KIND_OUT_FOR_DELIVERY,
+    "Delivered": KIND_DELIVERED,
+    "Returning": KIND_RETURNING,
+    "Returned": KIND_RETURNED,
+    "InTransit": KIND_IN_TRANSIT,
+    "DeliveryFailure": KIND_FAILED_ATTEMPT,
+    "Expired": KIND_EXCEPTION,
+    "Exception": KIND_EXCEPTION,
+}
 
-def _aggregator_kind(sub_status: str, stage: str) -> str:
-    status = sub_status or stage or ""
-    if status.startswith("Delivered"):
-        return KIND_DELIVERED
-    if status in {"Exception_Returned", "Exception_Returning"} or stage == "Returned":
-        return KIND_RETURNED
-    if status == "Exception_Lost":
-        return KIND_LOST
-    if status == "Exception_Security" or stage in {"CustomsHold", "Customs"}:
-        return KIND_CUSTOMS_HOLD
-    if status.startswith(("OutForDelivery", "AvailableForPickup")):
-        return KIND_OUT_FOR_DELIVERY
-    if status.startswith("InTransit"):
-        return KIND_IN_TRANSIT
-    if status.startswith("InfoReceived"):
-        return KIND_INFO
-    return KIND_OTHER
+# 17TRACK's `sub_status` vocabulary (the main status, an underscore, the detail). NotFound_*
+# is not a scan, so it stays unrecognised and shows up in the admin's count.
+SUB_STATUS_KINDS = {
+    "InfoReceived": KIND_INFO,
+    "InTransit_PickedUp": KIND_IN_TRANSIT,
+    "InTransit_Other": KIND_IN_TRANSIT,
+    "InTransit_Departure": KIND_IN_TRANSIT,
+    "InTransit_Arrival": KIND_IN_TRANSIT,
+    "InTransit_CustomsProcessing": KIND_IN_TRANSIT,
+    "InTransit_CustomsReleased": KIND_IN_TRANSIT,
+    "InTransit_CustomsRequiringInformation": KIND_CUSTOMS_HOLD,
+    "Expired_Other": KIND_EXCEPTION,
+    "AvailableForPickup_Other": KIND_AVAILABLE_FOR_PICKUP,
+    "OutForDelivery_Other": KIND_OUT_FOR_DELIVERY,
+    "DeliveryFailure_Other": KIND_FAILED_ATTEMPT,
+    "DeliveryFailure_NoBody": KIND_FAILED_ATTEMPT,
+    "DeliveryFailure_Security": KIND_FAILED_ATTEMPT,
+    "DeliveryFailure_Rejected": KIND_FAILED_ATTEMPT,
+    "DeliveryFailure_InvalidAddress": KIND_FAILED_ATTEMPT,
+    "Delivered_Other": KIND_DELIVERED,
+    "Exception_Other": KIND_EXCEPTION,
+    "Exception_Returning": KIND_RETURNING,
+    "Exception_Returned": KIND_RETURNED,
+    "Exception_NoBody": KIND_FAILED_ATTEMPT,
+    "Exception_Security": KIND_CUSTOMS_HOLD,
+    "Exception_Damage": KIND_EXCEPTION,
+    "Exception_Rejected": KIND_EXCEPTION,
+    "Exception_Delayed": KIND_EXCEPTION,
+    "Exception_Lost": KIND_LOST,
+    "Exception_Destroyed": KIND_LOST,
+    "Exception_Cancel": KIND_EXCEPTION,
+}
+
+# When a scan has neither stage nor sub-status: words carriers use, English and Chinese,
+# matched case-insensitively in this order (the specific before the general: "not delivered"
+# before "delivered", "out for delivery" before "delivery").
+DESCRIPTION_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        KIND_FAILED_ATTEMPT,
+        (
+            "attempted delivery",
+            "delivery attempt",
+            "failed delivery",
+            "unable to deliver",
+            "not delivered",
+            "undeliverable",
+            "未妥投",
+            "投递失败",
+            "派送失败",
+            "无人签收",
+        ),
+    ),
+    (
+        KIND_CUSTOMS_HOLD,
+        ("held by customs", "held in customs", "customs hold", "海关扣留", "海关扣押", "扣关"),
+    ),
+    (KIND_RETURNED, ("returned to sender", "return completed", "已退回", "退回妥投")),
+    (KIND_RETURNING, ("return to sender", "returning", "退回中", "退件", "退回")),
+    (KIND_LOST, ("lost", "丢失", "遗失")),
+    (
+        KIND_AVAILABLE_FOR_PICKUP,
+        ("ready for pickup", "available for pickup", "awaiting collection", "待自提", "待取件"),
+    ),
+    (
+        KIND_OUT_FOR_DELIVERY,
+        ("out for delivery", "with delivery courier", "派送中", "正在派送", "正在投递", "派件中"),
+    ),
+    (KIND_DELIVERED, ("delivered", "已签收", "已妥投", "签收")),
+    (
+        KIND_INFO,
+        (
+            "label created",
+            "created a label",
+            "shipment information received",
+            "order information received",
+            "电子信息",
+            "已下单",
+        ),
+    ),
+    (
+        KIND_IN_TRANSIT,
+        (
+            "origin scan",
+            "destination scan",
+            "arrived at",
+            "arrival",
+            "departed",
+            "departure",
+            "in transit",
+            "picked up",
+            "facility",
+            "processed",
+            "sorting",
+            "customs clearance",
+            "揽收",
+            "揽件",
+            "收寄",
+            "已收取",
+            "到达",
+            "离开",
+            "发往",
+            "运输中",
+            "转运",
+            "航班",
+            "分拣",
+            "清关",
+        ),
+    ),
+)
+
+
+def _aggregator_kind(*, stage: str, sub_status: str, description: str) -> tuple[str, str]:
+    """(kind, which field gave it): the stage, then the sub-status, then the description."""
+    if stage in STAGE_KINDS:
+        return STAGE_KINDS[stage], FROM_STAGE
+    if sub_status in SUB_STATUS_KINDS:
+        return SUB_STATUS_KINDS[sub_status], FROM_SUB_STATUS
+    text = description.casefold()
+    for kind, words in DESCRIPTION_KEYWORDS:
+        if any(word in text for word in words):
+            return kind, FROM_DESCRIPTION
+    return KIND_OTHER, UNRECOGNISED
+
+
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _place(event: dict) -> tuple[str, str]:
+    """(location, country): from the event's `address` object when it names anything, else
+    the carrier's free-text `location`."""
+    address = event.get("address")
+    if isinstance(address, dict):
+        parts = [
+            _text(address.get(key)) for key in ("street", "city", "state", "postal_code", "country")
+        ]
+        country = _text(address.get("country")).upper()
+        if any(parts):
+            return ", ".join(part for part in parts if part)[:160], country[:2]
+    return _text(event.get("location"))[:160], ""
 
 
 class AggregatorTracking:
-    """Client for a 17TRACK-style aggregator (API v2.2), as published:
+    """Client for the 17TRACK tracking API v2.2.
+
+    Where each field comes from (17TRACK's API v2.2 documentation and the pushes it documents;
+    the test fixture reproduces a real UPS push as published in a public integration's tests):
 
     - POST {base}/register   body [{"number", "carrier"?, "tag"?}], header `17token`;
       answer {"code": 0, "data": {"accepted": [{"number", "carrier"}],
-                                   "rejected": [{"number", "error": {"code", "message"}}]}}
-    - POST {base}/gettrackinfo   body [{"number", "carrier"?}]; answer data.accepted[i].track_info
-    - push: {"event": "TRACKING_UPDATED", "data": {"number", "carrier", "tag",
-              "track_info": {"latest_status": {...},
-                             "tracking": {"providers": [{"events": [
-                                 {"time_iso", "time_utc", "description", "location",
-                                  "stage", "sub_status"}]}]}}}}
+                                   "rejected": [{"number", "error": {"code", "message"}}]}};
+      error -18019901 means "already registered".
+    - POST {base}/gettrackinfo   body [{"number", "carrier"?}]; answer
+      data.accepted[i].track_info, the same object a push carries.
+    - push: {"event": "TRACKING_UPDATED" | "TRACKING_STOPPED", "data": {"number", "carrier",
+      "param", "tag", "track_info"}}. In track_info: `latest_status` {status, sub_status,
+      sub_status_descr}, `latest_event` (a copy of the newest scan), `milestone`
+      [{key_stage, time_iso, time_utc}] and `tracking.providers[].events[]`, each scan with
+      `time_iso` (carrier's local time with offset), `time_utc`, `description`, `location`
+      (free text), `stage` (a milestone key_stage, often null), `sub_status` (present in some
+      pushes, absent in others) and `address` {country, state, city, street, postal_code,
+      coordinates{longitude, latitude}}.
 
-    Its events carry no id: ours is a hash of number, time, status and description, stable
-    between a push and a later poll of the same scan.
+    Each scan's kind comes from its `stage`, then its `sub_status`, then (both missing) the
+    description's words (`DESCRIPTION_KEYWORDS`, English and Chinese). The newest scan, when it
+    has neither, takes `latest_status.sub_status`, which describes it. Location comes from the
+    `address` object when it names anything, else from `location`.
+
+    17TRACK's events carry no id: ours is a hash of number, time, sub-status and description,
+    stable between a push and a later poll of the same scan.
     """
 
     name = "aggregator"
@@ -257,24 +430,41 @@ class AggregatorTracking:
         return [TrackingUpdate(number, str(data.get("tag") or ""), tuple(events))]
 
     def _events(self, number: str, track_info: dict) -> list[CarrierEvent]:
+        latest = track_info.get("latest_event") or {}
+        latest_sub_status = _text((track_info.get("latest_status") or {}).get("sub_status"))
         events = []
         providers = (track_info.get("tracking") or {}).get("providers") or []
         for provider in providers:
             for event in provider.get("events") or []:
                 when = event.get("time_utc") or event.get("time_iso")
-                sub_status = event.get("sub_status") or ""
-                description = str(event.get("description") or "")
+                stage = _text(event.get("stage"))
+                sub_status = _text(event.get("sub_status"))
+                description = _text(event.get("description"))
                 digest = hashlib.sha256(
                     "|".join([number, str(when), sub_status, description]).encode()
                 ).hexdigest()[:40]
+                is_latest = latest and (
+                    latest.get("time_utc") == event.get("time_utc")
+                    and _text(latest.get("description")) == description
+                )
+                kind, source = _aggregator_kind(
+                    stage=stage,
+                    sub_status=sub_status or (latest_sub_status if is_latest else ""),
+                    description=description,
+                )
+                location, country = _place(event)
                 events.append(
                     CarrierEvent(
                         external_id=f"17t:{digest}",
-                        kind=_aggregator_kind(sub_status, event.get("stage") or ""),
+                        kind=kind,
                         occurred_at=_parse_time(when),
                         description=description[:300],
-                        location=str(event.get("location") or "")[:160],
+                        location=location,
                         raw=event,
+                        kind_source=source,
+                        stage=stage[:40],
+                        sub_status=sub_status[:60],
+                        country=country,
                     )
                 )
         return events

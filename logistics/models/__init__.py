@@ -4,14 +4,20 @@ tracking events and storage charges, one module per family:
     places      Warehouse, Address
     channels    RestrictedGoods, ShippingChannel, RateZone
     stock       StockItem, StockPhoto, InboundParcel (+ its events), StorageCharge
-    parcels     Parcel (+ its events), TrackingEvent, FreightCharge
+    parcels     Parcel (+ its events), TrackingEvent, TrackingAlert, FreightCharge
 
 Orders and purchase orders live in a higher layer: they are known here only by an opaque
 reference ("po:12") and the data they copied into a stock item when it was received.
 """
 
 from logistics.models.channels import RateZone, RestrictedGoods, ShippingChannel
-from logistics.models.parcels import FreightCharge, Parcel, ParcelEvent, TrackingEvent
+from logistics.models.parcels import (
+    FreightCharge,
+    Parcel,
+    ParcelEvent,
+    TrackingAlert,
+    TrackingEvent,
+)
 from logistics.models.places import Address, Warehouse
 from logistics.models.stock import (
     InboundParcel,
@@ -34,6 +40,7 @@ __all__ = [
     "StockItem",
     "StockPhoto",
     "StorageCharge",
+    "TrackingAlert",
     "TrackingEvent",
     "Warehouse",
 ]

@@ -188,25 +188,59 @@ class ParcelEvent(StatusEvent):
 
 
 class TrackingEvent(models.Model):
-    """A carrier scan received by webhook or polling; unique per provider and event id."""
+    """A carrier scan received by webhook or polling; unique per provider and event id.
+
+    `stage` and `sub_status` keep the provider's own words (17TRACK's vocabularies) beside our
+    `kind`; `kind_source` says which of them (or the description) gave the kind. A scan none of
+    them explains is kept as `other` with its raw text, never dropped.
+    """
 
     class Kind(models.TextChoices):
         INFO = "info", _("Information received")
         IN_TRANSIT = "in_transit", _("In transit")
+        AVAILABLE_FOR_PICKUP = "available_for_pickup", _("Available for pickup")
         OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
         DELIVERED = "delivered", _("Delivered")
+        FAILED_ATTEMPT = "failed_attempt", _("Delivery attempt failed")
         CUSTOMS_HOLD = "customs_hold", _("Held at customs")
+        RETURNING = "returning", _("Being returned")
         RETURNED = "returned", _("Returned")
         LOST = "lost", _("Lost")
-        OTHER = "other", _("Other")
+        EXCEPTION = "exception", _("Exception")
+        OTHER = "other", _("Unknown (raw text kept)")
+
+    class KindSource(models.TextChoices):
+        STAGE = "stage", _("Stage")
+        SUB_STATUS = "sub_status", _("Sub-status")
+        DESCRIPTION = "description", _("Description")
+        PROVIDER = "provider", _("Provider's own kind")
+        NONE = "", _("Not recognised")
+
+    # Kinds that tell the merchant something went wrong; each is mailed once per parcel.
+    ALERT_KINDS = frozenset(
+        {
+            Kind.FAILED_ATTEMPT,
+            Kind.CUSTOMS_HOLD,
+            Kind.RETURNING,
+            Kind.RETURNED,
+            Kind.LOST,
+            Kind.EXCEPTION,
+        }
+    )
 
     parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="tracking_events")
     provider = models.CharField(_("provider"), max_length=16)
     external_id = models.CharField(_("event id"), max_length=80)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    kind_source = models.CharField(
+        _("kind from"), max_length=12, choices=KindSource.choices, blank=True, default=""
+    )
+    stage = models.CharField(_("provider stage"), max_length=40, blank=True, default="")
+    sub_status = models.CharField(_("provider sub-status"), max_length=60, blank=True, default="")
     occurred_at = models.DateTimeField(_("when"))
     description = models.CharField(_("description"), max_length=300)
     location = models.CharField(_("location"), max_length=160, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, default="")
     raw = models.JSONField(default=dict, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
@@ -222,6 +256,26 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parcel}: {self.description}"
+
+
+class TrackingAlert(models.Model):
+    """The merchant was told about an exception kind on a parcel: one row, one mail, however
+    often the carrier repeats the scan or the parcel re-enters the state."""
+
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="tracking_alerts")
+    kind = models.CharField(_("kind"), max_length=20, choices=TrackingEvent.Kind.choices)
+    event = models.ForeignKey(TrackingEvent, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("notified"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tracking alert")
+        verbose_name_plural = _("tracking alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["parcel", "kind"], name="trackingalert_once_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parcel}: {self.kind}"
 
 
 class FreightCharge(models.Model):

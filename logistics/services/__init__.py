@@ -22,7 +22,11 @@ from logistics.services.addresses import (
 )
 from logistics.services.charges import charges_settle_pending
 from logistics.services.inbound import inbound_cancel, inbound_declare, inbound_receive
-from logistics.services.mail import parcel_exception_mail_send, storage_notice_mail_send
+from logistics.services.mail import (
+    parcel_exception_mail_send,
+    storage_notice_mail_send,
+    tracking_alert_mail_send,
+)
 from logistics.services.parcels import (
     parcel_cancel,
     parcel_contents,
@@ -67,6 +71,7 @@ __all__ = [
     "storage_fees_charge",
     "storage_notice_mail_send",
     "storage_notices_send",
+    "tracking_alert_mail_send",
     "tracking_events_record",
     "tracking_parcels_due",
     "tracking_poll",

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from logistics import conf
-from logistics.models import Parcel, StockItem
+from logistics.models import Parcel, StockItem, TrackingAlert
 from procurement.accounts.models import Company, Role, User
 
 
@@ -42,6 +42,28 @@ def parcel_exception_mail_send(*, parcel_id: int) -> None:
         subject=_("Parcel %(ref)s: %(status)s")
         % {"ref": parcel.reference, "status": parcel.get_status_display()},
         message=render_to_string("logistics/email/parcel_exception.txt", context),
+        from_email=None,
+        recipient_list=_merchant_recipients(parcel.company_id, parcel.created_by),
+    )
+
+
+def tracking_alert_mail_send(*, alert_id: int) -> None:
+    """Tell the merchant about a carrier exception (failed attempt, customs hold, return, loss),
+    once per parcel and kind (queued by tracking_events_record)."""
+    alert = TrackingAlert.objects.select_related(
+        "parcel__company", "parcel__created_by", "parcel__destination", "event"
+    ).get(pk=alert_id)
+    parcel = alert.parcel
+    context = {
+        "parcel": parcel,
+        "alert": alert,
+        "event": alert.event,
+        "url": _site_url(reverse("logistics:parcel-detail", args=[parcel.pk])),
+    }
+    send_mail(
+        subject=_("Parcel %(ref)s: %(kind)s")
+        % {"ref": parcel.reference, "kind": alert.get_kind_display()},
+        message=render_to_string("logistics/email/tracking_alert.txt", context),
         from_email=None,
         recipient_list=_merchant_recipients(parcel.company_id, parcel.created_by),
     )

@@ -25,17 +25,24 @@ _STATUS_TIMESTAMPS = {
 
 
 def parcel_step(
-    parcel: Parcel, *, to: str, actor: User | None, note: str = "", changes: dict | None = None
+    parcel: Parcel,
+    *,
+    to: str,
+    actor: User | None,
+    note: str = "",
+    changes: dict | None = None,
+    notify: bool = True,
 ) -> ParcelEvent:
     """Move a parcel the caller has locked one step along `Parcel.TRANSITIONS`, saving `changes`
     with it and stamping when it was packed, shipped or delivered. An exception status (customs
-    hold, returned, lost) queues the merchant's mail on commit."""
+    hold, returned, lost) queues the merchant's mail on commit, unless the caller tells the
+    merchant itself (`notify=False`: tracking mails once per parcel and kind)."""
     changes = dict(changes or {})
     stamp = _STATUS_TIMESTAMPS.get(to)
     if stamp:
         changes[stamp] = timezone.now()
     event = states.apply(parcel, to=to, actor=actor, reason=note, changes=changes)
-    if to in Parcel.EXCEPTIONS:
+    if notify and to in Parcel.EXCEPTIONS:
         outbox_enqueue(task="logistics.tasks.parcel_exception_mail", args=[parcel.pk])
     return event
 

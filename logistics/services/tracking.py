@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from logistics import conf
 from logistics.adapters.tracking import CarrierEvent, TrackingUpdate, tracking_adapter
 from logistics.exceptions import WebhookRejected
-from logistics.models import Parcel, TrackingEvent
+from logistics.models import Parcel, TrackingAlert, TrackingEvent
 from logistics.services.parcels import parcel_step
+from procurement.core.outbox import outbox_enqueue
 from procurement.core.webhooks import webhook_event_emit
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,9 @@ logger = logging.getLogger(__name__)
 
 _KIND_TO_STATUS = {
     TrackingEvent.Kind.IN_TRANSIT: Parcel.Status.IN_TRANSIT,
+    TrackingEvent.Kind.AVAILABLE_FOR_PICKUP: Parcel.Status.IN_TRANSIT,
     TrackingEvent.Kind.OUT_FOR_DELIVERY: Parcel.Status.IN_TRANSIT,
+    TrackingEvent.Kind.FAILED_ATTEMPT: Parcel.Status.IN_TRANSIT,
     TrackingEvent.Kind.DELIVERED: Parcel.Status.DELIVERED,
     TrackingEvent.Kind.CUSTOMS_HOLD: Parcel.Status.CUSTOMS_HOLD,
     TrackingEvent.Kind.RETURNED: Parcel.Status.RETURNED,
@@ -45,6 +48,25 @@ def _parcel_for_update(*, provider: str, update: TrackingUpdate) -> Parcel:
     return parcel
 
 
+def _alerts_raise(*, parcel: Parcel, events: list[TrackingEvent]) -> None:
+    """Queue one mail per exception kind per parcel, the first time that kind is seen; a
+    repeated scan, a replayed push or a parcel that re-enters the state mails nothing."""
+    by_kind: dict[str, TrackingEvent] = {}
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        if event.kind in TrackingEvent.ALERT_KINDS:
+            by_kind.setdefault(event.kind, event)
+    if not by_kind:
+        return
+    told = set(
+        TrackingAlert.objects.filter(parcel=parcel, kind__in=by_kind).values_list("kind", flat=True)
+    )
+    for kind, event in by_kind.items():
+        if kind in told:
+            continue
+        alert = TrackingAlert.objects.create(parcel=parcel, kind=kind, event=event)
+        outbox_enqueue(task="logistics.tasks.tracking_alert_mail", args=[alert.pk])
+
+
 @transaction.atomic
 def tracking_events_record(*, provider: str, update: TrackingUpdate) -> int:
     """Store new carrier events of one parcel and move the parcel along; returns how many
@@ -61,16 +83,20 @@ def tracking_events_record(*, provider: str, update: TrackingUpdate) -> int:
             continue
         known.add(event.external_id)
         fresh.append(event)
-    TrackingEvent.objects.bulk_create(
+    stored = TrackingEvent.objects.bulk_create(
         [
             TrackingEvent(
                 parcel=parcel,
                 provider=provider,
                 external_id=event.external_id,
                 kind=event.kind,
+                kind_source=event.kind_source,
+                stage=event.stage,
+                sub_status=event.sub_status,
                 occurred_at=event.occurred_at,
                 description=event.description,
                 location=event.location,
+                country=event.country,
                 raw=event.raw,
             )
             for event in fresh
@@ -84,9 +110,10 @@ def tracking_events_record(*, provider: str, update: TrackingUpdate) -> int:
             note = (
                 f"{event.description} ({event.location})" if event.location else event.description
             )
-            parcel_step(parcel, to=target, actor=None, note=note)
+            parcel_step(parcel, to=target, actor=None, note=note, notify=False)
         else:
             logger.info("tracking: %s stays %s on %s", parcel.reference, parcel.status, event.kind)
+    _alerts_raise(parcel=parcel, events=stored)
     for event in sorted(fresh, key=lambda e: e.occurred_at):
         webhook_event_emit(
             company=parcel.company,

@@ -1,7 +1,8 @@
 """FX rates and locked quotes: recording rates (ECB, finance), markups, and the quote a
 payment is charged at, priced by `payments.pricing`."""
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,17 +20,45 @@ from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company, User
 
 
+@dataclass(frozen=True)
+class EcbImport:
+    created: int
+    days: int
+    first: date
+    last: date
+
+
+_BATCH = 2000
+
+
 @transaction.atomic
+def fx_rates_import_ecb_file(*, xml: bytes) -> EcbImport:
+    """Record every day of an ECB daily, 90-day or history file (1 EUR = rate X).
+
+    The file is parsed whole before anything is written, so a malformed one stores nothing.
+    Rows already recorded are left as they are (append-only; the unique observation
+    constraint makes a second run a no-op).
+    """
+    days = ecb_adapter.parse_days(xml)
+    ecb_rows = FxRate.objects.filter(source=FxRate.Source.ECB)
+    before = ecb_rows.count()
+    FxRate.objects.bulk_create(
+        (
+            FxRate(base="EUR", quote=code, rate=rate, source=FxRate.Source.ECB, as_of=day.as_of)
+            for day in days
+            for code, rate in sorted(day.rates.items())
+        ),
+        batch_size=_BATCH,
+        ignore_conflicts=True,
+    )
+    return EcbImport(
+        created=ecb_rows.count() - before, days=len(days), first=days[0].day, last=days[-1].day
+    )
+
+
 def fx_rates_import_ecb(*, xml: bytes) -> int:
-    """Record the rates of one ECB daily file (1 EUR = rate X); returns how many were new."""
-    day = ecb_adapter.parse(xml)
-    rows = [
-        FxRate(base="EUR", quote=code, rate=rate, source=FxRate.Source.ECB, as_of=day.as_of)
-        for code, rate in sorted(day.rates.items())
-    ]
-    before = FxRate.objects.filter(source=FxRate.Source.ECB, as_of=day.as_of).count()
-    FxRate.objects.bulk_create(rows, ignore_conflicts=True)
-    return FxRate.objects.filter(source=FxRate.Source.ECB, as_of=day.as_of).count() - before
+    """Record an ECB file; returns how many rates were new."""
+    return fx_rates_import_ecb_file(xml=xml).created
 
 
 def fx_rates_refresh_from_ecb(*, url: str | None = None) -> int:

@@ -1,5 +1,5 @@
-"""A local fake of LianLian Global: it answers payment creation and signs notifications with its
-own RSA key, the way the published API overview describes. Nothing reaches the network."""
+"""A local fake of LianLian Global that signs and answers as its public Java SDK and webhook
+demo do (see payments/adapters/lianlian.py for the sources). Nothing reaches the network."""
 
 import json
 import secrets
@@ -10,11 +10,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from payments.adapters.lianlian import (
+    EVENT_ID_HEADER,
     SIGNATURE_HEADER,
+    message_payload,
     parse_signature_header,
+    request_payload,
     rsa_sign,
     rsa_verify,
-    signing_payload,
+    signature_header,
 )
 
 
@@ -39,10 +42,10 @@ class FakeLianLian:
         self.merchant_private_key, self.merchant_public_key = _keypair()
         self.token = "fake-token"
         self.requests: list[dict] = []
-        self.payments: dict[str, dict] = {}
+        self.request_payments: dict[str, dict] = {}
 
     def settings(self) -> dict:
-        """What the merchant configures: its own private key and LianLian's public key."""
+        """What the platform configures: its own private key and LianLian's public key."""
         return {
             "PAYMENTS_LIANLIAN_BASE_URL": self.base_url,
             "PAYMENTS_LIANLIAN_TOKEN": self.token,
@@ -50,55 +53,81 @@ class FakeLianLian:
             "PAYMENTS_LIANLIAN_PUBLIC_KEY": self.public_key.decode(),
         }
 
+    def _signed(self, status: int, body: bytes) -> tuple[int, dict, bytes]:
+        now = int(time.time())
+        signature = rsa_sign(self.private_key, message_payload(timestamp=now, body=body))
+        return (
+            status,
+            {SIGNATURE_HEADER: signature_header(timestamp=now, signature=signature)},
+            body,
+        )
+
     # The transport the adapter calls instead of the network.
     def __call__(self, method, url, headers, body):
         uri = urlsplit(url).path
         timestamp, signatures = parse_signature_header(headers[SIGNATURE_HEADER])
-        payload = signing_payload(method=method, uri=uri, timestamp=timestamp, body=body)
+        payload = request_payload(method=method, uri=uri, timestamp=timestamp, body=body)
         authentic = any(rsa_verify(self.merchant_public_key, payload, s) for s in signatures)
         self.requests.append({"uri": uri, "authentic": authentic, "headers": headers})
         if not authentic or headers.get("Authorization") != f"Basic {self.token}":
-            return 401, {}, b'{"code":"401","message":"bad signature"}'
+            return self._signed(401, b'{"code":"401","message":"Unauthorized"}')
+        if uri != "/gateway/v1/ew-request-payments/url":
+            return self._signed(404, b'{"code":"404","message":"Resource Not Found"}')
         data = json.loads(body)
-        payment_id = f"LL{secrets.token_hex(8)}"
-        self.payments[payment_id] = data
-        response = json.dumps(
-            {
-                "payment_id": payment_id,
-                "checkout_url": f"{self.base_url}/checkout/{payment_id}",
-                "status": "PENDING",
+        if data["currency"] not in {"USD", "EUR", "GBP", "JPY", "AUD", "CAD", "HKD", "SGD"}:
+            return self._signed(400, b'{"code":"154011","message":"Currency not supported"}')
+        request_id = data["request_id"]
+        if request_id not in self.request_payments:  # idempotent on request_id
+            self.request_payments[request_id] = {
+                "id": f"{secrets.randbelow(10**18):018d}",
+                "request_id": request_id,
+                "user_id": "U0001",
+                "payer_id": "P0001",
+                "payer_name": "Merchant Ltd",
+                "amount": data["amount"],
+                "currency": data["currency"],
+                "purpose": data["purpose"],
+                "file_folder_id": None,
+                "reference": data.get("reference"),
+                "expire_time": data.get("expire_time"),
+                "additional_info": data.get("additional_info", []),
+                "status": "UNPAID",
             }
-        ).encode()
-        now = int(time.time())
-        signature = rsa_sign(self.private_key, f"{now}&".encode() + response)
-        return 200, {SIGNATURE_HEADER: f"t={now}, v={signature}"}, response
+        answer = {
+            key: data.get(key)
+            for key in (
+                "request_id",
+                "amount",
+                "currency",
+                "purpose",
+                "reference",
+                "additional_info",
+                "expire_time",
+                "return_url",
+            )
+        }
+        answer["request_payment_url"] = f"{self.base_url}/request-payments/{request_id}"
+        return self._signed(200, json.dumps(answer).encode())
 
-    def notification(
+    def webhook(
         self,
         *,
-        payment_id: str,
-        event_type: str,
-        path: str,
-        notification_id: str | None = None,
-        amount: str | None = None,
-        currency: str | None = None,
+        request_id: str,
+        status: str = "PAID",
+        event_id: str | None = None,
         timestamp: int | None = None,
         key: bytes | None = None,
-    ) -> tuple[dict, bytes]:
-        payment = self.payments.get(payment_id, {"amount": {"currency": "USD", "value": "1"}})
-        body = json.dumps(
-            {
-                "notification_id": notification_id or f"N{secrets.token_hex(8)}",
-                "event_type": event_type,
-                "payment_id": payment_id,
-                "merchant_order_id": payment.get("merchant_order_id", ""),
-                "amount": {
-                    "currency": currency or payment["amount"]["currency"],
-                    "value": amount or payment["amount"]["value"],
-                },
-            }
-        ).encode()
+        **changes,
+    ) -> tuple[dict[str, str], bytes]:
+        """A webhook as the demo's sender makes it: the request payment as the body, its id in
+        `Event-Id`, `LLPAY-Signature: t=<epoch>,v=<sig>` over "epoch&body"."""
+        resource = {**self.request_payments[request_id], "status": status, **changes}
+        body = json.dumps(resource, separators=(",", ":")).encode()
         timestamp = int(time.time()) if timestamp is None else timestamp
-        payload = signing_payload(method="POST", uri=path, timestamp=timestamp, body=body)
-        signature = rsa_sign(key or self.private_key, payload)
-        return {SIGNATURE_HEADER: f"t={timestamp}, v={signature}"}, body
+        signature = rsa_sign(
+            key or self.private_key, message_payload(timestamp=timestamp, body=body)
+        )
+        return {
+            SIGNATURE_HEADER: signature_header(timestamp=timestamp, signature=signature),
+            EVENT_ID_HEADER: event_id or secrets.token_hex(8),
+        }, body

@@ -1,4 +1,3 @@
-import json
 import time
 from decimal import Decimal
 
@@ -6,10 +5,8 @@ import pytest
 from django.urls import reverse
 
 from payments import selectors, services
-from payments.adapters import lianlian
 from payments.adapters import sandbox as sandbox_gateway
 from payments.models import GatewayEvent, LedgerTransaction, TopUp
-from tests.payments.fakes import FakeLianLian
 
 pytestmark = pytest.mark.django_db
 
@@ -176,86 +173,3 @@ def test_pending_top_ups_expire(company):
     assert services.top_ups_expire(now=timezone.now() + timedelta(hours=2)) == 1
     top_up.refresh_from_db()
     assert top_up.status == TopUp.Status.EXPIRED
-
-
-# --- LianLian Global against its local fake ---------------------------------------------------
-
-
-@pytest.fixture
-def fake_lianlian(settings, monkeypatch):
-    fake = FakeLianLian()
-    for name, value in fake.settings().items():
-        setattr(settings, name, value)
-    original_init = lianlian.LianLianGlobalGateway.__init__
-
-    def init(self, *, transport=None):
-        original_init(self, transport=transport or fake)
-
-    monkeypatch.setattr(lianlian.LianLianGlobalGateway, "__init__", init)
-    return fake
-
-
-def test_lianlian_top_up_signs_its_request_and_redirects(company, fake_lianlian):
-    top_up = services.top_up_create(
-        company=company, amount=Decimal("250.00"), actor=None, gateway="lianlian"
-    )
-    request = fake_lianlian.requests[-1]
-    assert request["authentic"] is True
-    assert request["uri"] == "/payments/v1/payments"
-    assert request["headers"]["Authorization"] == "Basic fake-token"
-    sent = fake_lianlian.payments[top_up.provider_reference]
-    assert sent["merchant_order_id"] == top_up.reference
-    assert sent["amount"] == {"currency": "USD", "value": "250.00"}
-    assert top_up.redirect_url.endswith(f"/checkout/{top_up.provider_reference}")
-
-
-def test_lianlian_notification_credits_once(client, company, fake_lianlian):
-    top_up = services.top_up_create(
-        company=company, amount=Decimal("250.00"), actor=None, gateway="lianlian"
-    )
-    path = reverse("payments:webhook", args=["lianlian"])
-    headers, body = fake_lianlian.notification(
-        payment_id=top_up.provider_reference, event_type="PAYMENT_SUCCEEDED", path=path
-    )
-    django_headers = {"HTTP_LLPAY_SIGNATURE": headers["LLPAY-Signature"]}
-    for _ in range(5):
-        response = client.post(path, body, content_type="application/json", **django_headers)
-        assert response.status_code == 200
-    assert _balance(company) == Decimal("250")
-    assert GatewayEvent.objects.get().outcome == "applied"
-
-
-def test_lianlian_rejects_forged_and_stale_notifications(client, company, fake_lianlian):
-    top_up = services.top_up_create(
-        company=company, amount=Decimal("250.00"), actor=None, gateway="lianlian"
-    )
-    path = reverse("payments:webhook", args=["lianlian"])
-    forged_headers, body = fake_lianlian.notification(
-        payment_id=top_up.provider_reference,
-        event_type="PAYMENT_SUCCEEDED",
-        path=path,
-        key=fake_lianlian.merchant_private_key,  # not LianLian's key
-    )
-    stale_headers, stale_body = fake_lianlian.notification(
-        payment_id=top_up.provider_reference,
-        event_type="PAYMENT_SUCCEEDED",
-        path=path,
-        timestamp=int(time.time()) - 600,
-    )
-    wrong_path_headers, wrong_path_body = fake_lianlian.notification(
-        payment_id=top_up.provider_reference, event_type="PAYMENT_SUCCEEDED", path="/elsewhere/"
-    )
-    for headers, payload in [
-        (forged_headers, body),
-        (stale_headers, stale_body),
-        (wrong_path_headers, wrong_path_body),
-    ]:
-        response = client.post(
-            path,
-            payload,
-            content_type="application/json",
-            HTTP_LLPAY_SIGNATURE=headers["LLPAY-Signature"],
-        )
-        assert response.status_code == 400
-    assert _balance(company) == 0
-    assert json.loads(body)["payment_id"] == top_up.provider_reference
