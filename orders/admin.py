@@ -23,6 +23,8 @@ from logistics.models import Warehouse
 from orders import selectors, services
 from orders.models import (
     CHECKLIST,
+    AlibabaCall,
+    AlibabaOrder,
     Message,
     Order,
     OrderEvent,
@@ -216,6 +218,54 @@ class PurchaseOrderEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class AlibabaCallInline(ReadOnlyInline):
+    """Every request to 1688 for this purchase order and its answer, secrets masked."""
+
+    model = AlibabaCall
+    fields = [
+        "created_at",
+        "api",
+        "http_status",
+        "error_code",
+        "duration_ms",
+        "request",
+        "response",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("1688 requests and answers")
+
+
+def _alibaba(po: PurchaseOrder) -> AlibabaOrder | None:
+    try:
+        return po.alibaba
+    except AlibabaOrder.DoesNotExist:
+        return None
+
+
+def _may_send_to_1688(po: PurchaseOrder, step: str) -> bool:
+    """Waiting to be placed, 1688 configured, and the 1688 side's table allows the step."""
+    if not (po.awaits_placement and services.alibaba_configured()):
+        return False
+    link = _alibaba(po)
+    return link is None or link.can_become(step)
+
+
+class AlibabaPreviewForm(forms.Form):
+    """Nothing to enter: the purchase order's lines and the warehouse are sent."""
+
+
+class AlibabaPlaceForm(forms.Form):
+    handling = forms.ChoiceField(
+        label=gettext_lazy("If the price is higher"),
+        choices=[
+            (services.DifferenceHandling.CHARGE, gettext_lazy("Charge the difference now")),
+            (services.DifferenceHandling.ASK, gettext_lazy("Ask the merchant to accept or cancel")),
+        ],
+        initial=services.DifferenceHandling.CHARGE,
+        help_text=gettext_lazy("A lower price is always refunded to the merchant's wallet."),
+    )
+
+
 class SupplierChoiceForm(forms.Form):
     supplier = forms.ModelChoiceField(
         label=gettext_lazy("Supplier"),
@@ -405,6 +455,16 @@ PURCHASE_ORDER_ACTIONS: dict[str, PurchaseOrderAction] = {
     "place": PurchaseOrderAction(
         "place_purchaseorder", gettext_lazy("Record placement"), lambda po: po.awaits_placement
     ),
+    "preview_1688": PurchaseOrderAction(
+        "place_purchaseorder",
+        gettext_lazy("Preview on 1688"),
+        lambda po: _may_send_to_1688(po, AlibabaOrder.Status.PREVIEWING),
+    ),
+    "place_1688": PurchaseOrderAction(
+        "place_purchaseorder",
+        gettext_lazy("Place on 1688"),
+        lambda po: _may_send_to_1688(po, AlibabaOrder.Status.PLACING),
+    ),
     "out_of_stock": PurchaseOrderAction(
         "place_purchaseorder", gettext_lazy("Out of stock"), _moves_to(PS.OUT_OF_STOCK)
     ),
@@ -452,9 +512,9 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "supplier", "payable_recorded"]
     search_fields = ["=id", "order__number", "=supplier_order_no", "=tracking_number"]
-    list_select_related = ["order__company", "supplier"]
+    list_select_related = ["order__company", "supplier", "alibaba"]
     ordering = ["status_changed_at", "pk"]
-    inlines = [PurchaseOrderLineInline, PurchaseOrderEventInline]
+    inlines = [PurchaseOrderLineInline, PurchaseOrderEventInline, AlibabaCallInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("lines")
@@ -530,6 +590,8 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                 )
                 for name in self._allowed_actions(request, po)
             ]
+            extra_context["alibaba_configured"] = services.alibaba_configured()
+            extra_context["alibaba"] = _alibaba(po)
         return super().change_view(request, object_id, form_url, extra_context)
 
     change_form_template = "orders/admin/purchaseorder_change_form.html"
@@ -613,6 +675,53 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                 supplier_order_no=d["supplier_order_no"],
                 actual_total_cny=d["actual_total_cny"],
                 handling=d["handling"],
+            ),
+            note=note,
+        )
+
+    def _send_to_1688(self, request, po, form, label, call, *, note=""):
+        if request.method == "POST" and form.is_valid():
+            try:
+                link = call(form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                link.refresh_from_db()
+                self.message_user(
+                    request,
+                    _("%(po)s: %(action)s: %(status)s.")
+                    % {"po": po, "action": label, "status": link.get_status_display()},
+                )
+                return redirect("admin:orders_purchaseorder_change", po.pk)
+        return _action_page(self, request, po, form, f"{label}: {po}", note=note)
+
+    def _do_preview_1688(self, request, po, label):
+        note = _(
+            "1688 is asked for the supplier's prices, freight and whether these quantities can "
+            "be ordered. Nothing is ordered. Expected ¥%(expected)s."
+        ) % {"expected": po.expected_total_cny}
+        return self._send_to_1688(
+            request,
+            po,
+            AlibabaPreviewForm(request.POST if request.method == "POST" else None),
+            label,
+            lambda d: services.alibaba_preview_request(po=po, actor=request.user),
+            note=note,
+        )
+
+    def _do_place_1688(self, request, po, label):
+        link = _alibaba(po)
+        note = _(
+            "The order is created on 1688 with the id %(out)s; placing again never creates a "
+            "second order. Expected ¥%(expected)s."
+        ) % {"out": link.out_order_id if link else str(po), "expected": po.expected_total_cny}
+        return self._send_to_1688(
+            request,
+            po,
+            AlibabaPlaceForm(request.POST if request.method == "POST" else None),
+            label,
+            lambda d: services.alibaba_place_request(
+                po=po, actor=request.user, handling=d["handling"]
             ),
             note=note,
         )
