@@ -768,6 +768,9 @@ class AlibabaOrder(Stateful, TimeStampedModel):
     error_code = models.CharField(_("last error code"), max_length=64, blank=True)
     error_message = models.TextField(_("last error"), blank=True)
     attempts = models.PositiveIntegerField(_("placing attempts"), default=0)
+    trade_status = models.CharField(_("status on 1688"), max_length=32, blank=True)
+    carrier = models.CharField(_("domestic carrier"), max_length=100, blank=True)
+    synced_at = models.DateTimeField(_("last read from 1688"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("1688 order")

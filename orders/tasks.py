@@ -45,3 +45,13 @@ def alibaba_preview(po_id: int) -> str:
 @shared_task
 def alibaba_place(po_id: int) -> str:
     return alibaba.alibaba_place_run(po_id=po_id)
+
+
+@shared_task
+def alibaba_sync(po_id: int) -> str:
+    return alibaba.alibaba_sync_run(po_id=po_id)
+
+
+@shared_task
+def alibaba_sync_due() -> int:
+    return alibaba.alibaba_sync_due()

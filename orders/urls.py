@@ -1,10 +1,11 @@
 from django.urls import path
 
-from orders import views
+from orders import views, views_alibaba
 
 app_name = "orders"
 
 urlpatterns = [
+    path("alibaba/messages/", views_alibaba.alibaba_message, name="alibaba-message"),
     path("", views.order_list, name="order-list"),
     path("cart/", views.cart, name="cart"),
     path("cart/add/", views.cart_add, name="cart-add"),

@@ -15,6 +15,8 @@ before answers the order it created, never a second one).
 What it can be told to do for the next calls of one API (`fail()`): ``timeout`` (no answer, no
 work), ``timeout_after`` (the work is done, then no answer), ``rate_limit``, ``system_error``,
 ``malformed``, ``token_expired``, or refuse with a 1688 code (``500_004`` out of stock, ...).
+`pay()`, `ship()` and `close()` move an order as the seller and 1688 would; buyerView answers
+its state; `push()` builds the signed message 1688 would POST for an event.
 `split_orders` makes createCrossOrder answer several orders (its ``orderList`` shape);
 `partial` makes it create the first cargo line's order and fail the rest (``failedOfferList``).
 
@@ -56,6 +58,8 @@ class FakeOrder:
     goods_fen: int
     freight_fen: int
     status: str = "waitbuyerpay"
+    refund_status: str = ""
+    logistics: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +85,42 @@ class FakePlatform:
     def fail(self, api: str, *kinds: str) -> None:
         """The next calls of `api` (its name, e.g. "alibaba.trade.createCrossOrder") do these."""
         self.failures.setdefault(api, []).extend(kinds)
+
+    def pay(self, order_id: str) -> None:
+        self.orders[order_id].status = "waitsellersend"
+
+    def ship(self, order_id: str, *, carrier: str, bill_no: str) -> None:
+        order = self.orders[order_id]
+        order.status = "waitbuyerreceive"
+        order.logistics.append({"logisticsCompanyName": carrier, "logisticsBillNo": bill_no})
+
+    def close(self, order_id: str, *, refunded: bool = False) -> None:
+        order = self.orders[order_id]
+        order.status = "cancel" if not refunded else "terminated"
+        order.refund_status = "refundsuccess" if refunded else ""
+
+    def push(self, order_id: str, message_type: str, msg_id: int = 1) -> dict[str, str]:
+        """The form 1688 POSTs to the message URL for an event of this order (go1688 and the
+        message docs: ``message`` JSON and ``_aop_signature`` over "message" + its value)."""
+        order = self.orders[order_id]
+        message = json.dumps(
+            {
+                "bizKey": order_id,
+                "data": {
+                    "buyerMemberId": "b2b-fakebuyer",
+                    "currentStatus": order.status,
+                    "orderId": int(order_id),
+                    "sellerMemberId": "b2b-fakeseller",
+                    "msgSendTime": "2026-12-03 10:00:00",
+                },
+                "gmtBorn": 1796317079552,
+                "msgId": msg_id,
+                "type": message_type,
+                "userInfo": "b2b-fakebuyer",
+            },
+            ensure_ascii=False,
+        )
+        return {"message": message, "_aop_signature": sign("", {"message": message}, APP_SECRET)}
 
     def reset(self) -> None:
         fresh = FakePlatform()
@@ -122,6 +162,7 @@ class FakePlatform:
         handler = {
             "alibaba.createOrder.preview": self._preview,
             "alibaba.trade.createCrossOrder": self._create,
+            "alibaba.trade.get.buyerView": self._buyer_view,
         }.get(api)
         if handler is None:
             return _gateway(400, "gw.APIACLDecline", "AppKey is not allowed(acl)")
@@ -273,6 +314,31 @@ class FakePlatform:
         if out_order_id:
             self.results_by_out_id[out_order_id] = answer
         return answer
+
+    def _buyer_view(self, fields: dict[str, str], *, refuse: str) -> dict[str, Any]:
+        order = self.orders.get(fields.get("orderId", ""))
+        if order is None or fields.get("webSite") != "1688":
+            return {"success": "false", "errorCode": "400", "errorMessage": "order not found"}
+        total = (order.goods_fen + order.freight_fen) / 100
+        return {
+            "success": "true",
+            "result": {
+                "baseInfo": {
+                    "id": int(order.order_id),
+                    "idOfStr": order.order_id,
+                    "status": order.status,
+                    "refundStatus": order.refund_status,
+                    "outOrderId": order.out_order_id,
+                    "totalAmount": total,
+                    "shippingFee": order.freight_fen / 100,
+                    "sumProductPayment": order.goods_fen / 100,
+                },
+                "nativeLogistics": {"logisticsItems": order.logistics},
+                "productItems": [
+                    {"productID": line["offerId"], "specId": line["specId"]} for line in order.cargo
+                ],
+            },
+        }
 
     def _new_order(self, out_order_id, cargo, goods_fen, freight_fen) -> FakeOrder:
         order = FakeOrder(str(next(self._ids)), out_order_id, cargo, goods_fen, freight_fen)

@@ -18,6 +18,13 @@ Shapes, from the open.1688.com API pages (mirrored as markdown in public SDK rep
   ``totalSuccessAmount`` / ``postFee`` (fen), several give ``orderList`` (``orderAmmount`` sic,
   fen, freight included); a refusal ``success: false`` with ``code`` / ``message``.
 
+* ``alibaba.trade.get.buyerView`` (v1): ``webSite=1688``, ``orderId``, ``includeFields``; answer
+  ``{"success": "true", "result": {"baseInfo": {"idOfStr", "status", "refundStatus",
+  "outOrderId", "totalAmount", "shippingFee"}, "nativeLogistics": {"logisticsItems":
+  [{"logisticsCompanyName", "logisticsBillNo", "deliveredTime"}]}}}``; ``status`` is one of
+  waitbuyerpay, waitsellersend, waitbuyerreceive, confirm_goods, success, cancel, terminated;
+  ``refundStatus`` refundsuccess once a refund went through; amounts in yuan.
+
 Assumptions: ``totalSuccessAmount`` includes ``postFee`` (as ``orderAmmount`` does in the split
 example); 1688 does not create a second order for an ``outOrderId`` it has seen (buyerView's
 page calls ``outOrderId`` "控制幂等", idempotency control); an address given as text (province,
@@ -38,6 +45,11 @@ from catalog.adapters.open1688 import Client, MalformedResponse, Refused, error_
 NAMESPACE = "com.alibaba.trade"
 PREVIEW = "alibaba.createOrder.preview"
 CREATE = "alibaba.trade.createCrossOrder"
+BUYER_VIEW = "alibaba.trade.get.buyerView"
+# buyerView's baseInfo.status values, grouped by what they mean for our purchase order.
+PAID = frozenset({"waitsellersend"})
+SHIPPED = frozenset({"waitbuyerreceive", "confirm_goods", "success"})
+CLOSED = frozenset({"cancel", "terminated"})
 MAX_SKUS_PER_ORDER = 50
 FEN = Decimal("0.01")
 
@@ -270,3 +282,48 @@ class TradeClient:
             ],
             failed,
         )
+
+
+@dataclass(frozen=True)
+class Shipment:
+    carrier: str
+    tracking_number: str
+
+
+@dataclass(frozen=True)
+class TradeView:
+    order_id: str
+    status: str
+    refund_status: str
+    shipments: list[Shipment]
+
+    @property
+    def refunded(self) -> bool:
+        return self.refund_status == "refundsuccess"
+
+
+def buyer_view(client: Client, order_id: str) -> TradeView:
+    data = client.call(
+        NAMESPACE,
+        BUYER_VIEW,
+        {"webSite": "1688", "orderId": order_id, "includeFields": "NativeLogistics"},
+    )
+    if not _ok(data):
+        raise refusal(*error_fields(data))
+    result = data.get("result")
+    base = result.get("baseInfo") if isinstance(result, dict) else None
+    if not isinstance(base, dict) or not base.get("status"):
+        raise MalformedResponse
+    logistics = result.get("nativeLogistics") or {}
+    items = logistics.get("logisticsItems") or [] if isinstance(logistics, dict) else []
+    shipments = [
+        Shipment(str(i.get("logisticsCompanyName") or ""), str(i["logisticsBillNo"]))
+        for i in items
+        if isinstance(i, dict) and i.get("logisticsBillNo")
+    ]
+    return TradeView(
+        order_id=str(base.get("idOfStr") or base.get("id") or order_id),
+        status=str(base["status"]),
+        refund_status=str(base.get("refundStatus") or ""),
+        shipments=shipments,
+    )

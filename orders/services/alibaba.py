@@ -17,26 +17,38 @@ What keeps it safe:
   price-difference flow (charged, refunded or put to the merchant) and nothing else moves money.
 * A split with some offers refused ("partial") is never recorded automatically: the orders 1688
   made are shown, and staff cancel them on 1688 or record the placement by hand.
+
+Afterwards 1688's messages (pushed, signed; `alibaba_message_receive`) and a poll on beat
+(`alibaba_sync_due`) each queue `alibaba_sync_run`, which reads the orders' current state with
+buyerView and moves the purchase order: shipped with the carrier and tracking number (the
+warehouse's expected inbound), or cancelled and refunded.
 """
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.adapters import open1688
 from catalog.models import Product
 from logistics.models import Warehouse
 from orders import exceptions
-from orders.adapters import fake1688
+from orders.adapters import fake1688, trade1688
 from orders.adapters.trade1688 import Cargo, Created, Receiver, TradeClient
 from orders.models import AlibabaCall, AlibabaOrder, PurchaseOrder
-from orders.services.purchasing import DifferenceHandling, purchase_order_place
-from orders.services.status import _lock_po, _po_note, _require
+from orders.services.purchasing import (
+    DifferenceHandling,
+    _cancel,
+    _ship,
+    purchase_order_place,
+)
+from orders.services.status import PS, _lock_po, _po_note, _require
 from procurement.accounts.models import User
 from procurement.core import states
 from procurement.core.exceptions import DomainError
@@ -321,3 +333,112 @@ def alibaba_place_run(*, po_id: int) -> str:
         _finish(po_id, to=AS.CREATED, note=note, changes=changes)
         return AS.CREATED
     return AS.PLACED
+
+
+# --- Events: 1688's view of the order moves the purchase order --------------------------------
+
+
+def alibaba_sync_run(*, po_id: int) -> str:
+    """Read every 1688 order of this purchase order (buyerView) and move the purchase order to
+    what 1688 says now: shipped (carrier and tracking number), or cancelled and refunded when
+    every order was closed or refunded before shipping. Reading the current state, not
+    trusting an event's own status, makes a repeated or late event harmless: a move the
+    purchase order has already made, or can no longer make, changes nothing."""
+    link = AlibabaOrder.objects.select_related("purchase_order").get(purchase_order_id=po_id)
+    if link.status != AS.PLACED or not link.order_ids:
+        return link.status
+    client = trade_client(po_id=po_id).client
+    views = [trade1688.buyer_view(client, order_id) for order_id in link.order_ids]
+    statuses = ",".join(sorted({v.status for v in views}))
+    with transaction.atomic():
+        link = AlibabaOrder.objects.select_for_update().get(pk=link.pk)
+        order, po = _lock_po(link.purchase_order)
+        shipments = [s for v in views for s in v.shipments]
+        changes = {"trade_status": statuses[:32], "synced_at": timezone.now()}
+        if all(v.status in trade1688.SHIPPED for v in views) and shipments:
+            changes["carrier"] = ", ".join(dict.fromkeys(s.carrier for s in shipments))[:100]
+            if po.can_become(PS.SHIPPED):
+                numbers = ",".join(dict.fromkeys(s.tracking_number for s in shipments))[:64]
+                _ship(
+                    order,
+                    po,
+                    actor=None,
+                    tracking_number=numbers,
+                    reason=_("Shipped by the seller on 1688: %(carrier)s %(no)s")
+                    % {"carrier": changes["carrier"], "no": numbers},
+                )
+        elif all(v.status in trade1688.CLOSED or v.refunded for v in views):
+            if po.can_become(PS.CANCELLED) and po.status != PS.SHIPPED:
+                refunded = any(v.refunded for v in views)
+                _cancel(
+                    order,
+                    po,
+                    actor=None,
+                    reason=(
+                        _("Refunded on 1688; the merchant is refunded.")
+                        if refunded
+                        else _("Cancelled on 1688; the merchant is refunded.")
+                    ),
+                )
+        elif statuses != link.trade_status and all(v.status in trade1688.PAID for v in views):
+            _po_note(po, actor=None, reason=_("Paid on 1688; waiting for the seller to ship."))
+        AlibabaOrder.objects.filter(pk=link.pk).update(**changes)
+    return statuses
+
+
+def alibaba_sync_due() -> int:
+    """Queue a read of every purchase order placed on 1688 and not yet shipped (beat; the
+    fallback when a pushed message is lost). Returns how many were queued."""
+    ids = list(
+        AlibabaOrder.objects.filter(
+            status=AS.PLACED,
+            purchase_order__status__in=[PS.PLACED, PS.PRICE_CHANGED],
+        ).values_list("purchase_order_id", flat=True)
+    )
+    with transaction.atomic():
+        for po_id in ids:
+            outbox_enqueue(task="orders.tasks.alibaba_sync", args=[po_id])
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class PushedMessage:
+    msg_id: str
+    type: str
+    order_id: str
+
+
+def alibaba_message_receive(*, fields: dict[str, str]) -> PushedMessage | None:
+    """A message 1688 pushed (form fields ``message`` and ``_aop_signature``): check the
+    signature, log it, and queue a read of the purchase order it concerns. Returns None for a
+    message about an order this portal did not place. Raises `SignatureRefused` or
+    `MalformedResponse` with nothing written."""
+    config = alibaba_config()
+    message = fields.get("message", "")
+    expected = open1688.sign("", {"message": message}, config.app_secret)
+    if not config.app_secret or fields.get("_aop_signature", "") != expected:
+        raise open1688.SignatureRefused
+    try:
+        data = json.loads(message)
+        pushed = PushedMessage(
+            msg_id=str(data["msgId"]),
+            type=str(data["type"]),
+            order_id=str(data["data"]["orderId"]),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise open1688.MalformedResponse from exc
+    candidates = PurchaseOrder.objects.filter(
+        supplier_order_no__contains=pushed.order_id, alibaba__status=AS.PLACED
+    ).select_related("alibaba")
+    po = next((p for p in candidates if pushed.order_id in p.alibaba.order_ids), None)
+    with transaction.atomic():
+        AlibabaCall.objects.create(
+            purchase_order=po,
+            api=f"push {pushed.type}"[:80],
+            request={"message": message},
+            http_status=200,
+            error_code="",
+        )
+        if po is not None:
+            outbox_enqueue(task="orders.tasks.alibaba_sync", args=[po.pk])
+    return pushed if po is not None else None
