@@ -235,15 +235,19 @@ class TradeClient:
         # Not retried on a timeout or a system error by the client: whether 1688 created the
         # order is then unknown, and the caller says so before anyone places it again.
         data = self.client.call(NAMESPACE, CREATE, params, idempotent=False)
-        result = data.get("result")
-        if not _ok(data) and not (isinstance(result, dict) and result.get("orderList")):
-            inner = result if isinstance(result, dict) else {}
+        # The page's own examples give the result both wrapped in "result" and flat, and show
+        # an orderId beside "success": false: an order id, wherever it is, means an order.
+        result = data.get("result") if isinstance(data.get("result"), dict) else data
+        if not (result.get("orderId") or result.get("orderList")):
+            if _ok(data) and _ok(result) and not result.get("failedOfferList"):
+                raise MalformedResponse
             code, text = error_fields(data)
             if not code:
-                code, text = error_fields(inner)
+                code, text = error_fields(result)
+            failures = result.get("failedOfferList")
+            if not code and isinstance(failures, list) and failures:
+                code, text = error_fields(failures[0])
             raise refusal(code, text)
-        if not isinstance(result, dict):
-            raise MalformedResponse
         failed = [
             FailedOffer(
                 str(f.get("offerId", "")),
@@ -267,11 +271,6 @@ class TradeClient:
                     )
                 )
             return Created(orders, failed)
-        if not result.get("orderId"):
-            if failed:
-                first = failed[0]
-                raise refusal(first.code, first.message)
-            raise MalformedResponse
         return Created(
             [
                 CreatedOrder(

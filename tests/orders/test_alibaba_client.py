@@ -229,3 +229,35 @@ def test_more_skus_than_1688_takes_are_refused_before_calling(trade, platform):
     with pytest.raises(open1688.Refused):
         trade.create(cargo=cargo, receiver=RECEIVER, out_order_id="PO-1")
     assert platform.calls == []
+
+
+class _Answer:
+    """A transport answering every API call with one body (and the token call as the fake)."""
+
+    def __init__(self, platform, body):
+        self.platform, self.body = platform, body
+
+    def __call__(self, url, fields, timeout):
+        if "getToken" in url:
+            return self.platform(url, fields, timeout)
+        return 200, self.body
+
+
+def test_an_order_id_beside_success_false_is_still_an_order(platform, exchanges, sleeps):
+    # The page's own example: {"totalSuccessAmount":156800,"orderId":"…","success":false}
+    body = b'{"totalSuccessAmount":156800,"orderId":"87407346014789305","success":false}'
+    client = _client(platform, exchanges, sleeps)
+    client.transport = _Answer(platform, body)
+
+    created = TradeClient(client).create(cargo=CARGO, receiver=RECEIVER, out_order_id="PO-1")
+
+    assert created.orders[0].order_id == "87407346014789305"
+    assert str(created.total_cny) == "1568.00"
+
+
+def test_a_success_without_an_order_id_is_unreadable(platform, exchanges, sleeps):
+    client = _client(platform, exchanges, sleeps)
+    client.transport = _Answer(platform, b'{"success":true,"result":{"success":true}}')
+
+    with pytest.raises(open1688.MalformedResponse):
+        TradeClient(client).create(cargo=CARGO, receiver=RECEIVER, out_order_id="PO-1")
