@@ -4,6 +4,7 @@ outbox, so a task may run twice (at least once): a repeated notification is a re
 from celery import shared_task
 
 from orders import notifications
+from orders.services import alibaba
 
 
 @shared_task
@@ -34,3 +35,23 @@ def sourcing_quote_ready(quote_id: int) -> int:
 @shared_task
 def message_posted(message_id: int) -> int:
     return notifications.message_posted(message_id)
+
+
+@shared_task
+def alibaba_preview(po_id: int) -> str:
+    return alibaba.alibaba_preview_run(po_id=po_id)
+
+
+@shared_task
+def alibaba_place(po_id: int) -> str:
+    return alibaba.alibaba_place_run(po_id=po_id)
+
+
+@shared_task
+def alibaba_sync(po_id: int) -> str:
+    return alibaba.alibaba_sync_run(po_id=po_id)
+
+
+@shared_task
+def alibaba_sync_due() -> int:
+    return alibaba.alibaba_sync_due()

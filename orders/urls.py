@@ -1,10 +1,12 @@
 from django.urls import path
 
 from orders import views
+from orders.views import alibaba as alibaba_views
 
 app_name = "orders"
 
 urlpatterns = [
+    path("alibaba/messages/", alibaba_views.alibaba_message, name="alibaba-message"),
     path("", views.order_list, name="order-list"),
     path("cart/", views.cart, name="cart"),
     path("cart/add/", views.cart_add, name="cart-add"),

@@ -47,6 +47,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=5),
     },
     "top-ups-expire": {"task": "payments.tasks.top_ups_expire", "schedule": crontab(minute="*/10")},
+    # 1688 order events by polling buyerView: the fallback for a lost pushed message.
+    "orders-alibaba-sync": {
+        "task": "orders.tasks.alibaba_sync_due",
+        "schedule": crontab(minute="*/30"),
+        "options": {"expires": 25 * 60},
+    },
     "logistics-tracking-poll": {
         "task": "logistics.tasks.tracking_poll_due",
         "schedule": crontab(minute="*/30"),

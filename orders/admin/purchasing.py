@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
@@ -14,12 +13,25 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.models import Supplier
-from logistics.models import Warehouse
 from orders import selectors, services
 from orders.admin.common import PS, _action_page
+from orders.admin.forms import (
+    AlibabaPlaceForm,
+    AlibabaPreviewForm,
+    InspectLineForm,
+    NoteForm,
+    PlaceForm,
+    PriceCorrectForm,
+    ReceiveForm,
+    RequiredNoteForm,
+    SplitForm,
+    SupplierChoiceForm,
+    TrackingForm,
+)
 from orders.models import (
     CHECKLIST,
+    AlibabaCall,
+    AlibabaOrder,
     PurchaseOrder,
     PurchaseOrderEvent,
     PurchaseOrderLine,
@@ -69,169 +81,36 @@ class PurchaseOrderEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class SupplierChoiceForm(forms.Form):
-    supplier = forms.ModelChoiceField(
-        label=gettext_lazy("Supplier"),
-        queryset=Supplier.objects.filter(status=Supplier.Status.APPROVED),
-    )
-    reason = forms.CharField(label=gettext_lazy("Note"), required=False)
+class AlibabaCallInline(ReadOnlyInline):
+    """Every request to 1688 for this purchase order and its answer, secrets masked."""
+
+    model = AlibabaCall
+    fields = [
+        "created_at",
+        "api",
+        "http_status",
+        "error_code",
+        "duration_ms",
+        "request",
+        "response",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("1688 requests and answers")
 
 
-class SplitForm(SupplierChoiceForm):
-    lines = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Lines to move"),
-        queryset=PurchaseOrderLine.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, po: PurchaseOrder, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["lines"].queryset = po.lines.order_by("pk")
+def _alibaba(po: PurchaseOrder) -> AlibabaOrder | None:
+    try:
+        return po.alibaba
+    except AlibabaOrder.DoesNotExist:
+        return None
 
 
-class PlaceForm(forms.Form):
-    supplier_order_no = forms.CharField(label=gettext_lazy("1688 order number"), required=False)
-    actual_total_cny = forms.DecimalField(
-        label=gettext_lazy("Actual price paid, goods and domestic freight (CNY)"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-    )
-    handling = forms.ChoiceField(
-        label=gettext_lazy("If the price is higher"),
-        choices=[
-            (services.DifferenceHandling.CHARGE, gettext_lazy("Charge the difference now")),
-            (services.DifferenceHandling.ASK, gettext_lazy("Ask the merchant to accept or cancel")),
-        ],
-        initial=services.DifferenceHandling.CHARGE,
-        help_text=gettext_lazy("A lower price is always refunded to the merchant's wallet."),
-    )
-
-
-class PriceCorrectForm(forms.Form):
-    actual_total_cny = forms.DecimalField(
-        label=gettext_lazy("Corrected price, goods and domestic freight (CNY)"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-    )
-    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea)
-
-
-class TrackingForm(forms.Form):
-    tracking_number = forms.CharField(label=gettext_lazy("Domestic tracking number"))
-
-
-class NoteForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Note"), required=False, widget=forms.Textarea)
-
-
-class RequiredNoteForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea)
-
-
-class ReceiveForm(forms.Form):
-    """The warehouse and the count of every line still to inspect."""
-
-    warehouse = forms.ModelChoiceField(
-        label=gettext_lazy("Warehouse"), queryset=Warehouse.objects.filter(is_active=True)
-    )
-
-    def __init__(self, *args, po: PurchaseOrder, **kwargs):
-        super().__init__(*args, **kwargs)
-        if po.warehouse_id:
-            self.fields["warehouse"].initial = po.warehouse_id
-        self.lines = list(po.lines.filter(inspection=PurchaseOrderLine.Inspection.PENDING))
-        for line in self.lines:
-            self.fields[f"count_{line.pk}"] = forms.IntegerField(
-                label=_("%(description)s (ordered %(n)s)")
-                % {"description": line.description, "n": line.quantity},
-                min_value=0,
-                max_value=line.quantity,
-                initial=line.quantity,
-            )
-        self.fields["reason"] = forms.CharField(
-            label=gettext_lazy("Note"), required=False, widget=forms.Textarea
-        )
-
-    def counts(self) -> dict[int, int]:
-        return {line.pk: self.cleaned_data[f"count_{line.pk}"] for line in self.lines}
-
-
-class MultipleImageInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleImageField(forms.FileField):
-    """Several photos in one input; each is checked with Pillow by the service."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "widget", MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
-        )
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleImageField, self).clean(item, initial) for item in data]
-        return [super().clean(data, initial)] if data else []
-
-
-class InspectLineForm(forms.Form):
-    """One line against the checklist: a line passes only when every box is ticked."""
-
-    line = forms.ModelChoiceField(
-        label=gettext_lazy("Line"), queryset=PurchaseOrderLine.objects.none()
-    )
-
-    def __init__(self, *args, po: PurchaseOrder, **kwargs):
-        super().__init__(*args, **kwargs)
-        pending = po.lines.filter(inspection=PurchaseOrderLine.Inspection.PENDING).order_by("pk")
-        self.fields["line"].queryset = pending
-        self.fields["line"].label_from_instance = lambda line: (
-            _("%(description)s: %(received)s of %(n)s counted")
-            % {
-                "description": line.description,
-                "received": line.received_quantity,
-                "n": line.quantity,
-            }
-        )
-        first = pending.first()
-        if first is not None:
-            self.fields["line"].initial = first.pk
-        for key, label in CHECKLIST.items():
-            self.fields[f"check_{key}"] = forms.BooleanField(label=label, required=False)
-        self.fields["note"] = forms.CharField(
-            label=gettext_lazy("Note"), required=False, widget=forms.Textarea
-        )
-        self.fields["photos"] = MultipleImageField(
-            label=gettext_lazy("Photos"),
-            required=False,
-            help_text=gettext_lazy("JPEG, PNG or WebP. A failed line needs at least one."),
-        )
-        for name, label, minimum in (
-            ("weight_kg", gettext_lazy("Weight of the line's goods (kg)"), "0.001"),
-            ("length_cm", gettext_lazy("Length (cm)"), "0.1"),
-            ("width_cm", gettext_lazy("Width (cm)"), "0.1"),
-            ("height_cm", gettext_lazy("Height (cm)"), "0.1"),
-        ):
-            self.fields[name] = forms.DecimalField(
-                label=label,
-                min_value=Decimal(minimum),
-                max_digits=10,
-                decimal_places=3,
-                required=False,
-            )
-
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "line": data["line"],
-            "checklist": {key: data[f"check_{key}"] for key in CHECKLIST},
-            "note": data["note"],
-            "photos": data["photos"],
-            **{name: data[name] for name in ("weight_kg", "length_cm", "width_cm", "height_cm")},
-        }
+def _may_send_to_1688(po: PurchaseOrder, step: str) -> bool:
+    """Waiting to be placed, 1688 configured, and the 1688 side's table allows the step."""
+    if not (po.awaits_placement and services.alibaba_configured()):
+        return False
+    link = _alibaba(po)
+    return link is None or link.can_become(step)
 
 
 @dataclass(frozen=True)
@@ -257,6 +136,16 @@ PURCHASE_ORDER_ACTIONS: dict[str, PurchaseOrderAction] = {
     ),
     "place": PurchaseOrderAction(
         "place_purchaseorder", gettext_lazy("Record placement"), lambda po: po.awaits_placement
+    ),
+    "preview_1688": PurchaseOrderAction(
+        "place_purchaseorder",
+        gettext_lazy("Preview on 1688"),
+        lambda po: _may_send_to_1688(po, AlibabaOrder.Status.PREVIEWING),
+    ),
+    "place_1688": PurchaseOrderAction(
+        "place_purchaseorder",
+        gettext_lazy("Place on 1688"),
+        lambda po: _may_send_to_1688(po, AlibabaOrder.Status.PLACING),
     ),
     "out_of_stock": PurchaseOrderAction(
         "place_purchaseorder", gettext_lazy("Out of stock"), _moves_to(PS.OUT_OF_STOCK)
@@ -305,9 +194,9 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "supplier", "payable_recorded"]
     search_fields = ["=id", "order__number", "=supplier_order_no", "=tracking_number"]
-    list_select_related = ["order__company", "supplier"]
+    list_select_related = ["order__company", "supplier", "alibaba"]
     ordering = ["status_changed_at", "pk"]
-    inlines = [PurchaseOrderLineInline, PurchaseOrderEventInline]
+    inlines = [PurchaseOrderLineInline, PurchaseOrderEventInline, AlibabaCallInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("lines")
@@ -383,6 +272,8 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                 )
                 for name in self._allowed_actions(request, po)
             ]
+            extra_context["alibaba_configured"] = services.alibaba_configured()
+            extra_context["alibaba"] = _alibaba(po)
         return super().change_view(request, object_id, form_url, extra_context)
 
     change_form_template = "orders/admin/purchaseorder_change_form.html"
@@ -466,6 +357,53 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                 supplier_order_no=d["supplier_order_no"],
                 actual_total_cny=d["actual_total_cny"],
                 handling=d["handling"],
+            ),
+            note=note,
+        )
+
+    def _send_to_1688(self, request, po, form, label, call, *, note=""):
+        if request.method == "POST" and form.is_valid():
+            try:
+                link = call(form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                link.refresh_from_db()
+                self.message_user(
+                    request,
+                    _("%(po)s: %(action)s: %(status)s.")
+                    % {"po": po, "action": label, "status": link.get_status_display()},
+                )
+                return redirect("admin:orders_purchaseorder_change", po.pk)
+        return _action_page(self, request, po, form, f"{label}: {po}", note=note)
+
+    def _do_preview_1688(self, request, po, label):
+        note = _(
+            "1688 is asked for the supplier's prices, freight and whether these quantities can "
+            "be ordered. Nothing is ordered. Expected ¥%(expected)s."
+        ) % {"expected": po.expected_total_cny}
+        return self._send_to_1688(
+            request,
+            po,
+            AlibabaPreviewForm(request.POST if request.method == "POST" else None),
+            label,
+            lambda d: services.alibaba_preview_request(po=po, actor=request.user),
+            note=note,
+        )
+
+    def _do_place_1688(self, request, po, label):
+        link = _alibaba(po)
+        note = _(
+            "The order is created on 1688 with the id %(out)s; placing again never creates a "
+            "second order. Expected ¥%(expected)s."
+        ) % {"out": link.out_order_id if link else str(po), "expected": po.expected_total_cny}
+        return self._send_to_1688(
+            request,
+            po,
+            AlibabaPlaceForm(request.POST if request.method == "POST" else None),
+            label,
+            lambda d: services.alibaba_place_request(
+                po=po, actor=request.user, handling=d["handling"]
             ),
             note=note,
         )

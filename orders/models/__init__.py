@@ -6,6 +6,7 @@ sourcing requests and quotes are `Stateful`: each holds its table of allowed mov
 event row on the object's timeline (`events`).
 """
 
+from orders.models.alibaba import AlibabaCall, AlibabaOrder
 from orders.models.cart import Cart, CartLine
 from orders.models.fields import CNY
 from orders.models.messages import Message
@@ -31,6 +32,8 @@ from orders.models.sourcing import (
 __all__ = [
     "CHECKLIST",
     "CNY",
+    "AlibabaCall",
+    "AlibabaOrder",
     "Cart",
     "CartLine",
     "Inspection",

@@ -5,6 +5,7 @@
 * `approvals`: orders above a buyer's spending limit;
 * `purchasing`: routing (change supplier, split), placing on 1688, price differences, out of
   stock, cancelling and shipping purchase orders;
+* `alibaba`: previewing and placing purchase orders through 1688's trade API;
 * `receiving`: receiving, inspecting line by line and the merchant's decisions on failed lines;
 * `payables`: what we owe suppliers;
 * `sourcing`: sourcing requests, quotes and the message threads;
@@ -31,6 +32,11 @@ below are its public surface.
 """
 
 from orders import selectors  # some callers read selectors through `services.selectors`
+from orders.services.alibaba import (
+    alibaba_configured,
+    alibaba_place_request,
+    alibaba_preview_request,
+)
 from orders.services.approvals import order_approve, order_reject
 from orders.services.cart import (
     CartChange,
@@ -90,6 +96,9 @@ __all__ = [
     "NewLine",
     "QuickOrderResult",
     "RequestedLine",
+    "alibaba_configured",
+    "alibaba_place_request",
+    "alibaba_preview_request",
     "cart_accept_prices",
     "cart_add",
     "cart_line_remove",

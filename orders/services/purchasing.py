@@ -214,6 +214,11 @@ def purchase_order_cancel(
             )
     else:
         _require(actor, "cancel_purchaseorder")
+    return _cancel(order, po, actor=actor, reason=reason)
+
+
+def _cancel(order: Order, po: PurchaseOrder, *, actor: User | None, reason: str) -> PurchaseOrder:
+    """Cancel a locked purchase order and refund it; the caller checked who may."""
     _po_apply(po, to=PS.CANCELLED, actor=actor, reason=reason)
     _refund_purchase_order(po, actor=actor)
     _payable_cancel(po, actor=actor, reason=reason or _("Purchase order cancelled"))
@@ -238,15 +243,22 @@ def purchase_order_out_of_stock(
 def purchase_order_ship(*, po: PurchaseOrder, actor: User, tracking_number: str) -> PurchaseOrder:
     """Record the supplier's shipment to our warehouse with its domestic tracking number."""
     _require(actor, "ship_purchaseorder")
+    order, po = _lock_po(po)
+    return _ship(order, po, actor=actor, tracking_number=tracking_number)
+
+
+def _ship(
+    order: Order, po: PurchaseOrder, *, actor: User | None, tracking_number: str, reason: str = ""
+) -> PurchaseOrder:
+    """Record the shipment of a locked purchase order; the caller checked who may."""
     tracking_number = tracking_number.strip()
     if not tracking_number:
         raise exceptions.OrdersError(_("Enter the domestic tracking number."))
-    order, po = _lock_po(po)
     _po_apply(
         po,
         to=PS.SHIPPED,
         actor=actor,
-        reason=_("Tracking %(no)s") % {"no": tracking_number},
+        reason=reason or _("Tracking %(no)s") % {"no": tracking_number},
         changes={
             "tracking_number": tracking_number,
             # The first shipment is what the supplier's dispatch time is judged by; a

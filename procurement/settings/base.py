@@ -266,6 +266,26 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 
 INVITATION_TTL_DAYS = int(os.environ.get("INVITATION_TTL_DAYS", "7"))
 
+# The 1688 open platform (catalog/adapters/open1688.py, orders/adapters/trade1688.py). With no app
+# key the portal runs as before (purchase orders placed by hand) and the admin says so.
+# ALIBABA_OPEN_FAKE answers every call from the in-process fake platform
+# (orders/adapters/fake1688.py) with its own test credentials: for `make run` and demos only.
+ALIBABA_OPEN_FAKE = env_bool("ALIBABA_OPEN_FAKE", False)
+ALIBABA_OPEN_APP_KEY = os.environ.get("ALIBABA_OPEN_APP_KEY", "")
+ALIBABA_OPEN_APP_SECRET = os.environ.get("ALIBABA_OPEN_APP_SECRET", "")
+ALIBABA_OPEN_REFRESH_TOKEN = os.environ.get("ALIBABA_OPEN_REFRESH_TOKEN", "")
+ALIBABA_OPEN_ACCESS_TOKEN = os.environ.get("ALIBABA_OPEN_ACCESS_TOKEN", "")
+ALIBABA_OPEN_BASE_URL = os.environ.get("ALIBABA_OPEN_BASE_URL", "https://gw.open.1688.com")
+ALIBABA_OPEN_TIMEOUT = float(os.environ.get("ALIBABA_OPEN_TIMEOUT", "15"))
+ALIBABA_OPEN_MAX_ATTEMPTS = int(os.environ.get("ALIBABA_OPEN_MAX_ATTEMPTS", "4"))
+ALIBABA_OPEN_BACKOFF_SECONDS = float(os.environ.get("ALIBABA_OPEN_BACKOFF_SECONDS", "1"))
+# The receiver 1688 sellers ship to: the receiving warehouse's address with this contact.
+ALIBABA_RECEIVER_NAME = os.environ.get("ALIBABA_RECEIVER_NAME", "")
+ALIBABA_RECEIVER_MOBILE = os.environ.get("ALIBABA_RECEIVER_MOBILE", "")
+# Put before the purchase order number in the outOrderId 1688 receives, so that a second
+# installation (staging) on the same 1688 account never collides with production's "PO-12".
+ALIBABA_OUT_ORDER_PREFIX = os.environ.get("ALIBABA_OUT_ORDER_PREFIX", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,124 @@
+"""Purchase orders on the 1688 open platform: the passage of each through 1688's trade API and
+every request and answer exchanged (secrets masked)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orders.models.fields import CNY
+from orders.models.purchasing import PurchaseOrder
+from procurement.core.models import TimeStampedModel
+from procurement.core.states import Stateful
+
+
+class AlibabaOrder(Stateful, TimeStampedModel):
+    """A purchase order's passage through 1688's trade API: its preview, the order(s) 1688
+    created for it and what went wrong last. One per purchase order; the purchase order's own
+    status moves only through the purchasing services once 1688 has answered."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Not sent to 1688")
+        PREVIEWING = "previewing", _("Preview requested")
+        PREVIEWED = "previewed", _("Previewed")
+        PLACING = "placing", _("Placing on 1688")
+        PLACED = "placed", _("Placed on 1688")
+        FAILED = "failed", _("Refused or failed: nothing was ordered")
+        UNKNOWN = "unknown", _("No answer: 1688 may have created the order")
+        CREATED = "created", _("Created on 1688, not recorded here")
+        PARTIAL = "partial", _("Partly created on 1688: resolve by hand")
+
+    RETRYABLE = frozenset({Status.FAILED, Status.UNKNOWN, Status.CREATED})
+    _AGAIN = frozenset({Status.PREVIEWING, Status.PLACING})
+    TRANSITIONS = {
+        Status.NEW: _AGAIN,
+        Status.PREVIEWING: frozenset({Status.PREVIEWED, Status.FAILED}),
+        Status.PREVIEWED: _AGAIN,
+        Status.PLACING: frozenset(
+            {Status.PLACED, Status.FAILED, Status.UNKNOWN, Status.CREATED, Status.PARTIAL}
+        ),
+        # After a refusal, a preview may come first; after an unknown outcome or an order not
+        # recorded, only placing again (same outOrderId: 1688 answers the order it made).
+        Status.FAILED: _AGAIN,
+        Status.UNKNOWN: frozenset({Status.PLACING}),
+        Status.CREATED: frozenset({Status.PLACING}),
+        Status.PLACED: frozenset(),
+        Status.PARTIAL: frozenset(),
+    }
+    STATUS_EVENTS = None  # its outcomes are written on the purchase order's timeline
+
+    purchase_order = models.OneToOneField(
+        PurchaseOrder,
+        verbose_name=_("purchase order"),
+        on_delete=models.PROTECT,
+        related_name="alibaba",
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NEW, editable=False
+    )
+    out_order_id = models.CharField(_("outside order id sent to 1688"), max_length=64, unique=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    handling = models.CharField(_("price difference handling"), max_length=8, blank=True)
+    preview = models.JSONField(_("last preview"), default=dict, blank=True)
+    order_ids = models.JSONField(_("1688 order numbers"), default=list, blank=True)
+    goods_total_cny = models.DecimalField(
+        _("goods total on 1688 (CNY)"), null=True, blank=True, **CNY
+    )
+    freight_cny = models.DecimalField(_("freight on 1688 (CNY)"), null=True, blank=True, **CNY)
+    error_code = models.CharField(_("last error code"), max_length=64, blank=True)
+    error_message = models.TextField(_("last error"), blank=True)
+    attempts = models.PositiveIntegerField(_("placing attempts"), default=0)
+    trade_status = models.CharField(_("status on 1688"), max_length=32, blank=True)
+    carrier = models.CharField(_("domestic carrier"), max_length=100, blank=True)
+    synced_at = models.DateTimeField(_("last read from 1688"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("1688 order")
+        verbose_name_plural = _("1688 orders")
+
+    def __str__(self) -> str:
+        return self.out_order_id
+
+    @property
+    def may_preview(self) -> bool:
+        return self.can_become(self.Status.PREVIEWING)
+
+    @property
+    def may_place(self) -> bool:
+        return self.can_become(self.Status.PLACING)
+
+
+class AlibabaCall(models.Model):
+    """One request to the 1688 open platform and its answer, secrets masked, kept for staff to
+    see what was sent and what came back."""
+
+    purchase_order = models.ForeignKey(
+        PurchaseOrder,
+        verbose_name=_("purchase order"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alibaba_calls",
+    )
+    api = models.CharField(_("API"), max_length=80)
+    request = models.JSONField(_("request (secrets masked)"), default=dict)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    response = models.TextField(_("response"), blank=True)
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("1688 call")
+        verbose_name_plural = _("1688 calls")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.api} {self.http_status or self.error_code}"
