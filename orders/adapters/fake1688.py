@@ -57,7 +57,7 @@ class FakeOrder:
     cargo: list[dict[str, Any]]
     goods_fen: int
     freight_fen: int
-    status: str = "waitbuyerpay"
+    trade_status: str = "waitbuyerpay"  # buyerView's baseInfo.status
     refund_status: str = ""
     logistics: list[dict[str, str]] = field(default_factory=list)
 
@@ -87,16 +87,16 @@ class FakePlatform:
         self.failures.setdefault(api, []).extend(kinds)
 
     def pay(self, order_id: str) -> None:
-        self.orders[order_id].status = "waitsellersend"
+        self.orders[order_id].trade_status = "waitsellersend"
 
     def ship(self, order_id: str, *, carrier: str, bill_no: str) -> None:
         order = self.orders[order_id]
-        order.status = "waitbuyerreceive"
+        order.trade_status = "waitbuyerreceive"
         order.logistics.append({"logisticsCompanyName": carrier, "logisticsBillNo": bill_no})
 
     def close(self, order_id: str, *, refunded: bool = False) -> None:
         order = self.orders[order_id]
-        order.status = "cancel" if not refunded else "terminated"
+        order.trade_status = "cancel" if not refunded else "terminated"
         order.refund_status = "refundsuccess" if refunded else ""
 
     def push(self, order_id: str, message_type: str, msg_id: int = 1) -> dict[str, str]:
@@ -108,7 +108,7 @@ class FakePlatform:
                 "bizKey": order_id,
                 "data": {
                     "buyerMemberId": "b2b-fakebuyer",
-                    "currentStatus": order.status,
+                    "currentStatus": order.trade_status,
                     "orderId": int(order_id),
                     "sellerMemberId": "b2b-fakeseller",
                     "msgSendTime": "2026-12-03 10:00:00",
@@ -326,7 +326,7 @@ class FakePlatform:
                 "baseInfo": {
                     "id": int(order.order_id),
                     "idOfStr": order.order_id,
-                    "status": order.status,
+                    "status": order.trade_status,
                     "refundStatus": order.refund_status,
                     "outOrderId": order.out_order_id,
                     "totalAmount": total,

@@ -195,6 +195,7 @@ TABLE = {
     "finance:settlement": Finance(),
     "finance:settlement-csv": Finance(),
     "finance:reconciliation": Finance(),
+    "finance:fx-rates": Finance(),
     "finance:exports": Finance(GP),
     "finance:export": Finance(),
     "finance:export-retry": Finance(P, method_first=True),
@@ -251,6 +252,8 @@ TABLE = {
     "logistics:parcel-request-packing": Merchant(B, scoped=True, methods=P),
     "logistics:parcel-cancel": Merchant(B, scoped=True, methods=P),
     "logistics:tracking-webhook": Same(NOT_ALLOWED, FORBIDDEN),
+    # 1688 message push: unsigned gets 400, as 1688 expects of a receiver.
+    "orders:alibaba-message": Same(NOT_ALLOWED, BAD),
     # allauth: sign-in pages answer everyone (a signed-in visitor is redirected onwards);
     # account pages need a session.
     "account_login": Same(OK),
@@ -343,6 +346,8 @@ ADMIN_CUSTOM = {
     "admin:orders_purchaseorder_change_supplier": PO_ROUTERS,
     "admin:orders_purchaseorder_split": PO_ROUTERS,
     "admin:orders_purchaseorder_place": PO_ROUTERS,
+    "admin:orders_purchaseorder_preview_1688": PO_ROUTERS,
+    "admin:orders_purchaseorder_place_1688": PO_ROUTERS,
     "admin:orders_purchaseorder_out_of_stock": PO_ROUTERS,
     "admin:orders_purchaseorder_ship": PO_ROUTERS,
     "admin:orders_purchaseorder_receive": {WH, SU},
