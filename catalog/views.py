@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from catalog import selectors
+from catalog import link_views, selectors
 from catalog.forms import ProductFilterForm
 from catalog.models import Product
 from catalog.pricing import price_quote
@@ -313,6 +313,10 @@ def category(request, slug: str):
 
 @company_required()
 def search(request):
+    # --- issue 15: a pasted product link opens the product or offers to source it ---
+    if (answer := link_views.respond_to_link(request)) is not None:
+        return answer
+    # ---
     return _listing(
         request,
         versions=selectors.catalog_versions(),
