@@ -122,8 +122,9 @@ def _parse_one(url: str) -> ParsedLink:
     if host in _SHORT_HOSTS:
         raise UnsupportedLink(
             _(
-                "We cannot follow short links such as %(host)s. Open the link in your browser "
-                "and paste the full address of the product page (for example "
+                "Short share links cannot be read: we cannot follow short links such as "
+                "%(host)s. Open the link in your browser and paste the full address of the "
+                "product page (for example "
                 "detail.1688.com/offer/… or item.taobao.com/item.htm?id=…)."
             )
             % {"host": host}

@@ -495,6 +495,14 @@ class Product(TimeStampedModel):
         the English title."""
         if language and language.startswith("zh") and self.title_zh:
             return self.title_zh
+        # English is `title_en` itself (imports write the English translation there), and a
+        # listing that loaded only some columns is not made to fetch the translations per row.
+        if (
+            not language
+            or language.startswith("en")
+            or ("title_translations" in self.get_deferred_fields())
+        ):
+            return self.title_en
         return _translated(self.title_translations, language) or self.title_en
 
     def description_for(self, language: str | None) -> str:

@@ -84,7 +84,7 @@ def test_a_product_merchants_cannot_see_yet_is_not_opened(owner_client, imported
     [
         (
             "【淘宝】https://m.tb.cn/h.5Xyz?tk=abc 「保温杯」点击链接直接打开",
-            "We cannot follow short links",
+            "we cannot follow short links",
         ),
         ("https://www.amazon.com/dp/B000123", "1688, Taobao and Tmall only"),
     ],

@@ -108,7 +108,7 @@ def test_short_links_are_refused_and_the_full_link_asked_for(text):
         parse_product_link(text)
 
     message = str(error.value)
-    assert "We cannot follow short links" in message
+    assert "we cannot follow short links" in message
     assert "paste the full address of the product page" in message
 
 
