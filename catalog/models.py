@@ -389,8 +389,10 @@ class Product(TimeStampedModel):
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.PIECE)
     # What the supplier's offer said, kept as given (`catalog.units.portal_unit` maps it).
-    unit_source = models.CharField(_("unit on 1688"), max_length=16, blank=True)
-    unit_source_trans = models.CharField(_("unit on 1688, translated"), max_length=32, blank=True)
+    unit_source = models.CharField(_("unit on 1688"), max_length=16, blank=True, db_default="")
+    unit_source_trans = models.CharField(
+        _("unit on 1688, translated"), max_length=32, blank=True, db_default=""
+    )
     moq = models.PositiveIntegerField(
         _("minimum order quantity"), default=1, validators=[MinValueValidator(1)]
     )
@@ -416,21 +418,39 @@ class Product(TimeStampedModel):
     # Translated titles and descriptions by language code ({"ko": "..."}): the merchant sees
     # their language, staff see the Chinese original (`title_zh`, `description_zh`).
     title_translations = models.JSONField(
-        _("translated titles"), default=dict, blank=True, editable=False
+        _("translated titles"),
+        default=dict,
+        db_default=models.Value({}, output_field=models.JSONField()),
+        blank=True,
+        editable=False,
     )
     description_translations = models.JSONField(
-        _("translated descriptions"), default=dict, blank=True, editable=False
+        _("translated descriptions"),
+        default=dict,
+        db_default=models.Value({}, output_field=models.JSONField()),
+        blank=True,
+        editable=False,
     )
     # Every attribute in the offer's order, repeated names included: a list of
     # {"id", "name", "value", "name_trans", "value_trans", "language"}.
-    specifications = models.JSONField(_("specifications"), default=list, blank=True)
-    # The offer's own image URLs in order; `offer_images_download` stores them as images.
-    image_urls = models.JSONField(_("source image URLs"), default=list, blank=True)
-    ship_from = models.CharField(_("ships from"), max_length=100, blank=True)
-    ship_from_province = models.CharField(
-        _("ships from province"), max_length=20, choices=Province.choices, blank=True
+    specifications = models.JSONField(
+        _("specifications"),
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+        blank=True,
     )
-    source_status = models.CharField(_("status on 1688"), max_length=32, blank=True)
+    # The offer's own image URLs in order; `offer_images_download` stores them as images.
+    image_urls = models.JSONField(
+        _("source image URLs"),
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+        blank=True,
+    )
+    ship_from = models.CharField(_("ships from"), max_length=100, blank=True, db_default="")
+    ship_from_province = models.CharField(
+        _("ships from province"), max_length=20, choices=Province.choices, blank=True, db_default=""
+    )
+    source_status = models.CharField(_("status on 1688"), max_length=32, blank=True, db_default="")
     consign_price_cny = models.DecimalField(
         _("dropshipping price (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
@@ -570,7 +590,9 @@ class ProductImage(models.Model):
     alt_text = models.CharField(_("description for screen readers"), max_length=200, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
     # Where an imported image came from (one of `Product.image_urls` or a SKU's image).
-    source_url = models.URLField(_("source URL"), max_length=1000, blank=True, editable=False)
+    source_url = models.URLField(
+        _("source URL"), max_length=1000, blank=True, db_default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("product image")
@@ -612,13 +634,17 @@ class Sku(models.Model):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     # --- kept whole from the 1688 offer ---
-    source_sku_id = models.CharField(_("1688 skuId"), max_length=32, blank=True)
+    source_sku_id = models.CharField(_("1688 skuId"), max_length=32, blank=True, db_default="")
     # The id 1688's order API asks for (`cargoParamList[].specId`).
-    spec_id = models.CharField(_("1688 specId"), max_length=64, blank=True)
+    spec_id = models.CharField(_("1688 specId"), max_length=64, blank=True, db_default="")
     # Every attribute in order: [{"id", "name", "value", "name_trans", "value_trans",
     # "language", "image"}]; `attributes` above is the merchant-facing {name: value} of it.
     attribute_list = models.JSONField(
-        _("attributes as 1688 gave them"), default=list, blank=True, editable=False
+        _("attributes as 1688 gave them"),
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+        blank=True,
+        editable=False,
     )
     consign_price_cny = models.DecimalField(
         _("dropshipping price (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
@@ -638,7 +664,7 @@ class Sku(models.Model):
     height_cm = models.DecimalField(
         _("height (cm)"), max_digits=8, decimal_places=1, null=True, blank=True
     )
-    image_url = models.URLField(_("source image URL"), max_length=1000, blank=True)
+    image_url = models.URLField(_("source image URL"), max_length=1000, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("SKU")
