@@ -422,8 +422,7 @@ def offer_import(
         product.ship_from = offer.ship_from
         product.ship_from_province = offer.seller.province
     product.source_status = offer.status or product.source_status
-    product.consign_price_cny = offer.consign_price_cny
-    for name in ("weight_kg", "length_cm", "width_cm", "height_cm"):
+    for name in ("consign_price_cny", "weight_kg", "length_cm", "width_cm", "height_cm"):
         value = getattr(offer, name)
         if value is not None:
             setattr(product, name, value)
