@@ -99,71 +99,93 @@ SEED_RATES = {  # 1 EUR = x; enough to show every wallet currency against CNY
 
 
 def _offer_record(index: int, spec: dict, suppliers: dict[str, dict]) -> dict:
+    """A `product.search.queryProductDetail` response (requested in English), shaped as the open
+    platform answers it, for one demo product."""
     member_id, title_en, title_zh = spec["member_id"], spec["title_en"], spec["title_zh"]
     moq, axis = spec["moq"], spec["variants"]
     base = Decimal(spec["price_cny"])
-    offer_id = str(700000000000 + index)
+    offer_id = 700000000000 + index
     tiers = [
-        {"startQuantity": moq, "price": str(base)},
+        {"startQuantity": moq, "price": str(base), "promotionPrice": None},
         {
             "startQuantity": moq * 5,
             "price": str((base * Decimal("0.92")).quantize(Decimal("0.01"))),
+            "promotionPrice": None,
         },
         {
             "startQuantity": moq * 20,
             "price": str((base * Decimal("0.85")).quantize(Decimal("0.01"))),
+            "promotionPrice": None,
         },
     ]
-    combos: list[list[tuple[str, str, str, str]]] = []
+    combos: list[list[tuple[int, str, str, str, str]]] = []
+    colour, size = (3216, "Colour", "颜色"), (450, "Size", "尺码")
     if axis == "colour":
-        combos = [[("Colour", "颜色", en, zh)] for en, zh in COLOURS[:3]]
+        combos = [[(*colour, en, zh)] for en, zh in COLOURS[:3]]
     elif axis == "size":
-        combos = [[("Size", "尺码", s, s)] for s in SIZES[:3]]
+        combos = [[(*size, s, s)] for s in SIZES[:3]]
     elif axis == "colour+size":
-        combos = [
-            [("Colour", "颜色", en, zh), ("Size", "尺码", s, s)]
-            for en, zh in COLOURS[:2]
-            for s in SIZES[:3]
-        ]
+        combos = [[(*colour, en, zh), (*size, s, s)] for en, zh in COLOURS[:2] for s in SIZES[:3]]
     skus = []
     for n, combo in enumerate(combos):
         skus.append(
             {
-                "skuId": f"{offer_id}{n:02d}",
                 "amountOnSale": 0 if (index + n) % 7 == 0 else 200 + 37 * n,
-                "attributes": [
-                    {"attributeName": zh_name, "attributeNameTrans": en_name,
-                     "value": zh_value, "valueTrans": en_value}
-                    for en_name, zh_name, en_value, zh_value in combo
+                "price": None,
+                "skuId": offer_id * 100 + n,
+                "specId": f"{offer_id:016x}{n:016x}",
+                "skuAttributes": [
+                    {"attributeId": attribute_id, "attributeName": zh_name,
+                     "attributeNameTrans": en_name, "value": zh_value, "valueTrans": en_value,
+                     "skuImageUrl": None}
+                    for attribute_id, en_name, zh_name, en_value, zh_value in combo
                 ],
+                "consignPrice": None,
+                "promotionPrice": None,
             }
         )  # fmt: skip
     supplier = suppliers[member_id]
     return {
-        "offerId": offer_id,
-        "subject": title_zh,
-        "subjectTrans": title_en,
-        "description": f"{title_zh}。工厂直供，支持批发。",  # noqa: RUF001
-        "descriptionTrans": f"{title_en}. Factory direct, wholesale supply, "
-        "inspected before dispatch.",
-        "categorySlug": spec["leaf"],
-        "unit": spec["unit"],
-        "minOrderQuantity": moq,
-        "batchNumber": spec["order_multiple"],
-        "priceRanges": tiers,
-        "skuInfos": skus,
-        "productAttributes": [
-            {"attributeName": "产地", "attributeNameTrans": "Origin", "value": supplier["city"]},
-        ],
-        "shippingInfo": {"weight": spec["weight_kg"]},
-        "sellerInfo": {
-            "memberId": member_id,
-            "companyName": supplier["name_zh"],
-            "companyNameTrans": supplier["name_en"],
-            "province": supplier["province"],
-            "city": supplier["city"],
-            "shopUrl": f"https://{member_id}.1688.com",
-        },
+        "result": {
+            "success": True,
+            "code": "200",
+            "message": "成功",
+            "result": {
+                "offerId": offer_id,
+                "subject": title_zh,
+                "subjectTrans": title_en,
+                "description": f"{title_zh}。工厂直供，支持批发。",  # noqa: RUF001
+                "descriptionTrans": f"{title_en}. Factory direct, wholesale supply, "
+                "inspected before dispatch.",
+                "productImage": {"images": []},
+                "productAttribute": [
+                    {
+                        "attributeId": "1",
+                        "attributeName": "产地",
+                        "value": supplier["city"],
+                        "attributeNameTrans": "Origin",
+                        "valueTrans": "",
+                    },
+                ],
+                "productSkuInfos": skus,
+                "productSaleInfo": {
+                    "amountOnSale": sum(s["amountOnSale"] for s in skus),
+                    "priceRangeList": tiers,
+                    "quoteType": 2 if skus else 0,
+                    "unitInfo": {"unit": spec["unit"], "transUnit": ""},
+                },
+                "productShippingInfo": {
+                    "sendGoodsAddressText": f"{supplier['province']}{supplier['city']}",
+                    "weight": spec["weight_kg"],
+                    "skuShippingDetails": [],
+                },
+                "sellerOpenId": member_id,
+                "companyName": supplier["name_zh"],
+                "minOrderQuantity": moq,
+                "batchNumber": spec["order_multiple"],
+                "status": "published",
+            },
+        }
     }
 
 
@@ -242,25 +264,35 @@ def seed_demo_catalog(*, with_images: bool = True) -> dict[str, int]:
     counts = {"categories": _ensure_categories(), "fx_rates": _ensure_fx_rates()}
     before_products = Product.objects.count()
     before_suppliers = Supplier.objects.count()
-    for index, record in enumerate(demo_offer_records()):
+    data = _data()
+    for index, (spec, response) in enumerate(
+        zip(data["products"], demo_offer_records(), strict=True)
+    ):
+        offer = parse_offer(response, language="en")
         if Product.objects.filter(
-            source=Product.Source.ALIBABA_1688, source_offer_id=record["offerId"]
+            source=Product.Source.ALIBABA_1688, source_offer_id=offer.offer_id
         ).exists():
             continue
-        product, _created = offer_import(offer=parse_offer(record))
+        product, _created = offer_import(
+            offer=offer, default_category=Category.objects.get(slug=spec["leaf"])
+        )
         if with_images:
-            for n, label in enumerate((record["subjectTrans"], record["subject"])):
+            for n, label in enumerate((offer.title_trans, offer.title_zh)):
                 upload = SimpleUploadedFile(
-                    f"{record['offerId']}-{n}.png",
+                    f"{offer.offer_id}-{n}.png",
                     placeholder_image(label if n == 0 else f"{index + 1} / {n + 1}"),
                     content_type="image/png",
                 )
-                product_image_add(product=product, upload=upload, alt_text=record["subjectTrans"])
+                product_image_add(product=product, upload=upload, alt_text=offer.title_trans)
 
     now = timezone.now()
-    for s_index, spec in enumerate(_data()["suppliers"]):
+    for s_index, spec in enumerate(data["suppliers"]):
         member_id, status = spec["member_id"], spec["status"]
         supplier = Supplier.objects.get(member_id=member_id)
+        if not supplier.name_en:
+            # 1688 gives the Chinese company name only; staff add the English one at vetting.
+            supplier.name_en = spec["name_en"]
+            supplier.save(update_fields=["name_en"])
         if not supplier.bank_account:
             # Development-only bank details, so payouts can be built from the demo orders.
             supplier.bank_account = f"6222 0212 0000 {1000 + s_index:04d}"

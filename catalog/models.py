@@ -7,6 +7,7 @@ is decided in one place: `catalog.selectors.products_visible()`.
 import uuid
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -364,6 +365,12 @@ class Product(TimeStampedModel):
         KILOGRAM = "kg", _("kilogram")
         ROLL = "roll", _("roll")
         DOZEN = "dozen", _("dozen")
+        BOTTLE = "bottle", _("bottle")
+        BAG = "bag", _("bag")
+        PACK = "pack", _("pack")
+        BARREL = "barrel", _("barrel")
+        # A unit we have no word for: `unit_source` keeps the supplier's own word.
+        OTHER = "other", _("unit as the supplier states it")
 
     supplier = models.ForeignKey(
         Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="products"
@@ -381,6 +388,11 @@ class Product(TimeStampedModel):
     source_offer_id = models.CharField(_("source offer id"), max_length=64, blank=True)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.PIECE)
+    # What the supplier's offer said, kept as given (`catalog.units.portal_unit` maps it).
+    unit_source = models.CharField(_("unit on 1688"), max_length=16, blank=True, db_default="")
+    unit_source_trans = models.CharField(
+        _("unit on 1688, translated"), max_length=32, blank=True, db_default=""
+    )
     moq = models.PositiveIntegerField(
         _("minimum order quantity"), default=1, validators=[MinValueValidator(1)]
     )
@@ -402,6 +414,46 @@ class Product(TimeStampedModel):
     hs_code = models.CharField(_("HS code"), max_length=12, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    # --- kept whole from the 1688 offer (`catalog.services.offer_import`) ---
+    # Translated titles and descriptions by language code ({"ko": "..."}): the merchant sees
+    # their language, staff see the Chinese original (`title_zh`, `description_zh`).
+    title_translations = models.JSONField(
+        _("translated titles"),
+        default=dict,
+        db_default=models.Value({}, output_field=models.JSONField()),
+        blank=True,
+        editable=False,
+    )
+    description_translations = models.JSONField(
+        _("translated descriptions"),
+        default=dict,
+        db_default=models.Value({}, output_field=models.JSONField()),
+        blank=True,
+        editable=False,
+    )
+    # Every attribute in the offer's order, repeated names included: a list of
+    # {"id", "name", "value", "name_trans", "value_trans", "language"}.
+    specifications = models.JSONField(
+        _("specifications"),
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+        blank=True,
+    )
+    # The offer's own image URLs in order; `offer_images_download` stores them as images.
+    image_urls = models.JSONField(
+        _("source image URLs"),
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+        blank=True,
+    )
+    ship_from = models.CharField(_("ships from"), max_length=100, blank=True, db_default="")
+    ship_from_province = models.CharField(
+        _("ships from province"), max_length=20, choices=Province.choices, blank=True, db_default=""
+    )
+    source_status = models.CharField(_("status on 1688"), max_length=32, blank=True, db_default="")
+    consign_price_cny = models.DecimalField(
+        _("dropshipping price (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     # Summaries kept by `product_summary_refresh` so listings sort and filter on one table.
     min_price_cny = models.DecimalField(
         _("lowest unit price (CNY)"),
@@ -420,6 +472,7 @@ class Product(TimeStampedModel):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         ordering = ["-created_at", "-pk"]
+        permissions = [("import_offer", _("Can import offers from 1688"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "source_offer_id"],
@@ -459,14 +512,67 @@ class Product(TimeStampedModel):
             )
 
     def title_for(self, language: str | None) -> str:
+        """Chinese for zh, the offer's translation into `language` where 1688 gave one, else
+        the English title."""
         if language and language.startswith("zh") and self.title_zh:
             return self.title_zh
-        return self.title_en
+        # English is `title_en` itself (imports write the English translation there), and a
+        # listing that loaded only some columns is not made to fetch the translations per row.
+        if (
+            not language
+            or language.startswith("en")
+            or ("title_translations" in self.get_deferred_fields())
+        ):
+            return self.title_en
+        return _translated(self.title_translations, language) or self.title_en
 
     def description_for(self, language: str | None) -> str:
+        """The description as stored (imported HTML is sanitized on the way in; pages still
+        render it through `catalog.adapters.html.description_html`)."""
         if language and language.startswith("zh") and self.description_zh:
             return self.description_zh
-        return self.description_en
+        return (
+            _translated(self.description_translations, language)
+            or self.description_en
+            or self.description_zh
+        )
+
+    def specification_rows(self, language: str | None) -> list[dict]:
+        """`specifications` grouped by attribute in the offer's order, repeated names kept as
+        several values, in `language` with the Chinese beside:
+        [{"name", "values", "name_zh", "values_zh"}]."""
+        rows: dict[str, dict] = {}
+        for item in self.specifications if isinstance(self.specifications, list) else []:
+            name, value = attribute_in(item, language)
+            name_zh = str(item.get("name") or "")
+            row = rows.setdefault(
+                name_zh or name, {"name": name, "values": [], "name_zh": name_zh, "values_zh": []}
+            )
+            row["values"].append(value)
+            row["values_zh"].append(str(item.get("value") or ""))
+        return list(rows.values())
+
+
+def attribute_in(item: dict, language: str | None) -> tuple[str, str]:
+    """(name, value) of one kept 1688 attribute in `language`: its translation into that
+    language, else into English, else the Chinese original."""
+    name, value = str(item.get("name") or ""), str(item.get("value") or "")
+    if language and language.startswith("zh"):
+        return name, value
+    trans = item.get("trans") if isinstance(item.get("trans"), dict) else {}
+    for code in ((language or "").lower(), (language or "").lower().split("-")[0], "en"):
+        found = trans.get(code)
+        if isinstance(found, dict) and (found.get("name") or found.get("value")):
+            return str(found.get("name") or name), str(found.get("value") or value)
+    return name, value
+
+
+def _translated(texts, language: str | None) -> str:
+    """`texts[language]`, or its base language ("ko" for "ko-kr"), or ""."""
+    if not language or not isinstance(texts, dict):
+        return ""
+    language = language.lower()
+    return texts.get(language) or texts.get(language.split("-")[0]) or ""
 
 
 class ProductImage(models.Model):
@@ -484,6 +590,10 @@ class ProductImage(models.Model):
     )
     alt_text = models.CharField(_("description for screen readers"), max_length=200, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    # Where an imported image came from (one of `Product.image_urls` or a SKU's image).
+    source_url = models.URLField(
+        _("source URL"), max_length=1000, blank=True, db_default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("product image")
@@ -524,6 +634,38 @@ class Sku(models.Model):
         related_name="+",
     )
     position = models.PositiveIntegerField(_("position"), default=0)
+    # --- kept whole from the 1688 offer ---
+    source_sku_id = models.CharField(_("1688 skuId"), max_length=32, blank=True, db_default="")
+    # The id 1688's order API asks for (`cargoParamList[].specId`).
+    spec_id = models.CharField(_("1688 specId"), max_length=64, blank=True, db_default="")
+    # Every attribute in order: [{"id", "name", "value", "name_trans", "value_trans",
+    # "language", "image"}]; `attributes` above is the merchant-facing {name: value} of it.
+    attribute_list = models.JSONField(
+        _("attributes as 1688 gave them"),
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+        blank=True,
+        editable=False,
+    )
+    consign_price_cny = models.DecimalField(
+        _("dropshipping price (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    promotion_price_cny = models.DecimalField(
+        _("promotion price (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    weight_kg = models.DecimalField(
+        _("weight (kg)"), max_digits=10, decimal_places=3, null=True, blank=True
+    )
+    length_cm = models.DecimalField(
+        _("length (cm)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    width_cm = models.DecimalField(
+        _("width (cm)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    height_cm = models.DecimalField(
+        _("height (cm)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    image_url = models.URLField(_("source image URL"), max_length=1000, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("SKU")
@@ -543,6 +685,17 @@ class Sku(models.Model):
     def label(self) -> str:
         return " / ".join(str(v) for v in self.attributes.values()) or self.code
 
+    @property
+    def label_zh(self) -> str:
+        """The Chinese original of `label`, for staff and for the page beside the translation."""
+        return self.label_for("zh")
+
+    def label_for(self, language: str | None) -> str:
+        """The variant's values in `language` (as 1688 translated them), else `label`."""
+        items = self.attribute_list if isinstance(self.attribute_list, list) else []
+        values = [attribute_in(a, language)[1] for a in items if isinstance(a, dict)]
+        return " / ".join(v for v in values if v) or self.label
+
 
 class PriceTier(models.Model):
     """From `min_quantity` units of the product (all SKUs together), each costs this much."""
@@ -554,6 +707,11 @@ class PriceTier(models.Model):
         _("from quantity"), validators=[MinValueValidator(1)]
     )
     unit_price_cny = models.DecimalField(_("unit price (CNY)"), max_digits=12, decimal_places=2)
+    # 1688's promotion price for this break (`priceRangeList[].promotionPrice`): shown beside,
+    # never charged by itself (it may need the seller's membership or campaign).
+    promotion_price_cny = models.DecimalField(
+        _("promotion price (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("price tier")
@@ -573,3 +731,37 @@ class PriceTier(models.Model):
 
     def __str__(self) -> str:
         return f"≥{self.min_quantity}: ¥{self.unit_price_cny}"
+
+
+class OfferImport(TimeStampedModel):
+    """One import of a 1688 offer: which API answered, what changed, and the response itself.
+
+    Written by `catalog.services.offer_import` in the same transaction as the product, so the
+    log lists exactly what each import changed (`changed_fields`, empty when nothing did).
+    """
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="imports"
+    )
+    api = models.CharField(_("API"), max_length=64)
+    language = models.CharField(_("translation language"), max_length=16, blank=True)
+    created = models.BooleanField(_("created the product"), default=False)
+    changed_fields = models.JSONField(_("changed fields"), default=list, blank=True)
+    # The partner's response as it came, so nothing it said is lost to our mapping.
+    payload = models.JSONField(_("response"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("offer import")
+        verbose_name_plural = _("offer imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog import views
+from catalog import link_views, views
 
 app_name = "catalog"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("c/<slug:slug>/", views.category, name="category"),
     path("p/<int:pk>/", views.product_detail, name="product"),
+    path("import/", link_views.offer_import_view, name="offer-import"),
 ]

@@ -25,7 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from catalog import selectors
+from catalog import link_views, selectors
 from catalog.forms import ProductFilterForm
 from catalog.generation import GENERATION_KEY, new_generation
 from catalog.models import Product
@@ -336,6 +336,10 @@ def category(request, slug: str):
 
 @company_required()
 def search(request):
+    # --- issue 15: a pasted product link opens the product or offers to source it ---
+    if (answer := link_views.respond_to_link(request)) is not None:
+        return answer
+    # ---
     return _listing(
         request,
         template="catalog/product_list.html",

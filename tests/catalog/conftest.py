@@ -23,3 +23,13 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def refuse_network(url: str) -> bytes:
+    raise AssertionError(f"a test tried to fetch {url}: inject a fetcher")
+
+
+@pytest.fixture(autouse=True)
+def _no_image_downloads(settings):
+    """Offer images are fetched through `settings.CATALOG_IMAGE_FETCHER`: never the network."""
+    settings.CATALOG_IMAGE_FETCHER = "tests.catalog.conftest.refuse_network"

@@ -1,4 +1,4 @@
-"""Import 1688 offers from a JSON Lines file: one offer object per line."""
+"""Import 1688 offers from a JSON Lines file: one open-platform response per line."""
 
 import json
 import sys
@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from catalog.adapters.alibaba1688 import parse_offer
+from catalog.adapters.alibaba1688 import offer_id_of, parse_offer
 from catalog.exceptions import OfferImportError
 from catalog.models import Category
 from catalog.services import category_counts_refresh, offer_import
@@ -16,8 +16,9 @@ from catalog.services import category_counts_refresh, offer_import
 
 class Command(BaseCommand):
     help = (
-        "Import 1688 offers from FILE.jsonl (one JSON offer per line). Re-importing updates; "
-        "a bad record is reported and skipped."
+        "Import 1688 offers from FILE.jsonl: one response per line, exactly as the open platform "
+        "sent it (product.search.queryProductDetail or alibaba.product.get). Re-importing "
+        "updates in place and logs what changed; a bad line is reported and skipped."
     )
 
     def add_arguments(self, parser):
@@ -25,11 +26,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--category",
             default="",
-            help="Slug of the category for records that do not name one (categorySlug).",
+            help="Slug of the category for offers not imported before (imported ones stay put).",
+        )
+        parser.add_argument(
+            "--language",
+            default="en",
+            help="The language the responses were requested in (their `country`: en, ko, ja...): "
+            "subjectTrans and the other translations are in it.",
+        )
+        parser.add_argument(
+            "--no-images", action="store_true", help="Do not fetch the offers' images."
         )
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
-    def handle(self, *args, file: Path, category: str, no_progress: bool, **options):
+    def handle(self, *args, file: Path, category: str, language: str, **options):
         if not file.is_file():
             raise CommandError(f"{file} is not a file")
         default_category = None
@@ -47,27 +57,30 @@ class Command(BaseCommand):
         progress_to = options.get("stderr") or sys.stderr
         with (
             file.open(encoding="utf-8") as fh,
-            tqdm(total=total, unit="offer", disable=no_progress, file=progress_to) as bar,
+            tqdm(
+                total=total, unit="offer", disable=options["no_progress"], file=progress_to
+            ) as bar,
         ):
             for line_no, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
                 offer_id = "?"
                 try:
-                    record = json.loads(line)
-                    if isinstance(record, dict):
-                        offer_id = str(record.get("offerId", "?"))
-                    offer = parse_offer(record)
-                    # One savepoint per record: a failure undoes only that record.
+                    response = json.loads(line)
+                    offer_id = offer_id_of(response)
+                    offer = parse_offer(response, language=language)
+                    # One savepoint per line: a failure undoes only that offer.
                     with transaction.atomic():
                         _product, was_created = offer_import(
-                            offer=offer, default_category=default_category
+                            offer=offer,
+                            default_category=default_category,
+                            download_images=not options["no_images"],
                         )
                 except json.JSONDecodeError as error:
                     failures.append((line_no, offer_id, f"not valid JSON ({error.msg})"))
                 except OfferImportError as error:
                     failures.append((line_no, offer_id, str(error)))
-                except Exception as error:  # one bad record never stops the rest
+                except Exception as error:  # one bad line never stops the rest
                     failures.append((line_no, offer_id, f"{type(error).__name__}: {error}"))
                 else:
                     if was_created:
