@@ -74,10 +74,9 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from catalog.adapters.html import sanitize_html
-from catalog.exceptions import CatalogError, OfferImportError
+from catalog.adapters.open1688 import Client, Config
+from catalog.exceptions import OfferImportError
 from catalog.models import Province
 from catalog.units import portal_unit
 
@@ -127,9 +126,7 @@ GRAM = Decimal("0.001")
 MILLIMETRE = Decimal("0.1")
 
 
-class OpenPlatformNotConfigured(CatalogError):
-    code = "open_platform_not_configured"
-    status = 503
+QUERY_PRODUCT_DETAIL_NAMESPACE = "com.alibaba.fenxiao.crossborder"
 
 
 @dataclass(frozen=True)
@@ -700,15 +697,14 @@ def _unique(urls) -> tuple[str, ...]:
 # --- fetching (issue 15, item 1) --------------------------------------------------------------
 
 
-def fetch_offer_detail(*, offer_id: str, country: str = "en") -> dict:
-    """The `product.search.queryProductDetail` response for one offer.
-
-    The signed open-platform client (item 1 of issue 15) is not in the portal yet: until it is,
-    this says so instead of pretending, and the "import this offer" button shows the message.
-    """
-    raise OpenPlatformNotConfigured(
-        _(
-            "1688 open-platform credentials are not configured, so offers cannot be fetched "
-            "from 1688 yet. Import the offer's response with the import_offers command instead."
-        )
+def fetch_offer_detail(*, offer_id: str, country: str = "en", client: Client | None = None) -> dict:
+    """The `product.search.queryProductDetail` response for one offer, through the signed
+    open-platform client (`catalog.adapters.open1688`): its DomainErrors say when the platform
+    is not configured, refuses or does not answer. The request is the documented one:
+    `offerDetailParam` = {"offerId", "country"} (the translation language)."""
+    client = client or Client(config=Config.from_settings())
+    return client.call(
+        QUERY_PRODUCT_DETAIL_NAMESPACE,
+        "product.search.queryProductDetail",
+        {"offerDetailParam": {"offerId": offer_id, "country": country}},
     )

@@ -44,6 +44,9 @@ def sourcing_create(request):
     initial = {}
     if product is not None:
         initial = {"title": product.title_en, "product": product.pk, "links": product.source_url}
+    elif request.GET.get("links"):
+        # A link pasted into the catalog search that is not imported yet: keep it.
+        initial = {"links": request.GET["links"][:2000]}
     form = forms.SourcingRequestForm(
         request.POST or None,
         request.FILES or None,

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from catalog.adapters import open1688
 from catalog.adapters.alibaba1688 import (
     API_PRODUCT_GET,
     API_QUERY_PRODUCT_DETAIL,
-    OpenPlatformNotConfigured,
+    fetch_offer_detail,
     parse_offer,
 )
 from catalog.exceptions import OfferImportError
@@ -536,13 +537,43 @@ def test_sample_feed_imports_cleanly():
     assert PriceTier.objects.exists()
 
 
-# --- fetching from the platform (the client is issue 15, item 1) -------------------------------
+# --- fetching from the platform ----------------------------------------------------------------
 
 
-def test_import_from_the_platform_says_the_credentials_are_not_configured(category):
-    with pytest.raises(OpenPlatformNotConfigured) as error:
+def test_import_from_the_platform_says_the_credentials_are_not_configured(category, settings):
+    settings.ALIBABA_OPEN_APP_KEY = ""
+
+    with pytest.raises(open1688.NotConfigured) as error:
         offer_import_from_platform(offer_id="713344556677", category=category, actor=None)
 
-    assert "1688 open-platform credentials are not configured" in str(error.value)
-    assert error.value.code == "open_platform_not_configured"
+    assert "ALIBABA_OPEN_APP_KEY" in str(error.value)
     assert not Product.objects.exists()
+
+
+def test_import_from_the_platform_asks_for_the_offer_and_imports_the_answer(category, settings):
+    """The signed request carries `offerDetailParam` as the document shows; the answer is the
+    platform's own response, imported as `import_offers` would."""
+    answer = (FIXTURES / "1688" / "query_product_detail_en_no_skus_bottle.json").read_bytes()
+    sent = []
+
+    def transport(url, fields, timeout):
+        sent.append((url, fields))
+        return 200, answer
+
+    client = open1688.Client(
+        config=open1688.Config(app_key="1234567", app_secret="secret", access_token="token"),
+        transport=transport,
+    )
+    response = fetch_offer_detail(offer_id="713344556677", country="en", client=client)
+    product, created = offer_import(
+        offer=parse_offer(response, language="en"), default_category=category, actor=None
+    )
+
+    ((url, fields),) = sent
+    assert url.endswith(
+        "/openapi/param2/1/com.alibaba.fenxiao.crossborder/product.search.queryProductDetail/1234567"
+    )
+    assert json.loads(fields["offerDetailParam"]) == {"offerId": "713344556677", "country": "en"}
+    assert fields["_aop_signature"]
+    assert created
+    assert product.source_offer_id == str(response["result"]["result"]["offerId"])

@@ -121,7 +121,8 @@ def test_staff_are_told_an_offer_is_imported_but_not_visible(staff_client, impor
     assert reverse("admin:catalog_product_change", args=[imported.pk]) in html
 
 
-def test_importing_without_credentials_says_so_and_writes_nothing(staff_client):
+def test_importing_without_credentials_says_so_and_writes_nothing(staff_client, settings):
+    settings.ALIBABA_OPEN_APP_KEY = ""
     category = CategoryFactory(parent=CategoryFactory(parent=CategoryFactory()))  # a leaf
 
     response = staff_client.post(
@@ -129,7 +130,7 @@ def test_importing_without_credentials_says_so_and_writes_nothing(staff_client):
     )
 
     assert response.status_code == 400
-    assert "1688 open-platform credentials are not configured" in response.content.decode()
+    assert "The 1688 open platform is not configured" in response.content.decode()
     assert not Product.objects.exists()
 
 
@@ -159,3 +160,10 @@ def test_a_supplier_factory_product_is_not_mistaken_for_an_offer(owner_client):
     ProductFactory(supplier=SupplierFactory(), source_offer_id="")
 
     assert search(owner_client, LINK).status_code == 200
+
+
+def test_the_sourcing_request_form_keeps_the_pasted_link(owner_client):
+    page = owner_client.get(reverse("orders:sourcing-create"), {"links": LINK})
+
+    assert page.status_code == 200
+    assert LINK in page.content.decode()
