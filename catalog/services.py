@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from catalog.adapters.alibaba1688 import OfferRecord, OfferSeller
 from catalog.adapters.images import Fetcher, get_fetcher
+from catalog.adapters.offer_record import OfferRecord, OfferSeller
 from catalog.exceptions import ImageRejected, OfferImportError, ReasonRequired
 from catalog.generation import catalog_changed
 from catalog.models import (

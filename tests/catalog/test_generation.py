@@ -29,7 +29,7 @@ from tests.catalog.factories import (
     SupplierFactory,
     fx_rate,
 )
-from tests.catalog.test_import_offers import offer
+from tests.catalog.test_import_offers import response
 from tests.services import require_redis
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +99,13 @@ def test_the_services_bulk_writes_move_it(commit):
 
 
 def test_importing_an_offer_moves_it(commit, mugs):
-    assert _moved(commit, lambda: services.offer_import(offer=parse_offer(offer())))
+    assert _moved(
+        commit,
+        lambda: services.offer_import(
+            offer=parse_offer(response("query_product_detail_en_no_skus_bottle")),
+            default_category=mugs,
+        ),
+    )
 
 
 def test_seeded_products_show_on_a_cached_listing(owner_client, usd, commit):
