@@ -2,11 +2,12 @@
 
 from decimal import Decimal
 from functools import partial
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import AfterValidator, Field
 
 from catalog import selectors
 from catalog.models import Category, Product, Sku
@@ -17,6 +18,7 @@ from procurement.accounts.api import KeyAuth
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.core.api import (
     READ_ERRORS,
+    AmountIn,
     ApiError,
     KeysetPagination,
     Listing,
@@ -106,10 +108,12 @@ class PriceQuoteOut(Schema):
 class ProductQuery(Schema):
     q: str = ""
     category: int | None = None
-    min_price_cny: Decimal | None = None
-    max_price_cny: Decimal | None = None
+    min_price_cny: AmountIn | None = None
+    max_price_cny: AmountIn | None = None
     max_moq: int | None = None
-    min_rating: Decimal | None = None
+    min_rating: (
+        Annotated[str, Field(pattern=r"^[0-5](\.[0-9])?$"), AfterValidator(Decimal)] | None
+    ) = None
     province: str = ""
     in_stock: bool = False
     sort: Literal["relevance", "newest", "price", "-price", "moq"] = "newest"

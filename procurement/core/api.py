@@ -9,15 +9,23 @@ the routers together and answers errors.
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Header, Schema
 from ninja.pagination import PaginationBase
-from pydantic import create_model
+from pydantic import (
+    AfterValidator,
+    Field,
+    ModelWrapValidatorHandler,
+    create_model,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from procurement.core import idempotency
 
@@ -44,20 +52,86 @@ def not_found() -> ApiError:
 
 
 class ErrorOut(Schema):
+    """Every refusal of the API, whatever its status."""
+
     code: str
     message: str
     field: str | None = None
 
 
-ERRORS = {
+# What a body-less read can answer besides 200; 404 also stands for another company's id.
+READ_ERRORS = {
     401: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
-    409: ErrorOut,
     422: ErrorOut,
     429: ErrorOut,
 }
-READ_ERRORS = {k: v for k, v in ERRORS.items() if k != 409}
+# A POST adds a body that may not parse (400: not JSON, not UTF-8) and an `Idempotency-Key`
+# reused for another request (409), which is also how the apps refuse a conflicting state.
+ERRORS = {400: ErrorOut, **READ_ERRORS, 409: ErrorOut}
+
+# Sent with every 429 and declared on it in the OpenAPI document (procurement/api.py).
+RATE_LIMIT_HEADERS = {
+    "Retry-After": "Seconds to wait before the next request.",
+    "RateLimit-Limit": "Requests allowed per key per minute.",
+    "RateLimit-Remaining": "Requests left in the current minute (0 on a 429).",
+    "RateLimit-Reset": "Seconds until the current minute's count starts again.",
+}
+
+
+# --- request bodies ------------------------------------------------------------------------------
+
+
+class BodyIn(Schema):
+    """The base of every request body (and of every object inside one).
+
+    ninja's `Schema` also reads attributes of arbitrary objects, so a JSON body of `5744` or
+    `null` would pass as an object whose fields all take their defaults: a pay request would
+    pay. A body is a JSON object, as its schema says, or it is refused (422)."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _an_object(cls, data: Any, handler: ModelWrapValidatorHandler) -> Any:
+        # A wrap validator: it runs outside ninja's own, which wraps the data to read it.
+        if not isinstance(data, dict | cls):
+            raise PydanticCustomError("object_required", _("Send a JSON object."))
+        return handler(data)
+
+
+def _decimal(value: str) -> Decimal:
+    return Decimal(value)
+
+
+# Amounts in and out are decimal strings (no float rounding on either side); the pattern says
+# which strings are amounts, so a client or a fuzzer knows "" or "1e3" is not one.
+AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$"
+POSITIVE_AMOUNT_PATTERN = r"^([1-9][0-9]{0,11}(\.[0-9]{1,2})?|0\.(0[1-9]|[1-9][0-9]?))$"
+AmountIn = Annotated[
+    str,
+    Field(pattern=AMOUNT_PATTERN, examples=["12.50"]),
+    AfterValidator(_decimal),
+]
+PositiveAmountIn = Annotated[
+    str,
+    Field(pattern=POSITIVE_AMOUNT_PATTERN, examples=["12.50"]),
+    AfterValidator(_decimal),
+]
+
+# Declared on every POST that honours it (`idempotent()` reads it from the request), so that a
+# generated client has an argument for it.
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description=(
+            "Any unique string per intended request. A retry with the same key and body replays "
+            "the first answer (with `Idempotent-Replayed: true`); the same key with another body "
+            "is refused with 409."
+        ),
+    ),
+]
 
 
 def error_body(code: str, message, field: str | None = None) -> dict:

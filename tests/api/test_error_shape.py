@@ -7,6 +7,7 @@ import json
 import pytest
 
 from orders import services as orders_services
+from orders.exceptions import LineRefused
 from procurement.core.exceptions import DomainError
 from tests.api.factories import bearer
 from tests.orders.factories import place_order, product_with_skus
@@ -46,8 +47,11 @@ def test_each_domain_error_answers_the_same_shape(
     product, skus = product_with_skus()
     order = place_order(owner, company, (product, {skus[0]: 10}))
 
+    # A refused line also says which line and field (the API points at it when placing).
+    extra = {"index": 0, "field": "quantity"} if issubclass(error, LineRefused) else {}
+
     def refuse(**kwargs):
-        raise error()
+        raise error(**extra)
 
     monkeypatch.setattr(orders_services, "order_pay", refuse)
     response = client.post(
