@@ -18,6 +18,7 @@ from logistics.api import router as logistics_router
 from orders.api import router as orders_router
 from orders.api import sourcing_router
 from payments.api import wallet_router
+from procurement.accounts.api import webhooks_router
 from procurement.core.api import RATE_LIMIT_HEADERS, ApiError, error_body
 from procurement.core.exceptions import DomainError
 
@@ -29,6 +30,7 @@ OPERATION_ID_PREFIXES = {
     "orders.api": "procurement_api_orders",
     "logistics.api": "procurement_api_logistics",
     "payments.api": "procurement_api_logistics",
+    "procurement.accounts.api": "procurement_api_webhooks",
 }
 
 
@@ -139,3 +141,4 @@ api.add_router("", orders_router)
 api.add_router("", sourcing_router)
 api.add_router("", logistics_router)
 api.add_router("", wallet_router)
+api.add_router("", webhooks_router)
