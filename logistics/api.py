@@ -18,7 +18,9 @@ from procurement.core.api import (
     AmountIn,
     ApiError,
     BodyIn,
+    Id,
     IdempotencyKey,
+    IdPath,
     KeysetPagination,
     Listing,
     idempotent,
@@ -100,9 +102,9 @@ class ParcelIn(BodyIn):
     """Either `address_id` from the address book or `address`, an end customer's address
     (dropshipping) that is saved to the book."""
 
-    item_ids: list[int] = Field(..., min_length=1, max_length=200)
-    channel_id: int
-    address_id: int | None = None
+    item_ids: list[Id] = Field(..., min_length=1, max_length=200)
+    channel_id: Id
+    address_id: Id | None = None
     address: AddressIn | None = None
     insured_value: AmountIn | None = Field(
         None, description="A decimal string in the company's wallet currency."
@@ -190,7 +192,7 @@ def parcel_list(request):
 @router.get(
     "/parcels/{parcel_id}", response={200: ParcelDetailOut, **READ_ERRORS}, auth=LOGISTICS_READ
 )
-def parcel_detail(request, parcel_id: int):
+def parcel_detail(request, parcel_id: IdPath):
     return _parcel_detail(request.auth.company, parcel_id)
 
 

@@ -27,7 +27,9 @@ from procurement.core.api import (
     READ_ERRORS,
     ApiError,
     BodyIn,
+    Id,
     IdempotencyKey,
+    IdPath,
     KeysetPagination,
     Listing,
     PositiveAmountIn,
@@ -113,20 +115,20 @@ class OrderPage(Schema):
 
 
 class LineIn(BodyIn):
-    product_id: int
-    sku_id: int | None = None
+    product_id: Id
+    sku_id: Id | None = None
     quantity: int = Field(..., ge=1, le=10_000_000)
 
 
 class OrderIn(BodyIn):
     lines: list[LineIn] = Field(..., min_length=1, max_length=MAX_LINES)
-    destination_id: int | None = None
-    channel_id: int | None = None
+    destination_id: Id | None = None
+    channel_id: Id | None = None
     pay: bool = False
 
 
 class PayIn(BodyIn):
-    quote_id: int | None = None
+    quote_id: Id | None = None
 
 
 class SourcingRequestIn(BodyIn):
@@ -284,7 +286,7 @@ def order_list(request, status: str = ""):
 
 
 @router.get("/orders/{order_id}", response={200: OrderDetailOut, **READ_ERRORS}, auth=ORDERS_READ)
-def order_detail(request, order_id: int):
+def order_detail(request, order_id: IdPath):
     return _order_detail(_order_of(request, order_id))
 
 
@@ -346,7 +348,7 @@ def order_create(request, payload: OrderIn, idempotency_key: IdempotencyKey = ""
 
 
 @router.post("/orders/{order_id}/pay", response={200: OrderDetailOut, **ERRORS}, auth=ORDERS_WRITE)
-def order_pay(request, order_id: int, payload: PayIn, idempotency_key: IdempotencyKey = ""):
+def order_pay(request, order_id: IdPath, payload: PayIn, idempotency_key: IdempotencyKey = ""):
     """Pay an order awaiting payment from the wallet at its locked quote, exactly once."""
     key = request.auth
     order = _order_of(request, order_id)
@@ -365,7 +367,7 @@ def order_pay(request, order_id: int, payload: PayIn, idempotency_key: Idempoten
     response={200: PurchaseOrderOut, **READ_ERRORS},
     auth=ORDERS_READ,
 )
-def purchase_order_detail(request, purchase_order_id: int):
+def purchase_order_detail(request, purchase_order_id: IdPath):
     try:
         po = selectors.purchase_order_of(company=request.auth.company, pk=purchase_order_id)
     except PurchaseOrder.DoesNotExist as error:
@@ -443,7 +445,7 @@ def sourcing_request_list(request):
     response={200: SourcingRequestDetailOut, **READ_ERRORS},
     auth=SOURCING_READ,
 )
-def sourcing_request_detail(request, request_id: int):
+def sourcing_request_detail(request, request_id: IdPath):
     return _sourcing_detail(request.auth.company, request_id)
 
 
@@ -478,7 +480,7 @@ def sourcing_request_create(
     response={201: OrderDetailOut, **ERRORS},
     auth=SOURCING_WRITE,
 )
-def sourcing_quote_accept(request, quote_id: int, idempotency_key: IdempotencyKey = ""):
+def sourcing_quote_accept(request, quote_id: IdPath, idempotency_key: IdempotencyKey = ""):
     """Accept a quote: it becomes an order at the quoted prices (once), awaiting payment."""
     key = request.auth
     try:

@@ -22,6 +22,8 @@ from procurement.core.api import (
     ApiError,
     BodyIn,
     IdempotencyKey,
+    IdPath,
+    IdQuery,
     KeysetPagination,
     Listing,
     idempotent,
@@ -187,7 +189,9 @@ def webhook_endpoint_create(
     "/webhook-endpoints/{endpoint_id}/rotate-secret",
     response={200: WebhookEndpointSecretOut, **ERRORS},
 )
-def webhook_endpoint_rotate_secret(request, endpoint_id: int, idempotency_key: IdempotencyKey = ""):
+def webhook_endpoint_rotate_secret(
+    request, endpoint_id: IdPath, idempotency_key: IdempotencyKey = ""
+):
     """A new signing secret, shown once; the old one stops signing at once."""
     key = request.auth
     endpoint = _endpoint_of(request, endpoint_id)
@@ -203,7 +207,7 @@ def webhook_endpoint_rotate_secret(request, endpoint_id: int, idempotency_key: I
 @webhooks_router.post(
     "/webhook-endpoints/{endpoint_id}/disable", response={200: WebhookEndpointOut, **ERRORS}
 )
-def webhook_endpoint_disable(request, endpoint_id: int, idempotency_key: IdempotencyKey = ""):
+def webhook_endpoint_disable(request, endpoint_id: IdPath, idempotency_key: IdempotencyKey = ""):
     """Stop sending events to the endpoint; deliveries still open fail instead of being sent."""
     key = request.auth
     endpoint = _endpoint_of(request, endpoint_id)
@@ -220,7 +224,7 @@ def webhook_endpoint_disable(request, endpoint_id: int, idempotency_key: Idempot
 
 @webhooks_router.get("/webhook-deliveries", response={200: WebhookDeliveryPage, **READ_ERRORS})
 @paginate(KeysetPagination)
-def webhook_delivery_list(request, endpoint_id: int | None = None):
+def webhook_delivery_list(request, endpoint_id: IdQuery = None):
     deliveries = webhooks.webhook_deliveries_of(
         company=request.auth.company, endpoint_id=endpoint_id
     )
@@ -231,7 +235,7 @@ def webhook_delivery_list(request, endpoint_id: int | None = None):
     "/webhook-deliveries/{delivery_id}/redeliver",
     response={202: WebhookDeliveryOut, **ERRORS},
 )
-def webhook_delivery_redeliver(request, delivery_id: int, idempotency_key: IdempotencyKey = ""):
+def webhook_delivery_redeliver(request, delivery_id: IdPath, idempotency_key: IdempotencyKey = ""):
     """Send a delivery again with the same event id (`X-Webhook-Id`), whatever became of it."""
     key = request.auth
     delivery = webhooks.webhook_deliveries_of(company=key.company).filter(pk=delivery_id).first()

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Header, Schema
+from ninja import Header, Path, Query, Schema
 from ninja.pagination import PaginationBase
 from pydantic import (
     AfterValidator,
@@ -30,6 +31,8 @@ from pydantic_core import PydanticCustomError
 from procurement.core import idempotency
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Primary keys are 64-bit: an id above this is not one, and the database cannot even be asked.
+ID_MAX = 2**63 - 1
 IDEMPOTENCY_KEY_MAX = 255
 PAGE_SIZE = 50
 PAGE_LIMIT_MAX = 100
@@ -117,6 +120,12 @@ PositiveAmountIn = Annotated[
     Field(pattern=POSITIVE_AMOUNT_PATTERN, examples=["12.50"]),
     AfterValidator(_decimal),
 ]
+
+# An id in a body, a path or a query: declared with its range, so no client (or fuzzer) sends one
+# the database cannot compare.
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+IdPath = Annotated[int, Path(ge=1, le=ID_MAX)]
+IdQuery = Annotated[int | None, Query(ge=1, le=ID_MAX)]
 
 # Declared on every POST that honours it (`idempotent()` reads it from the request), so that a
 # generated client has an argument for it.
@@ -209,6 +218,8 @@ class KeysetPagination(PaginationBase):
                 after = int(cursor)
             except ValueError as error:
                 raise ApiError(422, "invalid", _("The cursor is not valid."), "cursor") from error
+            if not 1 <= after <= ID_MAX:
+                raise ApiError(422, "invalid", _("The cursor is not valid."), "cursor")
             rows = rows.filter(pk__lt=after)
         found = list(rows.order_by("-pk")[: size + 1])
         items = found[:size]
@@ -258,6 +269,8 @@ def idempotent(request: HttpRequest, *, status: int, run: Callable[[], dict]) ->
             response = JsonResponse(record.response_body, status=record.status_code, safe=False)
             response["Idempotent-Replayed"] = "true"
             return response
-        body = json.loads(json.dumps(run(), default=str))
+        # The stored answer, the first answer and every replay are one JSON text, written as
+        # JsonResponse writes one without a key (ISO 8601 datetimes, decimal strings).
+        body = json.loads(json.dumps(run(), cls=DjangoJSONEncoder))
         idempotency.idempotent_request_finish(record=record, status_code=status, body=body)
     return JsonResponse(body, status=status)

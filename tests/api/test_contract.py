@@ -203,3 +203,17 @@ def test_money_is_a_decimal_string_with_its_currency_everywhere(document):
     assert re.search(money["properties"]["amount"]["pattern"], "-12.50")
     assert not re.search(money["properties"]["amount"]["pattern"], "1e3")
     assert money["properties"]["currency"]["pattern"] == "^[A-Z]{3}$"
+
+
+def test_an_idempotent_answer_and_its_replay_write_datetimes_in_iso_8601(client, token):
+    body = json.dumps({"title": "Mugs", "description": "white"}).encode()
+
+    first = _post(client, "/sourcing-requests", body, token, HTTP_IDEMPOTENCY_KEY="k-1")
+    replay = _post(client, "/sourcing-requests", body, token, HTTP_IDEMPOTENCY_KEY="k-1")
+
+    assert first.status_code == replay.status_code == 201
+    assert replay["Idempotent-Replayed"] == "true"
+    assert first.json() == replay.json()
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", first.json()["created_at"]
+    )
