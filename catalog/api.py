@@ -2,11 +2,12 @@
 
 from decimal import Decimal
 from functools import partial
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import AfterValidator, Field
 
 from catalog import selectors
 from catalog.models import Category, Product, Sku
@@ -17,7 +18,11 @@ from procurement.accounts.api import KeyAuth
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.core.api import (
     READ_ERRORS,
+    AmountIn,
     ApiError,
+    Id,
+    IdPath,
+    IdQuery,
     KeysetPagination,
     Listing,
     not_found,
@@ -105,11 +110,13 @@ class PriceQuoteOut(Schema):
 
 class ProductQuery(Schema):
     q: str = ""
-    category: int | None = None
-    min_price_cny: Decimal | None = None
-    max_price_cny: Decimal | None = None
-    max_moq: int | None = None
-    min_rating: Decimal | None = None
+    category: Id | None = None
+    min_price_cny: AmountIn | None = None
+    max_price_cny: AmountIn | None = None
+    max_moq: Annotated[int, Field(ge=1, le=100_000_000)] | None = None
+    min_rating: (
+        Annotated[str, Field(pattern=r"^[0-5](\.[0-9])?$"), AfterValidator(Decimal)] | None
+    ) = None
     province: str = ""
     in_stock: bool = False
     sort: Literal["relevance", "newest", "price", "-price", "moq"] = "newest"
@@ -189,7 +196,7 @@ def _visible_product(pk: int) -> Product:
 
 
 @router.get("/products/{product_id}", response={200: ProductDetailOut, **READ_ERRORS})
-def product_detail(request, product_id: int):
+def product_detail(request, product_id: IdPath):
     product = _visible_product(product_id)
     currency = request.auth.company.wallet_currency
     rate = display_rate(currency)
@@ -224,7 +231,12 @@ def product_detail(request, product_id: int):
 
 
 @router.get("/products/{product_id}/price", response={200: PriceQuoteOut, **READ_ERRORS})
-def product_price(request, product_id: int, quantity: int, sku_id: int | None = None):
+def product_price(
+    request,
+    product_id: IdPath,
+    quantity: Annotated[int, Query(ge=1, le=10_000_000)],
+    sku_id: IdQuery = None,
+):
     """The price of `quantity` units (of one SKU, or of the product): tier, MOQ and multiples."""
     product = _visible_product(product_id)
     sku: Sku | None = None

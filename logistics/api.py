@@ -2,7 +2,6 @@
 as the pages."""
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from django.utils.translation import gettext as _
@@ -16,7 +15,12 @@ from procurement.accounts.api import KeyAuth
 from procurement.core.api import (
     ERRORS,
     READ_ERRORS,
+    AmountIn,
     ApiError,
+    BodyIn,
+    Id,
+    IdempotencyKey,
+    IdPath,
     KeysetPagination,
     Listing,
     idempotent,
@@ -82,7 +86,7 @@ class ParcelPage(Schema):
     next_cursor: str | None
 
 
-class AddressIn(Schema):
+class AddressIn(BodyIn):
     name: str = Field(..., min_length=1, max_length=120)
     company_name: str = Field("", max_length=160)
     phone: str = Field(..., min_length=1, max_length=32)
@@ -94,15 +98,17 @@ class AddressIn(Schema):
     country: str = Field(..., min_length=2, max_length=2)
 
 
-class ParcelIn(Schema):
+class ParcelIn(BodyIn):
     """Either `address_id` from the address book or `address`, an end customer's address
     (dropshipping) that is saved to the book."""
 
-    item_ids: list[int] = Field(..., min_length=1, max_length=200)
-    channel_id: int
-    address_id: int | None = None
+    item_ids: list[Id] = Field(..., min_length=1, max_length=200)
+    channel_id: Id
+    address_id: Id | None = None
     address: AddressIn | None = None
-    insured_value: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    insured_value: AmountIn | None = Field(
+        None, description="A decimal string in the company's wallet currency."
+    )
     request_packing: bool = False
 
 
@@ -186,12 +192,12 @@ def parcel_list(request):
 @router.get(
     "/parcels/{parcel_id}", response={200: ParcelDetailOut, **READ_ERRORS}, auth=LOGISTICS_READ
 )
-def parcel_detail(request, parcel_id: int):
+def parcel_detail(request, parcel_id: IdPath):
     return _parcel_detail(request.auth.company, parcel_id)
 
 
 @router.post("/parcels", response={201: ParcelDetailOut, **ERRORS}, auth=LOGISTICS_WRITE)
-def parcel_create(request, payload: ParcelIn):
+def parcel_create(request, payload: ParcelIn, idempotency_key: IdempotencyKey = ""):
     """A parcel of stored items to an address; with `address` it ships to an end customer
     (dropshipping). With `request_packing: true` the freight estimate is charged at once."""
     key = request.auth

@@ -26,8 +26,13 @@ from procurement.core.api import (
     ERRORS,
     READ_ERRORS,
     ApiError,
+    BodyIn,
+    Id,
+    IdempotencyKey,
+    IdPath,
     KeysetPagination,
     Listing,
+    PositiveAmountIn,
     idempotent,
     not_found,
 )
@@ -109,29 +114,31 @@ class OrderPage(Schema):
     next_cursor: str | None
 
 
-class LineIn(Schema):
-    product_id: int
-    sku_id: int | None = None
+class LineIn(BodyIn):
+    product_id: Id
+    sku_id: Id | None = None
     quantity: int = Field(..., ge=1, le=10_000_000)
 
 
-class OrderIn(Schema):
+class OrderIn(BodyIn):
     lines: list[LineIn] = Field(..., min_length=1, max_length=MAX_LINES)
-    destination_id: int | None = None
-    channel_id: int | None = None
+    destination_id: Id | None = None
+    channel_id: Id | None = None
     pay: bool = False
 
 
-class PayIn(Schema):
-    quote_id: int | None = None
+class PayIn(BodyIn):
+    quote_id: Id | None = None
 
 
-class SourcingRequestIn(Schema):
+class SourcingRequestIn(BodyIn):
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
     links: list[str] = Field(default_factory=list, max_length=50)
     target_quantity: int | None = Field(None, ge=1, le=100_000_000)
-    target_unit_price: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    target_unit_price: PositiveAmountIn | None = Field(
+        None, description="A decimal string in the company's wallet currency."
+    )
 
 
 class QuoteLineOut(Schema):
@@ -279,7 +286,7 @@ def order_list(request, status: str = ""):
 
 
 @router.get("/orders/{order_id}", response={200: OrderDetailOut, **READ_ERRORS}, auth=ORDERS_READ)
-def order_detail(request, order_id: int):
+def order_detail(request, order_id: IdPath):
     return _order_detail(_order_of(request, order_id))
 
 
@@ -306,7 +313,7 @@ def _destination(request, payload: OrderIn) -> tuple[Address | None, ShippingCha
 
 
 @router.post("/orders", response={201: OrderDetailOut, **ERRORS}, auth=ORDERS_WRITE)
-def order_create(request, payload: OrderIn):
+def order_create(request, payload: OrderIn, idempotency_key: IdempotencyKey = ""):
     """Place an order from lines (no cart), priced and checked by the service checkout uses; with
     `pay: true` it is also paid from the wallet at its locked FX quote, all or nothing.
     Orders above the key creator's spending limit wait for an approver."""
@@ -341,7 +348,7 @@ def order_create(request, payload: OrderIn):
 
 
 @router.post("/orders/{order_id}/pay", response={200: OrderDetailOut, **ERRORS}, auth=ORDERS_WRITE)
-def order_pay(request, order_id: int, payload: PayIn):
+def order_pay(request, order_id: IdPath, payload: PayIn, idempotency_key: IdempotencyKey = ""):
     """Pay an order awaiting payment from the wallet at its locked quote, exactly once."""
     key = request.auth
     order = _order_of(request, order_id)
@@ -360,7 +367,7 @@ def order_pay(request, order_id: int, payload: PayIn):
     response={200: PurchaseOrderOut, **READ_ERRORS},
     auth=ORDERS_READ,
 )
-def purchase_order_detail(request, purchase_order_id: int):
+def purchase_order_detail(request, purchase_order_id: IdPath):
     try:
         po = selectors.purchase_order_of(company=request.auth.company, pk=purchase_order_id)
     except PurchaseOrder.DoesNotExist as error:
@@ -438,7 +445,7 @@ def sourcing_request_list(request):
     response={200: SourcingRequestDetailOut, **READ_ERRORS},
     auth=SOURCING_READ,
 )
-def sourcing_request_detail(request, request_id: int):
+def sourcing_request_detail(request, request_id: IdPath):
     return _sourcing_detail(request.auth.company, request_id)
 
 
@@ -447,7 +454,9 @@ def sourcing_request_detail(request, request_id: int):
     response={201: SourcingRequestDetailOut, **ERRORS},
     auth=SOURCING_WRITE,
 )
-def sourcing_request_create(request, payload: SourcingRequestIn):
+def sourcing_request_create(
+    request, payload: SourcingRequestIn, idempotency_key: IdempotencyKey = ""
+):
     """Ask for a quote from 1688, Taobao or Tmall links, or a description."""
     key = request.auth
 
@@ -471,7 +480,7 @@ def sourcing_request_create(request, payload: SourcingRequestIn):
     response={201: OrderDetailOut, **ERRORS},
     auth=SOURCING_WRITE,
 )
-def sourcing_quote_accept(request, quote_id: int):
+def sourcing_quote_accept(request, quote_id: IdPath, idempotency_key: IdempotencyKey = ""):
     """Accept a quote: it becomes an order at the quoted prices (once), awaiting payment."""
     key = request.auth
     try:

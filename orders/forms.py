@@ -53,13 +53,22 @@ class QuickOrderForm(forms.Form):
 
 
 class ShippingChoiceForm(forms.Form):
-    """Destination and channel for the international freight estimate (optional)."""
+    """Destination and channel for the international freight estimate (optional).
+
+    The choices are the company's own addresses and the channels offered to it; any other id
+    is a form error, never silently "no destination"."""
 
     destination = forms.ModelChoiceField(
-        label=_("Ship to"), queryset=Address.objects.none(), required=False
+        label=_("Ship to"),
+        queryset=Address.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of your company's addresses.")},
     )
     channel = forms.ModelChoiceField(
-        label=_("Shipping channel"), queryset=ShippingChannel.objects.none(), required=False
+        label=_("Shipping channel"),
+        queryset=ShippingChannel.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the shipping channels offered.")},
     )
 
     def __init__(self, *args, destinations, channels, **kwargs):

@@ -8,7 +8,7 @@ import them from here.
 from datetime import datetime
 from decimal import Decimal
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from payments import selectors
@@ -20,8 +20,10 @@ wallet_router = Router(tags=["wallet"], auth=KeyAuth("wallet:read"))
 
 
 class Money(Schema):
-    amount: str
-    currency: str
+    """An amount as a decimal string, rounded to its currency's minor unit, and its currency."""
+
+    amount: str = Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", examples=["12.50"])
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
 
 
 def money(amount: Decimal | None, currency: str) -> dict | None:

@@ -18,7 +18,8 @@ from logistics.api import router as logistics_router
 from orders.api import router as orders_router
 from orders.api import sourcing_router
 from payments.api import wallet_router
-from procurement.core.api import ApiError, error_body
+from procurement.accounts.api import webhooks_router
+from procurement.core.api import RATE_LIMIT_HEADERS, ApiError, error_body
 from procurement.core.exceptions import DomainError
 
 # Operation ids are part of the published schema (generated clients name their methods after
@@ -29,6 +30,7 @@ OPERATION_ID_PREFIXES = {
     "orders.api": "procurement_api_orders",
     "logistics.api": "procurement_api_logistics",
     "payments.api": "procurement_api_logistics",
+    "procurement.accounts.api": "procurement_api_webhooks",
 }
 
 
@@ -39,6 +41,20 @@ class PortalAPI(NinjaAPI):
         if prefix is None:
             return super().get_openapi_operation_id(operation)
         return f"{prefix}_{view.__name__}"
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """ninja's document, with what a route's `response=` cannot say: the headers of a 429."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        headers = {
+            name: {"description": description, "required": True, "schema": {"type": "string"}}
+            for name, description in RATE_LIMIT_HEADERS.items()
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                limited = operation.get("responses", {}).get(429)
+                if limited is not None:
+                    limited["headers"] = headers
+        return schema
 
 
 api = PortalAPI(
@@ -108,6 +124,9 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if exc.status_code == 400:
+        # ninja's only 400: a body that is not JSON (or not UTF-8, which JSON must be).
+        return _error(request, 400, "malformed", _("The request body is not valid UTF-8 JSON."))
     return _error(request, exc.status_code, "error", str(exc))
 
 
@@ -122,3 +141,4 @@ api.add_router("", orders_router)
 api.add_router("", sourcing_router)
 api.add_router("", logistics_router)
 api.add_router("", wallet_router)
+api.add_router("", webhooks_router)

@@ -73,6 +73,10 @@ def checkout(request):
         return render(request, template, context)
 
     context = _checkout_context(request, request.POST)
+    if not context["shipping_form"].is_valid():
+        # An id that is not the company's (a stale or tampered form) is refused where it was
+        # chosen; placing the order without it would ship to nowhere the buyer expects.
+        return render(request, "orders/checkout.html", context, status=400)
     if context["priced"].changed_lines and not request.POST.get("accept_new_prices"):
         messages.error(request, _("Prices changed since you added these goods: confirm them."))
         return render(request, "orders/checkout.html", context, status=409)

@@ -100,3 +100,20 @@ def webhook_endpoint_test(*, endpoint: WebhookEndpoint, actor: User) -> WebhookD
     """Send a harmless test event to one endpoint, even a disabled one."""
     _require_owner(company=endpoint.company, actor=actor)
     return webhooks.webhook_endpoint_test(endpoint=endpoint)
+
+
+@transaction.atomic
+def webhook_endpoint_rotate_secret(
+    *, endpoint: WebhookEndpoint, actor: User
+) -> webhooks.IssuedEndpoint:
+    """A new signing secret for one endpoint, shown once."""
+    _require_owner(company=endpoint.company, actor=actor)
+    return webhooks.webhook_endpoint_rotate_secret(endpoint=endpoint)
+
+
+@transaction.atomic
+def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor: User) -> WebhookDelivery:
+    """Send one delivery again, with its event id, to its endpoint."""
+    _require_owner(company=delivery.company, actor=actor)
+    with _as_accounts_refusal():
+        return webhooks.webhook_delivery_redeliver(delivery=delivery)

@@ -9,19 +9,30 @@ the routers together and answers errors.
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Header, Path, Query, Schema
 from ninja.pagination import PaginationBase
-from pydantic import create_model
+from pydantic import (
+    AfterValidator,
+    Field,
+    ModelWrapValidatorHandler,
+    create_model,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from procurement.core import idempotency
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Primary keys are 64-bit: an id above this is not one, and the database cannot even be asked.
+ID_MAX = 2**63 - 1
 IDEMPOTENCY_KEY_MAX = 255
 PAGE_SIZE = 50
 PAGE_LIMIT_MAX = 100
@@ -44,20 +55,92 @@ def not_found() -> ApiError:
 
 
 class ErrorOut(Schema):
+    """Every refusal of the API, whatever its status."""
+
     code: str
     message: str
     field: str | None = None
 
 
-ERRORS = {
+# What a body-less read can answer besides 200; 404 also stands for another company's id.
+READ_ERRORS = {
     401: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
-    409: ErrorOut,
     422: ErrorOut,
     429: ErrorOut,
 }
-READ_ERRORS = {k: v for k, v in ERRORS.items() if k != 409}
+# A POST adds a body that may not parse (400: not JSON, not UTF-8) and an `Idempotency-Key`
+# reused for another request (409), which is also how the apps refuse a conflicting state.
+ERRORS = {400: ErrorOut, **READ_ERRORS, 409: ErrorOut}
+
+# Sent with every 429 and declared on it in the OpenAPI document (procurement/api.py).
+RATE_LIMIT_HEADERS = {
+    "Retry-After": "Seconds to wait before the next request.",
+    "RateLimit-Limit": "Requests allowed per key per minute.",
+    "RateLimit-Remaining": "Requests left in the current minute (0 on a 429).",
+    "RateLimit-Reset": "Seconds until the current minute's count starts again.",
+}
+
+
+# --- request bodies ------------------------------------------------------------------------------
+
+
+class BodyIn(Schema):
+    """The base of every request body (and of every object inside one).
+
+    ninja's `Schema` also reads attributes of arbitrary objects, so a JSON body of `5744` or
+    `null` would pass as an object whose fields all take their defaults: a pay request would
+    pay. A body is a JSON object, as its schema says, or it is refused (422)."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _an_object(cls, data: Any, handler: ModelWrapValidatorHandler) -> Any:
+        # A wrap validator: it runs outside ninja's own, which wraps the data to read it.
+        if not isinstance(data, dict | cls):
+            raise PydanticCustomError("object_required", _("Send a JSON object."))
+        return handler(data)
+
+
+def _decimal(value: str) -> Decimal:
+    return Decimal(value)
+
+
+# Amounts in and out are decimal strings (no float rounding on either side); the pattern says
+# which strings are amounts, so a client or a fuzzer knows "" or "1e3" is not one.
+AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$"
+POSITIVE_AMOUNT_PATTERN = r"^([1-9][0-9]{0,11}(\.[0-9]{1,2})?|0\.(0[1-9]|[1-9][0-9]?))$"
+AmountIn = Annotated[
+    str,
+    Field(pattern=AMOUNT_PATTERN, examples=["12.50"]),
+    AfterValidator(_decimal),
+]
+PositiveAmountIn = Annotated[
+    str,
+    Field(pattern=POSITIVE_AMOUNT_PATTERN, examples=["12.50"]),
+    AfterValidator(_decimal),
+]
+
+# An id in a body, a path or a query: declared with its range, so no client (or fuzzer) sends one
+# the database cannot compare.
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+IdPath = Annotated[int, Path(ge=1, le=ID_MAX)]
+IdQuery = Annotated[int | None, Query(ge=1, le=ID_MAX)]
+
+# Declared on every POST that honours it (`idempotent()` reads it from the request), so that a
+# generated client has an argument for it.
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description=(
+            "Any unique string per intended request. A retry with the same key and body replays "
+            "the first answer (with `Idempotent-Replayed: true`); the same key with another body "
+            "is refused with 409."
+        ),
+    ),
+]
 
 
 def error_body(code: str, message, field: str | None = None) -> dict:
@@ -135,6 +218,8 @@ class KeysetPagination(PaginationBase):
                 after = int(cursor)
             except ValueError as error:
                 raise ApiError(422, "invalid", _("The cursor is not valid."), "cursor") from error
+            if not 1 <= after <= ID_MAX:
+                raise ApiError(422, "invalid", _("The cursor is not valid."), "cursor")
             rows = rows.filter(pk__lt=after)
         found = list(rows.order_by("-pk")[: size + 1])
         items = found[:size]
@@ -184,6 +269,8 @@ def idempotent(request: HttpRequest, *, status: int, run: Callable[[], dict]) ->
             response = JsonResponse(record.response_body, status=record.status_code, safe=False)
             response["Idempotent-Replayed"] = "true"
             return response
-        body = json.loads(json.dumps(run(), default=str))
+        # The stored answer, the first answer and every replay are one JSON text, written as
+        # JsonResponse writes one without a key (ISO 8601 datetimes, decimal strings).
+        body = json.loads(json.dumps(run(), cls=DjangoJSONEncoder))
         idempotency.idempotent_request_finish(record=record, status_code=status, body=body)
     return JsonResponse(body, status=status)

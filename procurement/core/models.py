@@ -106,6 +106,7 @@ class ApiScope(models.TextChoices):
     LOGISTICS_WRITE = "logistics:write", _("Create parcels (dropshipping)")
     SOURCING_READ = "sourcing:read", _("Read sourcing requests and quotes")
     SOURCING_WRITE = "sourcing:write", _("Create sourcing requests and accept quotes")
+    WEBHOOKS_MANAGE = "webhooks:manage", _("Manage webhook endpoints and their deliveries")
 
 
 class ApiKey(TimeStampedModel):

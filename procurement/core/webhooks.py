@@ -168,6 +168,45 @@ def webhook_endpoint_create(
 
 
 @transaction.atomic
+def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> IssuedEndpoint:
+    """A new signing secret, shown once; deliveries from now on are signed with it."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    endpoint.secret = secret
+    endpoint.save(update_fields=["secret", "updated_at"])
+    return IssuedEndpoint(endpoint=endpoint, secret=secret)
+
+
+def webhook_endpoints_of(*, company: models.Model):
+    """The endpoints of `company` (an `accounts.Company`), newest first."""
+    return WebhookEndpoint.objects.filter(company=company).order_by("-pk")
+
+
+def webhook_deliveries_of(*, company: models.Model, endpoint_id: int | None = None):
+    """The deliveries to `company`'s endpoints, newest first, with their endpoint loaded."""
+    deliveries = WebhookDelivery.objects.filter(company=company).select_related("endpoint")
+    if endpoint_id is not None:
+        deliveries = deliveries.filter(endpoint_id=endpoint_id)
+    return deliveries.order_by("-pk")
+
+
+@transaction.atomic
+def webhook_delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a delivery again, with the same event id (receivers deduplicate by it), once more
+    whatever became of it; an attempt in flight keeps it until its lease ends."""
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    if not delivery.endpoint.is_active and delivery.event != TEST_EVENT:
+        raise WebhookRefused(_("Enable the endpoint before sending to it again."))
+    if delivery.status not in OPEN_STATUSES:
+        delivery.status = WebhookDelivery.Status.PENDING
+        delivery.next_attempt_at = None
+        delivery.delivered_at = None
+        delivery.save(update_fields=["status", "next_attempt_at", "delivered_at"])
+    _enqueue([delivery.pk])
+    return delivery
+
+
+@transaction.atomic
 def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     endpoint.is_active = active

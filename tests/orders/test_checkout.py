@@ -268,6 +268,34 @@ def test_another_companys_address_is_not_a_choice(buyer_client, buyer, company, 
     assert "Shipping is chosen later" in response.text
 
 
+@pytest.mark.parametrize("field", ["destination", "channel"])
+def test_checkout_refuses_an_id_that_is_not_the_companys(
+    buyer_client, buyer, company, goods, field
+):
+    from tests.logistics.factories import AddressFactory, channel_with_zone
+
+    channel = channel_with_zone()
+    own = AddressFactory(company=company)
+    foreign = {"destination": AddressFactory().pk, "channel": channel.pk + 1000}
+    services.cart_add(
+        user=buyer, company=company, product=goods["shirt"], quantities={goods["red"]: 10}
+    )
+    page = buyer_client.get(reverse("orders:checkout"))
+    data = {
+        "checkout_key": page.context["checkout_key"],
+        "signature": page.context["signature"],
+        "destination": own.pk,
+        "channel": channel.pk,
+    } | {field: foreign[field]}
+
+    response = buyer_client.post(reverse("orders:checkout"), data)
+
+    assert response.status_code == 400
+    assert response.context["shipping_form"].errors[field]
+    assert 'aria-invalid="true"' in response.text
+    assert not Order.objects.exists()
+
+
 def test_stale_checkout_form_is_shown_again_with_the_new_prices(
     buyer_client, buyer, company, goods
 ):

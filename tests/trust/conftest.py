@@ -23,7 +23,7 @@ from procurement.accounts import integrations
 from procurement.accounts import services as accounts_services
 from procurement.accounts.models import Membership, Role
 from procurement.accounts.staff_groups import ACCOUNT_MANAGERS, FINANCE, WAREHOUSE
-from procurement.core.models import ApiScope
+from procurement.core.models import ApiScope, WebhookDelivery
 from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
 from tests.logistics.factories import (
     AddressFactory,
@@ -236,6 +236,10 @@ def _build_world(django_capture_on_commit_callbacks) -> World:
     o["webhook_endpoint"] = integrations.webhook_endpoint_create(
         company=company, actor=owner, url="https://erp.example.com/hook", events=["order.paid"]
     ).endpoint
+    # Written as the emitter writes it, without sending it anywhere.
+    o["webhook_delivery"] = WebhookDelivery.objects.create(
+        endpoint=o["webhook_endpoint"], company=company, event="order.paid", payload={}
+    )
 
     # Finance: a payable in a payout batch, an export job.
     finance = world.users["finance_staff"]

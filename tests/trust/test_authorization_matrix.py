@@ -676,6 +676,12 @@ API = {
     ("GET", "/parcels/{parcel_id}"): ("logistics:read", True),
     ("GET", "/wallet"): ("wallet:read", False),
     ("GET", "/wallet/statement"): ("wallet:read", False),
+    ("GET", "/webhook-endpoints"): ("webhooks:manage", False),
+    ("POST", "/webhook-endpoints"): ("webhooks:manage", False),
+    ("POST", "/webhook-endpoints/{endpoint_id}/rotate-secret"): ("webhooks:manage", True),
+    ("POST", "/webhook-endpoints/{endpoint_id}/disable"): ("webhooks:manage", True),
+    ("GET", "/webhook-deliveries"): ("webhooks:manage", False),
+    ("POST", "/webhook-deliveries/{delivery_id}/redeliver"): ("webhooks:manage", True),
 }
 API_ACTORS = ["none", "garbage", "revoked", "victim", "victim_catalog_only", "other"]
 
@@ -714,6 +720,8 @@ def _api_url(world, path):
         "request_id": o["sourcing"].pk,
         "quote_id": o["quote"].pk,
         "parcel_id": o["parcel"].pk,
+        "endpoint_id": o["webhook_endpoint"].pk,
+        "delivery_id": o["webhook_delivery"].pk,
     }
     url = "/api/v1" + path.format(**ids)
     return url + "?quantity=10" if path.endswith("/price") else url
