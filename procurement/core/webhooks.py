@@ -198,10 +198,11 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     if not delivery.endpoint.is_active and delivery.event != TEST_EVENT:
         raise WebhookRefused(_("Enable the endpoint before sending to it again."))
     if delivery.status not in OPEN_STATUSES:
-        delivery.status = WebhookDelivery.Status.PENDING
-        delivery.next_attempt_at = None
-        delivery.delivered_at = None
-        delivery.save(update_fields=["status", "next_attempt_at", "delivered_at"])
+        # Delivery bookkeeping, as the attempts keep it: a row update, no timeline.
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at=None, delivered_at=None
+        )
+        delivery.refresh_from_db()
     _enqueue([delivery.pk])
     return delivery
 
