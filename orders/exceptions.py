@@ -69,3 +69,16 @@ class LineQuantity(LineRefused):
     """The product's total breaks its MOQ or order multiple (catalog.pricing)."""
 
     code = "quantity"
+
+
+class InspectionRefused(OrdersError):
+    """One or more lines of an inspection cannot be recorded as entered; nothing was written.
+    `errors` maps each line's id to what is wrong with it, so a form can show it by the line."""
+
+    code = "inspection_refused"
+
+    def __init__(self, errors: dict[int, str], *, labels: dict[int, str]):
+        self.errors = errors
+        super().__init__(
+            " ".join(f"{labels[pk]}: {message}" for pk, message in sorted(errors.items()))
+        )

@@ -105,7 +105,7 @@ class ReceiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         if po.warehouse_id:
             self.fields["warehouse"].initial = po.warehouse_id
-        self.lines = list(po.lines.filter(inspection=PurchaseOrderLine.Inspection.PENDING))
+        self.lines = list(po.lines.filter(status__in=PurchaseOrderLine.TO_RECEIVE).order_by("pk"))
         for line in self.lines:
             self.fields[f"count_{line.pk}"] = forms.IntegerField(
                 label=_("%(description)s (ordered %(n)s)")
@@ -141,58 +141,121 @@ class MultipleImageField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-class InspectLineForm(forms.Form):
-    """One line against the checklist: a line passes only when every box is ticked."""
+MEASURE_FIELDS = (
+    ("weight_kg", gettext_lazy("Weight of the line's goods (kg)"), "0.001"),
+    ("length_cm", gettext_lazy("Length (cm)"), "0.1"),
+    ("width_cm", gettext_lazy("Width (cm)"), "0.1"),
+    ("height_cm", gettext_lazy("Height (cm)"), "0.1"),
+)
 
-    line = forms.ModelChoiceField(
-        label=gettext_lazy("Line"), queryset=PurchaseOrderLine.objects.none()
-    )
 
-    def __init__(self, *args, po: PurchaseOrder, **kwargs):
+class LineInspectionForm(forms.Form):
+    """One line against the checklist: it passes only when every box is ticked and the count
+    matches the order."""
+
+    inspect = forms.BooleanField(label=gettext_lazy("Inspect now"), required=False, initial=True)
+
+    def __init__(self, *args, line: PurchaseOrderLine, **kwargs):
+        kwargs.setdefault("prefix", f"line-{line.pk}")
         super().__init__(*args, **kwargs)
-        pending = po.lines.filter(inspection=PurchaseOrderLine.Inspection.PENDING).order_by("pk")
-        self.fields["line"].queryset = pending
-        self.fields["line"].label_from_instance = lambda line: (
-            _("%(description)s: %(received)s of %(n)s counted")
-            % {
-                "description": line.description,
-                "received": line.received_quantity,
-                "n": line.quantity,
-            }
+        self.line = line
+        self.fields["received_quantity"] = forms.IntegerField(
+            label=gettext_lazy("Received"),
+            min_value=0,
+            max_value=line.quantity,
+            initial=line.received_quantity,
+            required=False,
+            help_text=_("Ordered %(n)s; change it to correct the count.") % {"n": line.quantity},
         )
-        first = pending.first()
-        if first is not None:
-            self.fields["line"].initial = first.pk
         for key, label in CHECKLIST.items():
             self.fields[f"check_{key}"] = forms.BooleanField(label=label, required=False)
         self.fields["note"] = forms.CharField(
-            label=gettext_lazy("Note"), required=False, widget=forms.Textarea
+            label=gettext_lazy("Note"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
         )
         self.fields["photos"] = MultipleImageField(
             label=gettext_lazy("Photos"),
             required=False,
-            help_text=gettext_lazy("JPEG, PNG or WebP. A failed line needs at least one."),
+            help_text=gettext_lazy(
+                "JPEG, PNG or WebP. A failed line needs at least one; photos of good goods are "
+                "shown to the merchant too."
+            ),
         )
-        for name, label, minimum in (
-            ("weight_kg", gettext_lazy("Weight of the line's goods (kg)"), "0.001"),
-            ("length_cm", gettext_lazy("Length (cm)"), "0.1"),
-            ("width_cm", gettext_lazy("Width (cm)"), "0.1"),
-            ("height_cm", gettext_lazy("Height (cm)"), "0.1"),
-        ):
+        for name, label, minimum in MEASURE_FIELDS:
             self.fields[name] = forms.DecimalField(
                 label=label,
                 min_value=Decimal(minimum),
                 max_digits=10,
                 decimal_places=3,
                 required=False,
+                initial=getattr(line, name),
             )
 
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "line": data["line"],
-            "checklist": {key: data[f"check_{key}"] for key in CHECKLIST},
-            "note": data["note"],
-            "photos": data["photos"],
-            **{name: data[name] for name in ("weight_kg", "length_cm", "width_cm", "height_cm")},
+    @property
+    def title(self) -> str:
+        return _("%(description)s: %(received)s of %(n)s counted") % {
+            "description": self.line.description,
+            "received": self.line.received_quantity,
+            "n": self.line.quantity,
         }
+
+    @property
+    def selected(self) -> bool:
+        """Ticked "Inspect now" (read from the submitted data, valid or not)."""
+        return self.fields["inspect"].widget.value_from_datadict(
+            self.data, self.files, self.add_prefix("inspect")
+        )
+
+    def inspection(self) -> services.LineInspection:
+        data = self.cleaned_data
+        return services.LineInspection(
+            line_id=self.line.pk,
+            received_quantity=data["received_quantity"],
+            checklist={key: data[f"check_{key}"] for key in CHECKLIST},
+            note=data["note"],
+            photos=data["photos"],
+            **{name: data[name] for name, _label, _minimum in MEASURE_FIELDS},
+        )
+
+
+class InspectLinesForm:
+    """Every line of a purchase order waiting for inspection, one `LineInspectionForm` each;
+    staff untick the lines they do not inspect now. Valid when every ticked line is."""
+
+    def __init__(self, data=None, files=None, *, po: PurchaseOrder):
+        self.is_bound = data is not None
+        self.lines = list(po.lines.filter(status=PurchaseOrderLine.Status.PENDING).order_by("pk"))
+        self.forms = [LineInspectionForm(data, files, line=line) for line in self.lines]
+        self._errors: list[str] = []
+
+    def __iter__(self):
+        return iter(self.forms)
+
+    @property
+    def chosen(self) -> list[LineInspectionForm]:
+        return [form for form in self.forms if form.selected]
+
+    def is_valid(self) -> bool:
+        if not self.is_bound:
+            return False
+        chosen = self.chosen
+        if not chosen:
+            self._errors.append(_("Choose at least one line to inspect."))
+            return False
+        return all([form.is_valid() for form in chosen])
+
+    def non_form_errors(self) -> list[str]:
+        return self._errors
+
+    def add_error(self, error) -> None:
+        """A refusal of the service: each line's own message by its line, the rest on top."""
+        by_line = getattr(error, "errors", {})
+        for form in self.forms:
+            if form.line.pk in by_line:
+                form.add_error(None, by_line[form.line.pk])
+        if not by_line:
+            self._errors.append(str(error.message))
+
+    def inspections(self) -> list[services.LineInspection]:
+        return [form.inspection() for form in self.chosen]

@@ -7,18 +7,19 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from orders import selectors, services
 from orders.admin.common import PS, _action_page
 from orders.admin.forms import (
     AlibabaPlaceForm,
     AlibabaPreviewForm,
-    InspectLineForm,
+    InspectLinesForm,
     NoteForm,
     PlaceForm,
     PriceCorrectForm,
@@ -48,10 +49,9 @@ class PurchaseOrderLineInline(ReadOnlyInline):
         "quantity",
         "unit_price_cny",
         "received_quantity",
-        "inspection",
+        "status",
         "failed_items",
         "inspection_note",
-        "resolution",
         "stock_item_id",
         "photo_thumbnails",
     ]
@@ -157,7 +157,7 @@ PURCHASE_ORDER_ACTIONS: dict[str, PurchaseOrderAction] = {
         "receive_purchaseorder", gettext_lazy("Receive and count"), _moves_to(PS.RECEIVED)
     ),
     "inspect": PurchaseOrderAction(
-        "receive_purchaseorder", gettext_lazy("Inspect a line"), _moves_to(PS.INSPECTED)
+        "receive_purchaseorder", gettext_lazy("Inspect lines"), _moves_to(PS.INSPECTED)
     ),
     "return": PurchaseOrderAction(
         "receive_purchaseorder", gettext_lazy("Return to supplier"), _moves_to(PS.RETURNED)
@@ -449,23 +449,44 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         )
 
     def _do_inspect(self, request, po, label):
-        form = InspectLineForm(request.POST or None, request.FILES or None, po=po)
-        note = _("Tick every item found in order; a line with an unticked item fails.")
-        response = self._run(
-            request,
-            po,
-            form,
-            label,
-            lambda d: services.purchase_order_line_inspect(
-                actor=request.user, **form.service_kwargs()
-            ),
-            note=note,
+        """Several lines in one submit, all recorded or none; each refusal shown by its line."""
+        form = InspectLinesForm(
+            request.POST if request.method == "POST" else None, request.FILES or None, po=po
         )
-        if response.status_code == 302:
-            po.refresh_from_db()
-            if po.can_become(PS.INSPECTED):  # more lines to inspect
-                return redirect("admin:orders_purchaseorder_inspect", po.pk)
-        return response
+        if form.is_valid():
+            try:
+                lines = services.purchase_order_lines_inspect(
+                    po=po, actor=request.user, inspections=form.inspections()
+                )
+            except DomainError as error:
+                form.add_error(error)
+            else:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(po)s: %(n)s line inspected.",
+                        "%(po)s: %(n)s lines inspected.",
+                        len(lines),
+                    )
+                    % {"po": po, "n": len(lines)},
+                )
+                po.refresh_from_db()
+                if po.can_become(PS.INSPECTED):  # more lines to inspect
+                    return redirect("admin:orders_purchaseorder_inspect", po.pk)
+                return redirect("admin:orders_purchaseorder_change", po.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": po,
+            "title": f"{label}: {po}",
+            "form": form,
+            "note": _(
+                "Tick every item found in order; a line with an unticked item fails. Untick "
+                "“Inspect now” for the lines you inspect later. Nothing is recorded unless every "
+                "ticked line is in order."
+            ),
+        }
+        return TemplateResponse(request, "orders/admin/inspect_lines.html", context)
 
     def _do_correct_price(self, request, po, label):
         form = PriceCorrectForm(

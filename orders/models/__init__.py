@@ -13,12 +13,11 @@ from orders.models.messages import Message
 from orders.models.orders import Order, OrderEvent, OrderLine
 from orders.models.purchasing import (
     CHECKLIST,
-    Inspection,
     InspectionPhoto,
     PurchaseOrder,
     PurchaseOrderEvent,
     PurchaseOrderLine,
-    Resolution,
+    PurchaseOrderLineEvent,
 )
 from orders.models.sourcing import (
     SourcingPhoto,
@@ -36,7 +35,6 @@ __all__ = [
     "AlibabaOrder",
     "Cart",
     "CartLine",
-    "Inspection",
     "InspectionPhoto",
     "Message",
     "Order",
@@ -45,7 +43,7 @@ __all__ = [
     "PurchaseOrder",
     "PurchaseOrderEvent",
     "PurchaseOrderLine",
-    "Resolution",
+    "PurchaseOrderLineEvent",
     "SourcingPhoto",
     "SourcingQuote",
     "SourcingQuoteEvent",

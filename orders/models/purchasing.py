@@ -191,20 +191,6 @@ class PurchaseOrder(Stateful, TimeStampedModel):
         return self.status == self.Status.INSPECTED
 
 
-class Inspection(models.TextChoices):
-    PENDING = "pending", _("Not inspected")
-    PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
-
-
-class Resolution(models.TextChoices):
-    """What the merchant decided for a line that failed inspection."""
-
-    ACCEPTED = "accepted", _("Accept as is")
-    RETURNED = "returned", _("Return to the supplier")
-    REPLACED = "replaced", _("Ask for a replacement")
-
-
 # The inspection checklist: key -> label. A line passes only when every item is in order.
 CHECKLIST: dict[str, str] = {
     "quantity": _("Quantity matches"),
@@ -215,9 +201,37 @@ CHECKLIST: dict[str, str] = {
 }
 
 
-class PurchaseOrderLine(models.Model):
-    Inspection = Inspection
-    Resolution = Resolution
+class PurchaseOrderLine(Stateful, models.Model):
+    """One product of a purchase order, counted and inspected in the warehouse.
+
+    Its status is the line's journey through inspection: waiting for inspection, then passed
+    (stocked) or failed; a failed line waits for the merchant, who accepts it as it is (stocked),
+    returns it (refunded) or asks for a replacement, which is inspected again when it arrives.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for inspection")
+        PASSED = "passed", _("Passed inspection")
+        FAILED = "failed", _("Failed inspection")
+        ACCEPTED = "accepted", _("Failed, accepted as is")
+        RETURNED = "returned", _("Returned to the supplier")
+        REPLACING = "replacing", _("Replacement requested")
+
+    TRANSITIONS = {
+        Status.PENDING: frozenset({Status.PASSED, Status.FAILED}),
+        Status.PASSED: frozenset(),
+        Status.FAILED: frozenset({Status.ACCEPTED, Status.RETURNED, Status.REPLACING}),
+        Status.ACCEPTED: frozenset(),
+        Status.RETURNED: frozenset(),
+        # The replacement arrived and was counted: it is inspected like the first shipment.
+        Status.REPLACING: frozenset({Status.PENDING}),
+    }
+    # Goods still to arrive or to count: what receiving counts.
+    TO_RECEIVE = frozenset({Status.PENDING, Status.REPLACING})
+    # The merchant's decisions on a failed line.
+    DECISIONS = frozenset({Status.ACCEPTED, Status.RETURNED, Status.REPLACING})
+    # Whatever happened since, these lines failed an inspection: their checklist says why.
+    FOUND_FAULTY = frozenset({Status.FAILED, *DECISIONS})
 
     purchase_order = models.ForeignKey(
         PurchaseOrder,
@@ -249,8 +263,13 @@ class PurchaseOrderLine(models.Model):
     unit_price_cny = models.DecimalField(_("unit price (CNY)"), **CNY)
     # Receiving and inspection, line by line.
     received_quantity = models.PositiveIntegerField(_("received"), null=True, blank=True)
-    inspection = models.CharField(
-        _("inspection"), max_length=8, choices=Inspection.choices, default=Inspection.PENDING
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.PENDING,
+        editable=False,
+        db_index=True,
     )
     checklist = models.JSONField(
         _("checklist"),
@@ -274,9 +293,6 @@ class PurchaseOrderLine(models.Model):
     )
     height_cm = models.DecimalField(
         _("height (cm)"), max_digits=8, decimal_places=1, null=True, blank=True
-    )
-    resolution = models.CharField(
-        _("merchant's decision"), max_length=8, choices=Resolution.choices, blank=True
     )
     resolved_at = models.DateTimeField(_("decided"), null=True, blank=True)
     stock_item_id = models.PositiveBigIntegerField(_("stock item"), null=True, blank=True)
@@ -312,7 +328,12 @@ class PurchaseOrderLine(models.Model):
     def awaits_decision(self) -> bool:
         """Failed inspection and the merchant has not decided yet (while its purchase order
         `awaits_line_decisions`)."""
-        return self.inspection == Inspection.FAILED and not self.resolution
+        return self.status == self.Status.FAILED
+
+    @property
+    def was_found_faulty(self) -> bool:
+        """It failed its last inspection, whatever the merchant decided since."""
+        return self.status in self.FOUND_FAULTY
 
     @property
     def failed_checks(self) -> list[str]:
@@ -345,6 +366,27 @@ class InspectionPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+
+class PurchaseOrderLineEvent(StatusEvent):
+    """The timeline of one line: inspected, decided on by the merchant, replaced."""
+
+    subject = "line"
+
+    line = models.ForeignKey(
+        PurchaseOrderLine,
+        verbose_name=_("purchase order line"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    from_status = models.CharField(
+        _("from"), max_length=16, choices=PurchaseOrderLine.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=16, choices=PurchaseOrderLine.Status.choices)
+
+    class Meta(StatusEvent.Meta):
+        verbose_name = _("purchase order line event")
+        verbose_name_plural = _("purchase order line events")
 
 
 class PurchaseOrderEvent(StatusEvent):

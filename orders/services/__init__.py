@@ -6,7 +6,8 @@
 * `purchasing`: routing (change supplier, split), placing on 1688, price differences, out of
   stock, cancelling and shipping purchase orders;
 * `alibaba`: previewing and placing purchase orders through 1688's trade API;
-* `receiving`: receiving, inspecting line by line and the merchant's decisions on failed lines;
+* `receiving`: receiving and counting, returning, and the merchant's decisions on failed lines;
+* `inspection`: inspecting received lines, one or several in one submit, all or nothing;
 * `payables`: what we owe suppliers;
 * `sourcing`: sourcing requests, quotes and the message threads;
 * `refunds`: cancelling orders and giving money back;
@@ -55,6 +56,11 @@ from orders.services.checkout import (
     order_place_from_lines,
     order_quote_refresh,
 )
+from orders.services.inspection import (
+    LineInspection,
+    purchase_order_line_inspect,
+    purchase_order_lines_inspect,
+)
 from orders.services.payables import (
     purchase_order_payable_record,
     purchase_order_supplier_price_correct,
@@ -71,7 +77,6 @@ from orders.services.purchasing import (
 )
 from orders.services.receiving import (
     purchase_order_line_accept,
-    purchase_order_line_inspect,
     purchase_order_line_replace,
     purchase_order_line_return,
     purchase_order_receive,
@@ -93,6 +98,7 @@ from orders.services.status import order_complete
 __all__ = [
     "CartChange",
     "DifferenceHandling",
+    "LineInspection",
     "NewLine",
     "QuickOrderResult",
     "RequestedLine",
@@ -120,6 +126,7 @@ __all__ = [
     "purchase_order_line_inspect",
     "purchase_order_line_replace",
     "purchase_order_line_return",
+    "purchase_order_lines_inspect",
     "purchase_order_out_of_stock",
     "purchase_order_payable_record",
     "purchase_order_place",

@@ -15,7 +15,7 @@ from catalog.models import Supplier
 from orders import exceptions
 from orders.models import (
     PurchaseOrder,
-    Resolution,
+    PurchaseOrderLine,
 )
 from orders.services.status import (
     _lock_po,
@@ -48,7 +48,11 @@ def _payable_amounts(po: PurchaseOrder) -> tuple[Decimal, Decimal]:
     """What the supplier is owed (its actual price less lines returned to it) and the part of
     it that is domestic freight."""
     returned = sum(
-        (line.line_total_cny for line in po.lines.all() if line.resolution == Resolution.RETURNED),
+        (
+            line.line_total_cny
+            for line in po.lines.all()
+            if line.status == PurchaseOrderLine.Status.RETURNED
+        ),
         Decimal(0),
     )
     amount = po.actual_total_cny - returned

@@ -5,6 +5,7 @@ a status can be written around it:
 
 - assigning `<obj>.status = ...` (except an exception's own HTTP `self.status`),
 - `setattr(<obj>, "status", ...)`,
+- `bulk_update(objs, [..., "status", ...])`, which saves statuses set on the objects in bulk,
 - a queryset `.update(status=...)` on a stateful model (one deriving from `states.Stateful`), or
   on a queryset whose model the scan cannot name.
 
@@ -55,6 +56,17 @@ def _chain_root(node: ast.AST) -> str | None:
             return None
 
 
+def _names_status(call: ast.Call) -> bool:
+    """A `bulk_update` call whose list of fields names "status"."""
+    fields = [*call.args[1:2], *(kw.value for kw in call.keywords if kw.arg == "fields")]
+    return any(
+        isinstance(item, ast.Constant) and item.value == "status"
+        for value in fields
+        if isinstance(value, ast.List | ast.Tuple | ast.Set)
+        for item in value.elts
+    )
+
+
 def _status_writes(tree: ast.AST, stateful: frozenset[str]):
     exempt = set()
     for cls in ast.walk(tree):
@@ -75,6 +87,8 @@ def _status_writes(tree: ast.AST, stateful: frozenset[str]):
                 root = _chain_root(node.func)
                 if root is None or root in stateful or not root[:1].isupper():
                     yield node.lineno, f"updates status in a queryset of {root or '?'}"
+            if name == "bulk_update" and _names_status(node):
+                yield node.lineno, "bulk_update(..., ['status'])"
             if (
                 name == "setattr"
                 and len(node.args) >= 2
@@ -102,10 +116,26 @@ def test_the_scan_sees_each_kind_of_write():
         "setattr(job, 'status', 'done')\n"
         "parcels.update(status='x')\n"
         "Parcel.objects.create(status='draft')\n"
+        "PurchaseOrderLine.objects.bulk_update(lines, ['received_quantity', 'status'])\n"
+        "PurchaseOrderLine.objects.bulk_update(lines, fields=('status',))\n"
+        "PurchaseOrderLine.objects.bulk_update(lines, ['received_quantity'])\n"
         "StockItem.objects.filter(pk=1).update(status='x')\n"
         "class Refused(DomainError):\n"
         "    def __init__(self, status):\n"
         "        self.status = status\n"
     )
     lines = [line for line, _what in _status_writes(ast.parse(source), frozenset({"Parcel"}))]
-    assert lines == [1, 2, 3, 4, 5]
+    assert lines == [1, 2, 3, 4, 5, 7, 8]
+
+
+def test_purchase_order_lines_are_on_the_state_machine():
+    """A line's inspection and the merchant's decision are its status: the scan guards it like
+    every other stateful model's."""
+    assert "PurchaseOrderLine" in _stateful_names()
+    source = (
+        "line.status = 'passed'\n"
+        "PurchaseOrderLine.objects.filter(pk=1).update(status='failed')\n"
+        "po.lines.update(status='pending')\n"
+    )
+    found = [line for line, _what in _status_writes(ast.parse(source), _stateful_names())]
+    assert found == [1, 2, 3]
