@@ -20,6 +20,7 @@ from orders import conf
 from orders.models import (
     Cart,
     CartLine,
+    InspectionPhoto,
     Message,
     Order,
     OrderEvent,
@@ -451,6 +452,11 @@ def purchase_order_line_of(*, company: Company, pk: int) -> PurchaseOrderLine:
     return PurchaseOrderLine.objects.select_related("purchase_order__order").get(
         pk=pk, purchase_order__order__company=company
     )
+
+
+def inspection_photo_of(*, company: Company, pk: int) -> InspectionPhoto:
+    """Raises InspectionPhoto.DoesNotExist for a photo of another company's goods."""
+    return InspectionPhoto.objects.get(pk=pk, line__purchase_order__order__company=company)
 
 
 def approvals_pending(*, company: Company) -> QuerySet[Order]:

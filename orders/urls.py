@@ -40,6 +40,12 @@ urlpatterns = [
         views.purchase_order_line_decide,
         name="po-line-decide",
     ),
+    path("inspection-photos/<int:pk>/", views.inspection_photo, name="inspection-photo"),
+    path(
+        "inspection-photos/<int:pk>/thumbnail/",
+        views.inspection_photo_thumbnail,
+        name="inspection-photo-thumbnail",
+    ),
     path("sourcing/", views.sourcing_list, name="sourcing-list"),
     path("sourcing/new/", views.sourcing_create, name="sourcing-create"),
     path("sourcing/<int:pk>/", views.sourcing_detail, name="sourcing-detail"),

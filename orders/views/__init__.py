@@ -1,4 +1,5 @@
-"""Merchant pages: cart, quick order, checkout, paying, orders, approvals, sourcing requests.
+"""Merchant pages: cart, quick order, checkout, paying, orders and their inspection photos,
+approvals, sourcing requests.
 
 Every view is gated by `company_required` and reads through `orders.selectors`, scoped to the
 current company, so another company's objects answer 404. HTMX requests get the named partial
@@ -21,6 +22,7 @@ from orders.views.checkout import (
     order_quote_refresh,
 )
 from orders.views.common import CART_CHANGED_EVENT
+from orders.views.inspection import inspection_photo, inspection_photo_thumbnail
 from orders.views.orders import (
     LINE_DECISIONS,
     order_confirmation,
@@ -50,6 +52,8 @@ __all__ = [
     "cart_line_remove",
     "cart_line_update",
     "checkout",
+    "inspection_photo",
+    "inspection_photo_thumbnail",
     "order_cancel",
     "order_confirmation",
     "order_decide",

@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from logistics import services as logistics_services
 from logistics.models import StorageCharge
+from logistics.photos import photo_check
 from orders import services as orders_services
+from orders.models import InspectionPhoto
 from payments import exports, payouts
 from payments import services as payments_services
 from payments.adapters import sandbox as sandbox_gateway
@@ -31,6 +33,7 @@ from tests.logistics.factories import (
     WarehouseFactory,
     channel_with_zone,
     fx_rate,
+    image_upload,
 )
 from tests.orders.factories import (
     SourcingRequestFactory,
@@ -117,6 +120,10 @@ def _build_world(django_capture_on_commit_callbacks) -> World:
         actual_total_cny=o["po"].expected_total_cny,
     )
     o["po_line"] = o["po"].lines.first()
+    checked = photo_check(image_upload("goods.jpg"))
+    o["inspection_photo"] = InspectionPhoto.objects.create(
+        line=o["po_line"], image=checked.image, thumbnail=checked.thumbnail
+    )
     o["order"] = place_order(buyer, company, (product, {skus[1]: 20}))
     orders_services.message_post(author=buyer, body="Where is it?", order=o["order"])
     orders_services.cart_add(user=buyer, company=company, product=product, quantities={skus[0]: 10})
