@@ -10,7 +10,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -54,11 +56,29 @@ class PurchaseOrderLineInline(ReadOnlyInline):
         "inspection_note",
         "stock_item_id",
         "photo_thumbnails",
+        "timeline",
     ]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("photos")
+        return super().get_queryset(request).prefetch_related("photos", "events__actor")
+
+    @admin.display(description=gettext_lazy("Timeline"))
+    def timeline(self, line):
+        """The line's own moves: inspected, decided on by the merchant, replaced."""
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} {} → {}{}",
+            (
+                (
+                    date_format(timezone.localtime(event.created_at), "SHORT_DATETIME_FORMAT"),
+                    event.get_from_status_display(),
+                    event.get_to_status_display(),
+                    f" ({event.actor})" if event.actor else "",
+                )
+                for event in line.events.all()
+            ),
+        )
 
     @admin.display(description=gettext_lazy("Not in order"))
     def failed_items(self, line):

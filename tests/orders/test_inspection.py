@@ -276,6 +276,8 @@ def test_the_admin_inspects_several_lines_in_one_submit(client, po, warehouse_st
     assert response["Location"].endswith(reverse("admin:orders_purchaseorder_change", args=[po.pk]))
     po.refresh_from_db()
     assert po.status == PS.INSPECTED
+    change = client.get(reverse("admin:orders_purchaseorder_change", args=[po.pk]))
+    assert "Waiting for inspection → Failed inspection" in change.text  # blue's timeline
 
 
 def test_the_admin_shows_each_refusal_by_its_line_and_records_nothing(client, po, warehouse_staff):
