@@ -39,7 +39,7 @@ from catalog.adapters import open1688
 from catalog.models import Product
 from logistics.models import Warehouse
 from orders import exceptions
-from orders.adapters import fake1688, trade1688
+from orders.adapters import trade1688
 from orders.adapters.trade1688 import Cargo, Created, Receiver, TradeClient
 from orders.models import AlibabaCall, AlibabaOrder, PurchaseOrder
 from orders.services.purchasing import (
@@ -61,16 +61,7 @@ AS = AlibabaOrder.Status
 
 
 def alibaba_config() -> open1688.Config:
-    if settings.ALIBABA_OPEN_FAKE:
-        return open1688.Config(
-            app_key=fake1688.APP_KEY,
-            app_secret=fake1688.APP_SECRET,
-            refresh_token=fake1688.REFRESH_TOKEN,
-            timeout=settings.ALIBABA_OPEN_TIMEOUT,
-            max_attempts=settings.ALIBABA_OPEN_MAX_ATTEMPTS,
-            backoff_seconds=0,
-        )
-    return open1688.Config.from_settings()
+    return open1688.platform_config()
 
 
 def alibaba_configured() -> bool:
@@ -94,10 +85,7 @@ def _recorder(po_id: int | None) -> open1688.Recorder:
 
 
 def trade_client(*, po_id: int | None = None) -> TradeClient:
-    transport = fake1688.PLATFORM if settings.ALIBABA_OPEN_FAKE else open1688.urllib_transport
-    return TradeClient(
-        open1688.Client(config=alibaba_config(), transport=transport, recorder=_recorder(po_id))
-    )
+    return TradeClient(open1688.platform_client(recorder=_recorder(po_id)))
 
 
 # --- Gather: what is sent for a purchase order -------------------------------------------------

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from catalog.adapters.fake1688 import gateway as fake1688
 from catalog.models import Product
 from orders import services
-from orders.adapters import fake1688
 from orders.models import AlibabaCall, AlibabaOrder, Order, PurchaseOrder
 from orders.services import alibaba
 from orders.tasks import alibaba_sync, alibaba_sync_due
@@ -20,11 +20,9 @@ URL = "/orders/alibaba/messages/"
 @pytest.fixture
 def platform(settings, monkeypatch):
     settings.ALIBABA_OPEN_FAKE = True
-    fake1688.PLATFORM.reset()
     monkeypatch.setattr(alibaba, "_spec_id", lambda sku: f"spec-{sku.code}" if sku else "")
     WarehouseFactory(phone="0755-88990077")
-    yield fake1688.PLATFORM
-    fake1688.PLATFORM.reset()
+    return fake1688.PLATFORM
 
 
 @pytest.fixture
@@ -183,8 +181,6 @@ def test_a_message_with_a_bad_signature_is_refused_and_changes_nothing(client, p
 
 
 def test_a_message_about_another_order_is_acknowledged(client, placed, platform):
-    platform.orders["999"] = fake1688.FakeOrder("999", "", [], 100, 0)
-
     response = client.post(URL, platform.push("999", "ORDER_BUYER_VIEW_ORDER_PAY"))
 
     assert response.status_code == 200
