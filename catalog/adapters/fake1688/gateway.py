@@ -27,6 +27,7 @@ it, and a test's transaction rolls it back with everything else.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -391,6 +392,17 @@ def _json(status: int, data: dict[str, Any]) -> tuple[int, bytes]:
 
 def _gateway(status: int, code: str, message: str) -> tuple[int, bytes]:
     return _json(status, {"error_code": code, "error_message": message, "exception": message})
+
+
+def fake_image(url: str) -> bytes:
+    """An offer image as the fake's image host serves it: a plain JPEG whose colour follows
+    the URL, so each image of an offer differs and nothing reaches the network."""
+    from PIL import Image
+
+    digest = hashlib.sha1(url.encode(), usedforsecurity=False).digest()
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 400), tuple(digest[:3])).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 PLATFORM = FakeGateway()
