@@ -41,10 +41,19 @@ Shapes, from the open.1688.com API pages (mirrored as markdown in public SDK rep
   "logisticsTrace": [{"logisticsId", "orderId", "logisticsBillNo", "logisticsSteps":
   [{"acceptTime", "remark"}]}]}``, steps oldest first.
 
-Assumptions: ``totalSuccessAmount`` includes ``postFee`` (as ``orderAmmount`` does in the split
-example); 1688 does not create a second order for an ``outOrderId`` it has seen (buyerView's
-page calls ``outOrderId`` "控制幂等", idempotency control); an address given as text (province,
-city, area, street) needs no ``addressId``.
+Assumptions, and what the published SDK classes say about them:
+
+* ``totalSuccessAmount`` includes ``postFee``. ``AlibabaTradeCrossResult`` calls it "订单总金额
+  (单位分), 一次创建多个订单时, 该字段为空" (the order's total, in fen; empty when several
+  orders are made) without naming freight; buyerView's ``totalAmount`` is documented as
+  "∑itemAmount + shippingFee", and ``orderAmmount`` in the split example includes ``postFee``,
+  so an order total includes its freight.
+* 1688 does not create a second order for an ``outOrderId`` it has seen. The createCrossOrder
+  parameter is documented only as "外部订单号" (outside order number); no published class states
+  the dedupe. A retry therefore goes out only after an unknown outcome, with the same id, and
+  the admin says so; staff can check the order list on 1688 before placing again.
+* An address given as text (province, city, area, street) needs no ``addressId`` (the
+  parameter's own example has none).
 """
 
 from __future__ import annotations
