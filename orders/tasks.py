@@ -4,7 +4,7 @@ outbox, so a task may run twice (at least once): a repeated notification is a re
 from celery import shared_task
 
 from orders import notifications
-from orders.services import alibaba
+from orders.services import alibaba, alibaba_split
 
 
 @shared_task
@@ -55,3 +55,13 @@ def alibaba_sync(po_id: int) -> str:
 @shared_task
 def alibaba_sync_due() -> int:
     return alibaba.alibaba_sync_due()
+
+
+@shared_task
+def alibaba_cancel(po_id: int) -> str:
+    return alibaba_split.alibaba_cancel_run(po_id=po_id)
+
+
+@shared_task
+def alibaba_complete(po_id: int) -> str:
+    return alibaba_split.alibaba_complete_run(po_id=po_id)

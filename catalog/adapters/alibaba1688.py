@@ -99,7 +99,7 @@ from catalog.adapters.offer_record import (
     _ship_from,
     _text,
 )
-from catalog.adapters.open1688 import Client, Config
+from catalog.adapters.open1688 import Client, platform_client
 from catalog.exceptions import OfferImportError
 from catalog.units import portal_unit
 
@@ -455,7 +455,7 @@ def fetch_offer_detail(*, offer_id: str, country: str = "en", client: Client | N
     open-platform client (`catalog.adapters.open1688`): its DomainErrors say when the platform
     is not configured, refuses or does not answer. The request is the documented one:
     `offerDetailParam` = {"offerId", "country"} (the translation language)."""
-    client = client or Client(config=Config.from_settings())
+    client = client or platform_client()
     return client.call(
         QUERY_PRODUCT_DETAIL_NAMESPACE,
         "product.search.queryProductDetail",

@@ -1,10 +1,10 @@
 """Fetching a partner's product images: the one place the catalog reaches the network.
 
 `get_fetcher()` returns the function `catalog.services.offer_images_download` fetches with:
-`settings.CATALOG_IMAGE_FETCHER` (a dotted path) when set, so tests and the local fake of the
-open platform plug in their own, else `fetch_image` below. URLs come from partner data, so the
-real fetcher only reads http(s) URLs on the image hosts it is told to trust, with a timeout and
-a size limit.
+`settings.CATALOG_IMAGE_FETCHER` (a dotted path) when set, so tests plug in their own; with
+``ALIBABA_OPEN_FAKE`` the fake platform's own drawing; else `fetch_image` below. URLs come from
+partner data, so the real fetcher only reads http(s) URLs on the image hosts it is told to
+trust, with a timeout and a size limit.
 """
 
 from __future__ import annotations
@@ -47,4 +47,7 @@ def fetch_image(url: str) -> bytes:
 
 def get_fetcher() -> Fetcher:
     path = getattr(settings, "CATALOG_IMAGE_FETCHER", "")
+    if not path and settings.ALIBABA_OPEN_FAKE:
+        # Offers the fake platform answers point at 1688's image hosts; it draws them instead.
+        path = "catalog.adapters.fake1688.gateway.fake_image"
     return import_string(path) if path else fetch_image

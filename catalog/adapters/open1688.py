@@ -414,3 +414,33 @@ def _masked_text(body: bytes) -> str:
         data = {k: (MASK if k in SECRET_PARAMS else v) for k, v in data.items()}
         return json.dumps(data, ensure_ascii=False)[:20000]
     return body.decode("utf-8", "replace")[:20000]
+
+
+# --- The client the portal uses ----------------------------------------------------------------
+
+
+def platform_config() -> Config:
+    """The real platform's credentials from the environment, or with ``ALIBABA_OPEN_FAKE`` the
+    local fake's own (`catalog.adapters.fake1688`)."""
+    if settings.ALIBABA_OPEN_FAKE:
+        from catalog.adapters.fake1688 import gateway
+
+        return Config(
+            app_key=gateway.APP_KEY,
+            app_secret=gateway.APP_SECRET,
+            refresh_token=gateway.REFRESH_TOKEN,
+            timeout=settings.ALIBABA_OPEN_TIMEOUT,
+            max_attempts=settings.ALIBABA_OPEN_MAX_ATTEMPTS,
+            backoff_seconds=0,
+        )
+    return Config.from_settings()
+
+
+def platform_client(*, recorder: Recorder | None = None) -> Client:
+    """A client of the configured platform: the real gateway, or the local fake."""
+    transport: Transport = urllib_transport
+    if settings.ALIBABA_OPEN_FAKE:
+        from catalog.adapters.fake1688.gateway import PLATFORM
+
+        transport = PLATFORM
+    return Client(config=platform_config(), transport=transport, recorder=recorder)

@@ -25,10 +25,35 @@ Shapes, from the open.1688.com API pages (mirrored as markdown in public SDK rep
   waitbuyerpay, waitsellersend, waitbuyerreceive, confirm_goods, success, cancel, terminated;
   ``refundStatus`` refundsuccess once a refund went through; amounts in yuan.
 
-Assumptions: ``totalSuccessAmount`` includes ``postFee`` (as ``orderAmmount`` does in the split
-example); 1688 does not create a second order for an ``outOrderId`` it has seen (buyerView's
-page calls ``outOrderId`` "控制幂等", idempotency control); an address given as text (province,
-city, area, street) needs no ``addressId``.
+* ``alibaba.trade.cancel`` (com.alibaba.trade, v1; the SDK classes ``AlibabaTradeCancelParam`` /
+  ``AlibabaTradeCancelResult``): ``webSite=1688``, ``tradeID``, ``cancelReason`` (buyerCancel,
+  sellerGoodsLack, other), ``remark``; answer ``{"success": true}`` or ``{"success": false,
+  "errorCode", "errorMessage"}``. A buyer cancels only an order not paid yet.
+* ``alibaba.trade.getLogisticsInfos.buyerView`` (com.alibaba.logistics, v1; SDK classes
+  ``AlibabaTradeGetLogisticsInfosBuyerViewParam`` / ``…Result`` /
+  ``AlibabaLogisticsOpenPlatformLogisticsOrder``): ``orderId``, ``webSite``, ``fields``; answer
+  ``{"success": true, "result": [{"logisticsId", "logisticsBillNo", "logisticsCompanyId",
+  "logisticsCompanyName", "status", "orderEntryIds", "remarks", …}]}``, ``status`` one of
+  WAITACCEPT, CANCEL, ACCEPT, TRANSPORT, NOGET, SIGN, UNSIGN.
+* ``alibaba.trade.getLogisticsTraceInfo.buyerView`` (com.alibaba.logistics, v1; SDK classes
+  ``…TraceInfoBuyerViewParam`` / ``…Result`` / ``AlibabaLogisticsOpenPlatformLogisticsTrace`` /
+  ``…LogisticsStep``): ``logisticsId``, ``orderId``, ``webSite``; answer ``{"success": true,
+  "logisticsTrace": [{"logisticsId", "orderId", "logisticsBillNo", "logisticsSteps":
+  [{"acceptTime", "remark"}]}]}``, steps oldest first.
+
+Assumptions, and what the published SDK classes say about them:
+
+* ``totalSuccessAmount`` includes ``postFee``. ``AlibabaTradeCrossResult`` calls it "订单总金额
+  (单位分), 一次创建多个订单时, 该字段为空" (the order's total, in fen; empty when several
+  orders are made) without naming freight; buyerView's ``totalAmount`` is documented as
+  "∑itemAmount + shippingFee", and ``orderAmmount`` in the split example includes ``postFee``,
+  so an order total includes its freight.
+* 1688 does not create a second order for an ``outOrderId`` it has seen. The createCrossOrder
+  parameter is documented only as "外部订单号" (outside order number); no published class states
+  the dedupe. A retry therefore goes out only after an unknown outcome, with the same id, and
+  the admin says so; staff can check the order list on 1688 before placing again.
+* An address given as text (province, city, area, street) needs no ``addressId`` (the
+  parameter's own example has none).
 """
 
 from __future__ import annotations
@@ -43,6 +68,10 @@ from django.utils.translation import gettext_lazy as _
 from catalog.adapters.open1688 import Client, MalformedResponse, Refused, error_fields
 
 NAMESPACE = "com.alibaba.trade"
+LOGISTICS_NAMESPACE = "com.alibaba.logistics"
+CANCEL = "alibaba.trade.cancel"
+LOGISTICS_INFOS = "alibaba.trade.getLogisticsInfos.buyerView"
+LOGISTICS_TRACE = "alibaba.trade.getLogisticsTraceInfo.buyerView"
 PREVIEW = "alibaba.createOrder.preview"
 CREATE = "alibaba.trade.createCrossOrder"
 BUYER_VIEW = "alibaba.trade.get.buyerView"
@@ -326,3 +355,95 @@ def buyer_view(client: Client, order_id: str) -> TradeView:
         refund_status=str(base.get("refundStatus") or ""),
         shipments=shipments,
     )
+
+
+def cancel(client: Client, order_id: str, *, remark: str = "") -> None:
+    """Cancel one 1688 order the buyer has not paid (Refused when 1688 says no). Cancelling an
+    order already cancelled answers success, so a repeated call is harmless."""
+    params = {"webSite": "1688", "tradeID": order_id, "cancelReason": "other"}
+    if remark:
+        params["remark"] = remark[:200]
+    data = client.call(NAMESPACE, CANCEL, params)
+    if not _ok(data):
+        raise refusal(*error_fields(data))
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    at: str
+    remark: str
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """One parcel the seller sent for an order, with the carrier's scans (oldest first)."""
+
+    order_id: str
+    logistics_id: str
+    carrier: str
+    tracking_number: str
+    status: str
+    steps: tuple[TraceStep, ...] = ()
+
+    @property
+    def latest(self) -> TraceStep | None:
+        return self.steps[-1] if self.steps else None
+
+    def as_json(self) -> dict[str, Any]:
+        latest = self.latest
+        return {
+            "order_id": self.order_id,
+            "logistics_id": self.logistics_id,
+            "carrier": self.carrier,
+            "tracking_number": self.tracking_number,
+            "status": self.status,
+            "latest_at": latest.at if latest else "",
+            "latest": latest.remark if latest else "",
+            "steps": [{"at": s.at, "remark": s.remark} for s in self.steps[-20:]],
+        }
+
+
+def parcels(client: Client, order_id: str) -> list[Parcel]:
+    """The parcels of one 1688 order (getLogisticsInfos) with each one's trace
+    (getLogisticsTraceInfo). An order not shipped yet has none."""
+    data = client.call(
+        LOGISTICS_NAMESPACE,
+        LOGISTICS_INFOS,
+        {"orderId": order_id, "webSite": "1688", "fields": "company.name,sendgood"},
+    )
+    if not _ok(data):
+        raise refusal(*error_fields(data))
+    found = []
+    for item in data.get("result") or []:
+        if not isinstance(item, dict) or not item.get("logisticsId"):
+            raise MalformedResponse
+        logistics_id = str(item["logisticsId"])
+        found.append(
+            Parcel(
+                order_id=order_id,
+                logistics_id=logistics_id,
+                carrier=str(item.get("logisticsCompanyName") or ""),
+                tracking_number=str(item.get("logisticsBillNo") or ""),
+                status=str(item.get("status") or ""),
+                steps=_trace(client, order_id, logistics_id),
+            )
+        )
+    return found
+
+
+def _trace(client: Client, order_id: str, logistics_id: str) -> tuple[TraceStep, ...]:
+    data = client.call(
+        LOGISTICS_NAMESPACE,
+        LOGISTICS_TRACE,
+        {"orderId": order_id, "logisticsId": logistics_id, "webSite": "1688"},
+    )
+    if not _ok(data):
+        raise refusal(*error_fields(data))
+    for trace in data.get("logisticsTrace") or []:
+        if isinstance(trace, dict) and str(trace.get("logisticsId")) == logistics_id:
+            return tuple(
+                TraceStep(str(s.get("acceptTime") or ""), str(s.get("remark") or ""))
+                for s in trace.get("logisticsSteps") or []
+                if isinstance(s, dict)
+            )
+    return ()

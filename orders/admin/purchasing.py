@@ -125,12 +125,15 @@ def _alibaba(po: PurchaseOrder) -> AlibabaOrder | None:
         return None
 
 
-def _may_send_to_1688(po: PurchaseOrder, step: str) -> bool:
-    """Waiting to be placed, 1688 configured, and the 1688 side's table allows the step."""
+def _may_send_to_1688(po: PurchaseOrder, step: str, *, partial: bool = False) -> bool:
+    """Waiting to be placed, 1688 configured, and the 1688 side's table allows the step (the
+    steps out of a partial split need the split)."""
     if not (po.awaits_placement and services.alibaba_configured()):
         return False
     link = _alibaba(po)
-    return link is None or link.can_become(step)
+    if link is None:
+        return not partial
+    return link.can_become(step)
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,16 @@ PURCHASE_ORDER_ACTIONS: dict[str, PurchaseOrderAction] = {
         "place_purchaseorder",
         gettext_lazy("Place on 1688"),
         lambda po: _may_send_to_1688(po, AlibabaOrder.Status.PLACING),
+    ),
+    "cancel_1688": PurchaseOrderAction(
+        "place_purchaseorder",
+        gettext_lazy("Cancel the part made on 1688"),
+        lambda po: _may_send_to_1688(po, AlibabaOrder.Status.CANCELLING, partial=True),
+    ),
+    "complete_1688": PurchaseOrderAction(
+        "place_purchaseorder",
+        gettext_lazy("Place the missing part on 1688"),
+        lambda po: _may_send_to_1688(po, AlibabaOrder.Status.COMPLETING, partial=True),
     ),
     "out_of_stock": PurchaseOrderAction(
         "place_purchaseorder", gettext_lazy("Out of stock"), _moves_to(PS.OUT_OF_STOCK)
@@ -211,6 +224,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         "age",
         "expected",
         "actual_total_cny",
+        "inbound",
     ]
     list_filter = ["status", "supplier", "payable_recorded"]
     search_fields = ["=id", "order__number", "=supplier_order_no", "=tracking_number"]
@@ -252,6 +266,21 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         if hours < 48:
             return _("%(n)s h") % {"n": hours}
         return _("%(n)s days") % {"n": hours // 24}
+
+    @admin.display(description=gettext_lazy("Expected inbound"))
+    def inbound(self, po):
+        """The domestic parcel the warehouse waits for: carrier, tracking number, last scan."""
+        link = _alibaba(po)
+        parcel = link.latest_parcel if link else None
+        if parcel is None:
+            return po.tracking_number or "—"
+        return format_html(
+            "{} {}<br><small>{} {}</small>",
+            parcel["carrier"],
+            parcel["tracking_number"],
+            parcel["latest_at"],
+            parcel["latest"],
+        )
 
     @admin.display(description=gettext_lazy("Expected (CNY)"))
     def expected(self, po):
@@ -425,6 +454,40 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             lambda d: services.alibaba_place_request(
                 po=po, actor=request.user, handling=d["handling"]
             ),
+            note=note,
+        )
+
+    def _do_cancel_1688(self, request, po, label):
+        link = _alibaba(po)
+        note = _(
+            "1688 is asked to cancel order(s) %(orders)s, which it made for part of this "
+            "purchase order. No money moves; afterwards nothing is ordered and the purchase "
+            "order can be placed again."
+        ) % {"orders": ", ".join(link.order_ids) if link else ""}
+        return self._send_to_1688(
+            request,
+            po,
+            forms.Form(request.POST if request.method == "POST" else None),
+            label,
+            lambda d: services.alibaba_cancel_request(po=po, actor=request.user),
+            note=note,
+        )
+
+    def _do_complete_1688(self, request, po, label):
+        link = _alibaba(po)
+        note = _(
+            "Only what 1688 refused is ordered (%(refused)s), with the order id %(out)s: "
+            "trying again never orders it twice. Then every 1688 order is recorded."
+        ) % {
+            "refused": link.error_message if link else "",
+            "out": link.rest_out_order_id if link else "",
+        }
+        return self._send_to_1688(
+            request,
+            po,
+            forms.Form(request.POST if request.method == "POST" else None),
+            label,
+            lambda d: services.alibaba_complete_request(po=po, actor=request.user),
             note=note,
         )
 

@@ -8,6 +8,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from catalog import services as catalog_services
+from catalog.link_views import may_import
+from catalog.links import link_preview
+from catalog.models import CATEGORY_MAX_DEPTH, Category, OfferImport, Product
 from orders import services
 from orders.admin.common import MessageHistoryInline, NewMessageInline, _save_replies
 from orders.models import (
@@ -84,8 +88,68 @@ class SourcingRequestAdmin(admin.ModelAdmin):
         NewMessageInline,
     ]
 
+    change_form_template = "orders/admin/sourcingrequest_change_form.html"
+
     def get_readonly_fields(self, request, obj=None):
         return [name for name in self.fields if name != "assigned_to"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Each link with its preview once the offer is imported (title in Chinese for staff),
+        and for a 1688 offer not imported yet, "Import this offer" for staff who may."""
+        sourcing = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if sourcing is not None and sourcing.links:
+            extra_context["link_previews"] = [
+                (link, link_preview(link["url"], language="zh")) for link in sourcing.links
+            ]
+            if may_import(request.user):
+                extra_context["import_categories"] = Category.objects.filter(
+                    depth=CATEGORY_MAX_DEPTH
+                ).order_by("name_en")
+                last = OfferImport.objects.order_by("-pk").values("product__category").first()
+                extra_context["import_category"] = last["product__category"] if last else None
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/import-offer/",
+                self.admin_site.admin_view(self.import_offer_view),
+                name="orders_sourcingrequest_import_offer",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_offer_view(self, request, pk: int):
+        """Fetch a 1688 offer the request links to and import it (one click)."""
+        if request.method != "POST" or not may_import(request.user):
+            raise PermissionDenied
+        sourcing = get_object_or_404(SourcingRequest, pk=pk)
+        offer_id = request.POST.get("offer_id", "")
+        linked = any(
+            link.get("source") == Product.Source.ALIBABA_1688
+            and link.get("external_id") == offer_id
+            for link in sourcing.links
+        )
+        if not linked:
+            raise PermissionDenied
+        category = Category.objects.filter(
+            pk=request.POST.get("category") or None, depth=CATEGORY_MAX_DEPTH
+        ).first()
+        try:
+            _product, created = catalog_services.offer_import_from_platform(
+                offer_id=offer_id, category=category, actor=request.user, language="en"
+            )
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("Offer %(id)s imported.") % {"id": offer_id}
+                if created
+                else _("Offer %(id)s updated.") % {"id": offer_id},
+            )
+        return redirect("admin:orders_sourcingrequest_change", sourcing.pk)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -26,7 +26,9 @@ class AlibabaOrder(Stateful, TimeStampedModel):
         FAILED = "failed", _("Refused or failed: nothing was ordered")
         UNKNOWN = "unknown", _("No answer: 1688 may have created the order")
         CREATED = "created", _("Created on 1688, not recorded here")
-        PARTIAL = "partial", _("Partly created on 1688: resolve by hand")
+        PARTIAL = "partial", _("Partly created on 1688: cancel it or place the rest")
+        CANCELLING = "cancelling", _("Cancelling the part created on 1688")
+        COMPLETING = "completing", _("Placing the missing part on 1688")
 
     RETRYABLE = frozenset({Status.FAILED, Status.UNKNOWN, Status.CREATED})
     _AGAIN = frozenset({Status.PREVIEWING, Status.PLACING})
@@ -43,7 +45,11 @@ class AlibabaOrder(Stateful, TimeStampedModel):
         Status.UNKNOWN: frozenset({Status.PLACING}),
         Status.CREATED: frozenset({Status.PLACING}),
         Status.PLACED: frozenset(),
-        Status.PARTIAL: frozenset(),
+        # Part of the order made on 1688, part refused: cancel the part made (nothing is then
+        # ordered, and a new placement gets a new outOrderId) or place the rest.
+        Status.PARTIAL: frozenset({Status.CANCELLING, Status.COMPLETING}),
+        Status.CANCELLING: frozenset({Status.FAILED, Status.PARTIAL}),
+        Status.COMPLETING: frozenset({Status.PLACED, Status.PARTIAL}),
     }
     STATUS_EVENTS = None  # its outcomes are written on the purchase order's timeline
 
@@ -75,6 +81,14 @@ class AlibabaOrder(Stateful, TimeStampedModel):
     error_code = models.CharField(_("last error code"), max_length=64, blank=True)
     error_message = models.TextField(_("last error"), blank=True)
     attempts = models.PositiveIntegerField(_("placing attempts"), default=0)
+    failed_offers = models.JSONField(
+        _("offers 1688 refused in a partial split"), default=list, blank=True
+    )
+    cancelled_order_ids = models.JSONField(
+        _("1688 orders cancelled from here"), default=list, blank=True
+    )
+    parcels = models.JSONField(_("domestic parcels and their traces"), default=list, blank=True)
+    traced_at = models.DateTimeField(_("last trace read from 1688"), null=True, blank=True)
     trade_status = models.CharField(_("status on 1688"), max_length=32, blank=True)
     carrier = models.CharField(_("domestic carrier"), max_length=100, blank=True)
     synced_at = models.DateTimeField(_("last read from 1688"), null=True, blank=True)
@@ -93,6 +107,16 @@ class AlibabaOrder(Stateful, TimeStampedModel):
     @property
     def may_place(self) -> bool:
         return self.can_become(self.Status.PLACING)
+
+    @property
+    def rest_out_order_id(self) -> str:
+        """The outOrderId of the next try at the missing part of a partial split: the same on
+        every retry until 1688 makes another order, so a retry never orders the rest twice."""
+        return f"{self.out_order_id}-rest{len(self.order_ids)}"
+
+    @property
+    def latest_parcel(self) -> dict | None:
+        return self.parcels[-1] if self.parcels else None
 
 
 class AlibabaCall(models.Model):

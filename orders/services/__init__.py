@@ -5,7 +5,8 @@
 * `approvals`: orders above a buyer's spending limit;
 * `purchasing`: routing (change supplier, split), placing on 1688, price differences, out of
   stock, cancelling and shipping purchase orders;
-* `alibaba`: previewing and placing purchase orders through 1688's trade API;
+* `alibaba`: previewing and placing purchase orders through 1688's trade API, and reading
+  their events and domestic parcels; `alibaba_split`: cancelling or completing a partial split;
 * `receiving`: receiving and counting, returning, and the merchant's decisions on failed lines;
 * `inspection`: inspecting received lines, one or several in one submit, all or nothing;
 * `payables`: what we owe suppliers;
@@ -38,6 +39,7 @@ from orders.services.alibaba import (
     alibaba_place_request,
     alibaba_preview_request,
 )
+from orders.services.alibaba_split import alibaba_cancel_request, alibaba_complete_request
 from orders.services.approvals import order_approve, order_reject
 from orders.services.cart import (
     CartChange,
@@ -102,6 +104,8 @@ __all__ = [
     "NewLine",
     "QuickOrderResult",
     "RequestedLine",
+    "alibaba_cancel_request",
+    "alibaba_complete_request",
     "alibaba_configured",
     "alibaba_place_request",
     "alibaba_preview_request",

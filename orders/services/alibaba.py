@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -39,8 +39,8 @@ from catalog.adapters import open1688
 from catalog.models import Product
 from logistics.models import Warehouse
 from orders import exceptions
-from orders.adapters import fake1688, trade1688
-from orders.adapters.trade1688 import Cargo, Created, Receiver, TradeClient
+from orders.adapters import trade1688
+from orders.adapters.trade1688 import Cargo, Receiver, TradeClient
 from orders.models import AlibabaCall, AlibabaOrder, PurchaseOrder
 from orders.services.purchasing import (
     DifferenceHandling,
@@ -61,16 +61,7 @@ AS = AlibabaOrder.Status
 
 
 def alibaba_config() -> open1688.Config:
-    if settings.ALIBABA_OPEN_FAKE:
-        return open1688.Config(
-            app_key=fake1688.APP_KEY,
-            app_secret=fake1688.APP_SECRET,
-            refresh_token=fake1688.REFRESH_TOKEN,
-            timeout=settings.ALIBABA_OPEN_TIMEOUT,
-            max_attempts=settings.ALIBABA_OPEN_MAX_ATTEMPTS,
-            backoff_seconds=0,
-        )
-    return open1688.Config.from_settings()
+    return open1688.platform_config()
 
 
 def alibaba_configured() -> bool:
@@ -94,10 +85,7 @@ def _recorder(po_id: int | None) -> open1688.Recorder:
 
 
 def trade_client(*, po_id: int | None = None) -> TradeClient:
-    transport = fake1688.PLATFORM if settings.ALIBABA_OPEN_FAKE else open1688.urllib_transport
-    return TradeClient(
-        open1688.Client(config=alibaba_config(), transport=transport, recorder=_recorder(po_id))
-    )
+    return TradeClient(open1688.platform_client(recorder=_recorder(po_id)))
 
 
 # --- Gather: what is sent for a purchase order -------------------------------------------------
@@ -263,10 +251,14 @@ def alibaba_preview_run(*, po_id: int) -> str:
     return AS.PREVIEWED
 
 
-def _order_numbers(created: Created) -> str:
+def order_numbers(order_ids: list[str]) -> str:
     """What the purchase order shows as its 1688 order number (every number when they fit)."""
-    numbers = ",".join(o.order_id for o in created.orders)
-    return numbers if len(numbers) <= 64 else created.orders[0].order_id
+    numbers = ",".join(order_ids)
+    return numbers if len(numbers) <= 64 else order_ids[0]
+
+
+def failed_text(failed) -> str:
+    return ", ".join(f"{f.offer_id}/{f.spec_id} ({f.code} {f.message})".strip() for f in failed)
 
 
 def alibaba_place_run(*, po_id: int) -> str:
@@ -299,12 +291,17 @@ def alibaba_place_run(*, po_id: int) -> str:
         "freight_cny": created.freight_cny,
     }
     if created.failed:
-        refused = ", ".join(f"{f.offer_id}/{f.spec_id} ({f.code})" for f in created.failed)
+        refused = failed_text(created.failed)
         note = _(
             "1688 created order(s) %(orders)s but refused %(refused)s. Cancel those orders on "
-            "1688 or record the placement by hand."
+            "1688 from here, or place the missing part."
         ) % {"orders": ", ".join(found["order_ids"]), "refused": refused}
-        changes = {**found, "error_code": created.failed[0].code, "error_message": refused}
+        changes = {
+            **found,
+            "failed_offers": [asdict(f) for f in created.failed],
+            "error_code": created.failed[0].code,
+            "error_message": refused,
+        }
         _finish(po_id, to=AS.PARTIAL, note=note, changes=changes)
         return AS.PARTIAL
     try:
@@ -316,7 +313,7 @@ def alibaba_place_run(*, po_id: int) -> str:
             purchase_order_place(
                 po=po,
                 actor=link.requested_by,
-                supplier_order_no=_order_numbers(created),
+                supplier_order_no=order_numbers(found["order_ids"]),
                 actual_total_cny=created.total_cny,
                 handling=link.handling or DifferenceHandling.CHARGE,
             )
@@ -350,11 +347,20 @@ def alibaba_sync_run(*, po_id: int) -> str:
     client = trade_client(po_id=po_id).client
     views = [trade1688.buyer_view(client, order_id) for order_id in link.order_ids]
     statuses = ",".join(sorted({v.status for v in views}))
+    # The domestic leg: each shipped order's parcels and their carrier scans.
+    parcels = [
+        parcel.as_json()
+        for view in views
+        if view.shipments
+        for parcel in trade1688.parcels(client, view.order_id)
+    ]
     with transaction.atomic():
         link = AlibabaOrder.objects.select_for_update().get(pk=link.pk)
         order, po = _lock_po(link.purchase_order)
         shipments = [s for v in views for s in v.shipments]
         changes = {"trade_status": statuses[:32], "synced_at": timezone.now()}
+        if parcels:
+            changes.update(parcels=parcels, traced_at=changes["synced_at"])
         if all(v.status in trade1688.SHIPPED for v in views) and shipments:
             changes["carrier"] = ", ".join(dict.fromkeys(s.carrier for s in shipments))[:100]
             if po.can_become(PS.SHIPPED):
@@ -387,12 +393,13 @@ def alibaba_sync_run(*, po_id: int) -> str:
 
 
 def alibaba_sync_due() -> int:
-    """Queue a read of every purchase order placed on 1688 and not yet shipped (beat; the
-    fallback when a pushed message is lost). Returns how many were queued."""
+    """Queue a read of every purchase order placed on 1688 and not yet received (beat): the
+    fallback when a pushed message is lost, and the domestic parcel's trace while it travels
+    to the warehouse. Returns how many were queued."""
     ids = list(
         AlibabaOrder.objects.filter(
             status=AS.PLACED,
-            purchase_order__status__in=[PS.PLACED, PS.PRICE_CHANGED],
+            purchase_order__status__in=[PS.PLACED, PS.PRICE_CHANGED, PS.SHIPPED],
         ).values_list("purchase_order_id", flat=True)
     )
     with transaction.atomic():

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog import selectors as catalog_selectors
+from catalog.links import link_preview
 from orders import forms, selectors, services
 from orders.models import (
     SourcingQuote,
@@ -101,6 +102,12 @@ def sourcing_detail(request, pk: int):
         "orders/sourcing_detail.html",
         {
             "sourcing": sourcing,
+            # Title (in the merchant's language), first image and CNY prices of each linked
+            # offer once it is imported; the bare link before.
+            "link_previews": [
+                (link, link_preview(link["url"], language=request.LANGUAGE_CODE))
+                for link in sourcing.links
+            ],
             "quotes": list(sourcing.quotes.all()),
             "message_form": forms.MessageForm(),
             "decline_form": forms.ReasonForm(),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "procurement",
     "payments",
     "catalog",
+    "catalog.adapters.fake1688",
     "logistics",
     "orders",
 ]
@@ -268,8 +269,9 @@ INVITATION_TTL_DAYS = int(os.environ.get("INVITATION_TTL_DAYS", "7"))
 
 # The 1688 open platform (catalog/adapters/open1688.py, orders/adapters/trade1688.py). With no app
 # key the portal runs as before (purchase orders placed by hand) and the admin says so.
-# ALIBABA_OPEN_FAKE answers every call from the in-process fake platform
-# (orders/adapters/fake1688.py) with its own test credentials: for `make run` and demos only.
+# ALIBABA_OPEN_FAKE answers every call from the local fake platform
+# (catalog/adapters/fake1688/, state in its own table) with its own test credentials: for
+# `make run`, `seed_demo` and tests only.
 ALIBABA_OPEN_FAKE = env_bool("ALIBABA_OPEN_FAKE", False)
 ALIBABA_OPEN_APP_KEY = os.environ.get("ALIBABA_OPEN_APP_KEY", "")
 ALIBABA_OPEN_APP_SECRET = os.environ.get("ALIBABA_OPEN_APP_SECRET", "")

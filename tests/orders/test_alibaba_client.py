@@ -3,7 +3,7 @@
 import pytest
 
 from catalog.adapters import open1688
-from orders.adapters import fake1688
+from catalog.adapters.fake1688 import gateway as fake1688
 from orders.adapters.trade1688 import Cargo, Receiver, TradeClient
 
 RECEIVER = Receiver(
@@ -12,11 +12,12 @@ RECEIVER = Receiver(
 CARGO = [Cargo("610947572360", "b266e0726506185beaf205cbae88530d", 5)]
 
 
+pytestmark = pytest.mark.django_db
+
+
 @pytest.fixture
 def platform():
-    fake1688.PLATFORM.reset()
-    yield fake1688.PLATFORM
-    fake1688.PLATFORM.reset()
+    return fake1688.PLATFORM
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from catalog.adapters.fake1688 import gateway as fake1688
 from catalog.models import Product
 from orders import services
-from orders.adapters import fake1688
 from orders.models import AlibabaCall, AlibabaOrder, Order, PurchaseOrder
 from orders.services import alibaba
 from orders.tasks import alibaba_sync, alibaba_sync_due
@@ -20,11 +20,9 @@ URL = "/orders/alibaba/messages/"
 @pytest.fixture
 def platform(settings, monkeypatch):
     settings.ALIBABA_OPEN_FAKE = True
-    fake1688.PLATFORM.reset()
     monkeypatch.setattr(alibaba, "_spec_id", lambda sku: f"spec-{sku.code}" if sku else "")
     WarehouseFactory(phone="0755-88990077")
-    yield fake1688.PLATFORM
-    fake1688.PLATFORM.reset()
+    return fake1688.PLATFORM
 
 
 @pytest.fixture
@@ -183,8 +181,6 @@ def test_a_message_with_a_bad_signature_is_refused_and_changes_nothing(client, p
 
 
 def test_a_message_about_another_order_is_acknowledged(client, placed, platform):
-    platform.orders["999"] = fake1688.FakeOrder("999", "", [], 100, 0)
-
     response = client.post(URL, platform.push("999", "ORDER_BUYER_VIEW_ORDER_PAY"))
 
     assert response.status_code == 200
@@ -226,3 +222,51 @@ def test_the_admin_shows_the_carrier_to_warehouse_staff(
 
     assert "Expected inbound" in page.text
     assert "中通快递 735000777" in page.text
+
+
+def test_the_domestic_parcel_and_its_latest_trace_show_as_expected_inbound(
+    client, placed, platform, warehouse_staff, django_capture_on_commit_callbacks
+):
+    po, order_id = placed
+    platform.ship(order_id, carrier="中通快递", bill_no="735000888", remark="[义乌市]已揽收")
+    platform.trace(order_id, remark="[广州市]到达广州转运中心", at="2026-12-04 06:12:00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alibaba_sync_due() == 1
+
+    po.refresh_from_db()
+    (parcel,) = po.alibaba.parcels
+    assert parcel["carrier"] == "中通快递"
+    assert parcel["tracking_number"] == "735000888"
+    assert parcel["status"] == "TRANSPORT"
+    assert parcel["latest"] == "[广州市]到达广州转运中心"
+    assert parcel["steps"][0]["remark"] == "[义乌市]已揽收"
+    assert platform.api_calls("alibaba.trade.getLogisticsTraceInfo.buyerView") == 1
+
+    # Shipped and not yet received: beat keeps reading the trace.
+    platform.trace(order_id, remark="[广州市]派件中", at="2026-12-04 09:30:00")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alibaba_sync_due() == 1
+    po.refresh_from_db()
+    assert po.alibaba.latest_parcel["latest"] == "[广州市]派件中"
+    assert po.events.filter(to_status=PS.SHIPPED).count() == 1
+
+    client.force_login(warehouse_staff)
+    page = client.get(reverse("admin:orders_purchaseorder_change", args=[po.pk]))
+    assert "中通快递 735000888" in page.text
+    assert "[广州市]派件中" in page.text
+    queue = client.get(reverse("admin:orders_purchaseorder_changelist"))
+    assert "735000888" in queue.text
+    assert "[广州市]派件中" in queue.text
+
+
+def test_an_unshipped_order_reads_no_trace(placed, platform, django_capture_on_commit_callbacks):
+    po, order_id = placed
+    platform.pay(order_id)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alibaba_sync_due()
+
+    po.refresh_from_db()
+    assert po.alibaba.parcels == []
+    assert platform.api_calls("alibaba.trade.getLogisticsInfos.buyerView") == 0

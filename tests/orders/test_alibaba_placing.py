@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from catalog.adapters.fake1688 import gateway as fake1688
 from catalog.models import Product
 from orders import exceptions, services
-from orders.adapters import fake1688
 from orders.models import AlibabaCall, AlibabaOrder, PurchaseOrder
 from orders.services import alibaba
 from orders.tasks import alibaba_place
@@ -23,12 +23,10 @@ AS = AlibabaOrder.Status
 @pytest.fixture
 def platform(settings, monkeypatch):
     settings.ALIBABA_OPEN_FAKE = True
-    fake1688.PLATFORM.reset()
     # The importer of issue 15 (item 2) keeps 1688's specId on the SKU; here each SKU has one.
     monkeypatch.setattr(alibaba, "_spec_id", lambda sku: f"spec-{sku.code}" if sku else "")
     WarehouseFactory(phone="0755-88990077")
-    yield fake1688.PLATFORM
-    fake1688.PLATFORM.reset()
+    return fake1688.PLATFORM
 
 
 def _offer(product, offer_id):
@@ -48,6 +46,11 @@ def po(buyer, company, rates, platform):
         platform.offer("610947572360", f"spec-{line.sku.code}", price_cny=line.unit_price_cny)
     platform.freight_cny = po.domestic_freight_cny
     return po
+
+
+def _raise_prices(platform, po, by):
+    for line in po.lines.select_related("sku"):
+        platform.offer("610947572360", f"spec-{line.sku.code}", price_cny=line.unit_price_cny + by)
 
 
 def _place(po, user, django_capture_on_commit_callbacks, handling="charge"):
@@ -94,8 +97,7 @@ def test_placing_records_the_1688_order_through_the_place_service(
 def test_a_higher_price_goes_through_the_price_difference_flow(
     po, account_manager, platform, django_capture_on_commit_callbacks
 ):
-    for key in list(platform.offers):
-        platform.offers[key].price_cny += Decimal("1.00")
+    _raise_prices(platform, po, Decimal("1.00"))
 
     _place(po, account_manager, django_capture_on_commit_callbacks)
 
@@ -107,8 +109,7 @@ def test_a_higher_price_goes_through_the_price_difference_flow(
 def test_a_higher_price_may_be_put_to_the_merchant(
     po, account_manager, platform, django_capture_on_commit_callbacks
 ):
-    for key in list(platform.offers):
-        platform.offers[key].price_cny += Decimal("1.00")
+    _raise_prices(platform, po, Decimal("1.00"))
 
     link = _place(po, account_manager, django_capture_on_commit_callbacks, handling="ask")
 
@@ -190,8 +191,7 @@ def test_a_split_records_every_order_number_and_the_sum(
 def test_an_order_made_but_not_recorded_is_recorded_by_placing_again(
     po, account_manager, platform, django_capture_on_commit_callbacks
 ):
-    for key in list(platform.offers):
-        platform.offers[key].price_cny += Decimal("100.00")  # more than the wallet holds
+    _raise_prices(platform, po, Decimal("100.00"))  # more than the wallet holds
 
     link = _place(po, account_manager, django_capture_on_commit_callbacks)
 

@@ -357,6 +357,8 @@ ADMIN_CUSTOM = {
     "admin:orders_purchaseorder_place": PO_ROUTERS,
     "admin:orders_purchaseorder_preview_1688": PO_ROUTERS,
     "admin:orders_purchaseorder_place_1688": PO_ROUTERS,
+    "admin:orders_purchaseorder_cancel_1688": PO_ROUTERS,
+    "admin:orders_purchaseorder_complete_1688": PO_ROUTERS,
     "admin:orders_purchaseorder_out_of_stock": PO_ROUTERS,
     "admin:orders_purchaseorder_ship": PO_ROUTERS,
     "admin:orders_purchaseorder_receive": {WH, SU},
@@ -420,6 +422,8 @@ ADMIN_SITE = {
         (LOGIN, LOGIN), staff=(FORBIDDEN, FORBIDDEN), superuser=(OK, None)
     ),
     "admin:orders_sourcingquote_send": AdminCustom(frozenset(PO_ROUTERS), post_only=True),
+    # Staff holding catalog.import_offer (account managers) import a linked 1688 offer.
+    "admin:orders_sourcingrequest_import_offer": AdminCustom(frozenset(PO_ROUTERS), post_only=True),
     "admin/(?P<url>.*)$": each((LOGIN, None), staff=(NOT_FOUND, None)),
 }
 
@@ -480,6 +484,7 @@ def url_kwargs(world) -> dict[str, dict]:
         "logistics:parcel-request-packing": o["parcel"],
         "logistics:parcel-cancel": o["parcel"],
         "admin:orders_sourcingquote_send": o["quote"],
+        "admin:orders_sourcingrequest_import_offer": o["sourcing"],
         "admin:logistics_inboundparcel_receive": o["inbound"],
         "admin:logistics_parcel_pack": o["parcel"],
         "admin:logistics_parcel_ship": o["parcel"],

@@ -15,6 +15,12 @@ class Command(BaseCommand):
                 "{memberships} memberships).".format(**created)
             )
         )
+        alibaba = created["alibaba"]
+        if alibaba["purchase_orders"]:
+            self.stdout.write(
+                "1688 (fake platform): {offers} offers imported, {purchase_orders} purchase "
+                "order placed and shipped.".format(**alibaba)
+            )
         self.stdout.write(
             f"Merchant: owner@acme.example / {DEMO_PASSWORD}   "
             f"Staff: admin@example.com / {DEMO_PASSWORD} (TOTP: manage.py demo_totp)"

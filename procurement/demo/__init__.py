@@ -1,5 +1,7 @@
 """The whole demo set for development: people and companies, a catalog, a warehouse with
-shipping channels, address books and funded wallets. Idempotent: a second run adds nothing."""
+shipping channels, address books and funded wallets, and (against the fake 1688) offers
+imported from the open platform and a purchase order placed there (`procurement.demo.alibaba`).
+Idempotent: a second run adds nothing."""
 
 from decimal import Decimal
 
@@ -11,6 +13,7 @@ from payments import services as payment_services
 from payments.models import TopUp
 from procurement.accounts.demo import seed_demo as seed_demo_accounts
 from procurement.accounts.models import Company
+from procurement.demo.alibaba import seed_demo_1688
 
 WAREHOUSE = {
     "code": "gz1",
@@ -189,4 +192,5 @@ def seed_demo() -> dict[str, object]:
     with transaction.atomic():
         _seed_logistics()
         _seed_companies()
+    created["alibaba"] = seed_demo_1688()
     return created
