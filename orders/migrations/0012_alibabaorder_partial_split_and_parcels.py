@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0008_account_managers_see_1688_calls'),
+        ('orders', '0011_remove_purchaseorderline_inspection_resolution'),
     ]
 
     operations = [
