@@ -84,6 +84,12 @@ class Parcel(Stateful, TimeStampedModel):
         related_name="+",
     )
     currency = models.CharField(_("merchant currency"), max_length=3)
+    declared_currency = models.CharField(
+        _("currency of the customs declaration"),
+        max_length=3,
+        blank=True,
+        help_text=_("Chosen by the merchant; empty: the wallet currency."),
+    )
     insured_value = models.DecimalField(
         _("insured value"), max_digits=14, decimal_places=2, null=True, blank=True
     )
@@ -146,6 +152,10 @@ class Parcel(Stateful, TimeStampedModel):
     @property
     def reference(self) -> str:
         return f"P{self.pk:06d}" if self.pk else "P-new"
+
+    @property
+    def declaration_currency(self) -> str:
+        return self.declared_currency or self.currency
 
     @property
     def is_exception(self) -> bool:

@@ -95,6 +95,13 @@ class StockItemFactory(factory.django.DjangoModelFactory):
     width_cm = Decimal("20")
     height_cm = Decimal("10")
     source_reference = factory.Sequence(lambda n: f"po:{n}")
+    product_reference = factory.Sequence(lambda n: f"product:{n}")
+    description_zh = "陶瓷马克杯套装"
+    hs_code = "691200"
+    origin_country = "CN"
+    unit_value = Decimal("8.50")
+    value_currency = "CNY"
+    bin_location = factory.Sequence(lambda n: f"A-{n % 20:02d}-1")
     arrived_at = factory.LazyFunction(timezone.now)
     free_storage_until = factory.LazyFunction(lambda: timezone.localdate())
 
