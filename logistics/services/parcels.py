@@ -25,7 +25,9 @@ from logistics.services.customs import (
     declaration_check,
     declaration_gross_weights_spread,
 )
+from payments import pricing
 from payments.money import quantize
+from payments.selectors import fx_markup_bps, fx_mid_rate
 from procurement.accounts.models import Company, User
 from procurement.core import states
 from procurement.core.hazards import hazard_labels
@@ -204,33 +206,49 @@ def parcel_create(
 
 @dataclass(frozen=True)
 class PackingCharge:
-    """What "Request packing" takes from the wallet now: the freight estimate at today's tariff
-    and the insurance fee, in the wallet's currency. The difference after weighing is settled
-    when the parcel is packed."""
+    """What "Request packing" takes from the wallet: the freight estimate at today's tariff,
+    bought at the client rate the ledger will use (payments.pricing, mid rate less the disclosed
+    markup), and the insurance fee, in the wallet's currency. The difference after weighing is
+    settled when the parcel is packed."""
 
     quote: rates.ChannelQuote
-    freight: Decimal | None
+    price: pricing.Price | None  # None: the channel cannot carry it, or no rate is known
     insurance: Decimal | None
     currency: str
 
     @property
+    def freight(self) -> Decimal | None:
+        return self.price.charge if self.price else None
+
+    @property
     def total(self) -> Decimal | None:
-        if self.freight is None:
+        if self.price is None:
             return None
-        return self.freight + (self.insurance or Decimal(0))
+        return self.price.charge + (self.insurance or Decimal(0))
 
 
 def parcel_packing_charge(
     *, parcel: Parcel, items: Sequence[StockItem] | None = None
 ) -> PackingCharge:
-    """The same quote `parcel_request_packing` charges, for the page to state before the
-    merchant confirms."""
+    """The charge `parcel_request_packing` will make, for the page to state before the merchant
+    confirms: the same quote, priced by the formula the ledger charges with."""
     quote = parcel_quote(parcel=parcel, items=items)
+    price = None
+    mid = fx_mid_rate(from_currency=parcel.currency, to_currency=rates.SETTLEMENT_CURRENCY)
+    if quote.available and mid:
+        price = pricing.price(
+            amount=quote.price_cny,
+            currency=parcel.currency,
+            goods_currency=rates.SETTLEMENT_CURRENCY,
+            mid_rate=mid,
+            markup_bps=(
+                0
+                if parcel.currency == rates.SETTLEMENT_CURRENCY
+                else fx_markup_bps(currency=parcel.currency)
+            ),
+        )
     return PackingCharge(
-        quote=quote,
-        freight=quote.price if quote.available else None,
-        insurance=parcel.insurance_fee,
-        currency=parcel.currency,
+        quote=quote, price=price, insurance=parcel.insurance_fee, currency=parcel.currency
     )
 
 
@@ -341,7 +359,11 @@ def boxes_chargeable(
                     "Box %(n)s weighs %(weight)s kg, above this channel's %(max)s kg per box. "
                     "Split it or send the parcel back for another channel."
                 )
-                % {"n": number, "weight": box.weight_kg.normalize(), "max": limit.normalize()}
+                % {
+                    "n": number,
+                    "weight": f"{box.weight_kg.normalize():f}",
+                    "max": f"{limit.normalize():f}",
+                }
             )
         chargeable.append(
             rates.chargeable_weight(
