@@ -2,9 +2,10 @@
 boxes, shipping, freight and storage charges. Status changes go through the services."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -12,10 +13,12 @@ from django.utils.translation import gettext_lazy
 
 from logistics import services
 from logistics.admin.common import action_page as _action_page
-from logistics.forms import MeasureForm, ShipForm
+from logistics.forms import BoxFormSet, DeclarationFormSet, ShipForm
 from logistics.models import (
+    DeclarationLine,
     FreightCharge,
     Parcel,
+    ParcelBox,
     ParcelEvent,
     StockItem,
     StorageCharge,
@@ -23,6 +26,7 @@ from logistics.models import (
 )
 from procurement.core.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from procurement.core.exceptions import DomainError
+from procurement.core.hazards import hazard_labels
 
 
 class ParcelEventInline(ReadOnlyInline):
@@ -71,8 +75,70 @@ class FreightChargeInline(ReadOnlyInline):
 
 class ItemInline(ReadOnlyInline):
     model = StockItem
-    fields = ["id", "description", "quantity", "weight_kg", "length_cm", "width_cm", "height_cm"]
+    fields = [
+        "id",
+        "bin_location",
+        "description",
+        "hazards",
+        "quantity",
+        "weight_kg",
+        "length_cm",
+        "width_cm",
+        "height_cm",
+    ]
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("Hazards"))
+    def hazards(self, item):
+        return hazard_labels(item.restricted_goods) if item.restricted_goods else "—"
+
+
+class DeclarationInline(ReadOnlyInline):
+    model = DeclarationLine
+    fields = [
+        "position",
+        "description_en",
+        "description_zh",
+        "hs_code",
+        "origin_country",
+        "quantity",
+        "unit",
+        "paid_value",
+        "declared_value",
+        "value_reason",
+        "net_weight_kg",
+        "gross_weight_kg",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("customs declaration (edit it on the pack page)")
+
+
+class BoxInline(ReadOnlyInline):
+    model = ParcelBox
+    fields = ["number", "weight_kg", "length_cm", "width_cm", "height_cm", "chargeable_kg"]
+    readonly_fields = fields
+
+
+def _save_declaration(request, formset) -> bool:
+    """Save each changed line through `declaration_line_update`; a refusal goes on its form."""
+    saved = True
+    for form in formset.forms:
+        if not form.has_changed():
+            continue
+        try:
+            services.declaration_line_update(
+                line=form.instance,
+                actor=request.user,
+                **{name: form.cleaned_data[name] for name in form._meta.fields},
+            )
+        except ValidationError as error:
+            saved = False
+            for field, texts in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, texts)
+        except DomainError as error:
+            saved = False
+            form.add_error(None, error.message)
+    return saved
 
 
 @admin.register(Parcel)
@@ -95,7 +161,14 @@ class ParcelAdmin(admin.ModelAdmin):
     list_filter = ["status", "channel", "warehouse", UnknownScansFilter]
     search_fields = ["=id", "tracking_number", "company__legal_name"]
     list_select_related = ["company", "channel", "destination"]
-    inlines = [ItemInline, FreightChargeInline, ParcelEventInline, TrackingEventInline]
+    inlines = [
+        ItemInline,
+        DeclarationInline,
+        BoxInline,
+        FreightChargeInline,
+        ParcelEventInline,
+        TrackingEventInline,
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Parcel._meta.fields]
@@ -156,32 +229,64 @@ class ParcelAdmin(admin.ModelAdmin):
         ]
 
     def pack_view(self, request, pk: int):
+        """The pack page: items to pick with their bins and hazards, the declaration to
+        complete, the boxes to record. Declaration lines are saved line by line (a refused line
+        names itself and keeps what was typed); packing runs only when every line is saved."""
         if not request.user.has_perm("logistics.pack_parcel"):
             raise PermissionDenied
-        parcel = get_object_or_404(Parcel, pk=pk)
-        form = MeasureForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                parcel = services.parcel_pack(
-                    parcel=parcel, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                self.message_user(
-                    request,
-                    _("%(ref)s packed: estimate %(est)s CNY, actual %(act)s CNY.")
-                    % {
-                        "ref": parcel.reference,
-                        "est": parcel.estimated_freight_cny,
-                        "act": parcel.actual_freight_cny,
-                    },
-                    messages.SUCCESS,
-                )
-                return redirect("admin:logistics_parcel_changelist")
-        return _action_page(
-            self, request, parcel, form, _("Pack %(ref)s") % {"ref": parcel.reference}
+        parcel = get_object_or_404(
+            Parcel.objects.select_related("channel", "company", "destination"), pk=pk
         )
+        lines = parcel.declaration.all()
+        declaration = DeclarationFormSet(request.POST or None, queryset=lines, prefix="line")
+        boxes = BoxFormSet(request.POST or None, prefix="box")
+        if request.method == "POST":
+            saved = declaration.is_valid() and _save_declaration(request, declaration)
+            if saved and boxes.is_valid():
+                try:
+                    parcel = services.parcel_pack(
+                        parcel=parcel,
+                        actor=request.user,
+                        boxes=[
+                            services.Box(**form.cleaned_data)
+                            for form in boxes.forms
+                            if form.cleaned_data
+                        ],
+                    )
+                except DomainError as error:
+                    problems = getattr(error, "problems", None) or [error.message]
+                    for problem in problems:
+                        messages.error(request, problem)
+                else:
+                    self.message_user(
+                        request,
+                        _("%(ref)s packed: estimate %(est)s CNY, actual %(act)s CNY.")
+                        % {
+                            "ref": parcel.reference,
+                            "est": parcel.estimated_freight_cny,
+                            "act": parcel.actual_freight_cny,
+                        },
+                        messages.SUCCESS,
+                    )
+                    return redirect("admin:logistics_parcel_changelist")
+        items = list(parcel.items.order_by("bin_location", "pk"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": Parcel._meta,
+            "original": parcel,
+            "parcel": parcel,
+            "title": _("Pack %(ref)s") % {"ref": parcel.reference},
+            "items": [
+                (item, hazard_labels(item.restricted_goods) if item.restricted_goods else "")
+                for item in items
+            ],
+            "declaration": declaration,
+            "boxes": boxes,
+            "problems": services.declaration_problems(parcel=parcel),
+            "thresholds": services.thresholds_for(parcel=parcel),
+            "max_box_kg": parcel.channel.max_box_weight_kg,
+        }
+        return TemplateResponse(request, "logistics/admin/pack.html", context)
 
     def ship_view(self, request, pk: int):
         if not request.user.has_perm("logistics.ship_parcel"):
