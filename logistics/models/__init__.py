@@ -5,6 +5,7 @@ tracking events and storage charges, one module per family:
     channels    ShippingChannel (with the hazards it accepts), RateZone
     stock       StockItem, StockPhoto, InboundParcel (+ its events), StorageCharge
     customs     CustomsThreshold, CustomsProfile, DeclarationLine, ParcelBox
+    documents   ParcelDocument
     parcels     Parcel (+ its events), TrackingEvent, TrackingAlert, FreightCharge
 
 Orders and purchase orders live in a higher layer: they are known here only by an opaque
@@ -18,6 +19,7 @@ from logistics.models.customs import (
     DeclarationLine,
     ParcelBox,
 )
+from logistics.models.documents import ParcelDocument
 from logistics.models.parcels import (
     FreightCharge,
     Parcel,
@@ -44,6 +46,7 @@ __all__ = [
     "InboundParcelEvent",
     "Parcel",
     "ParcelBox",
+    "ParcelDocument",
     "ParcelEvent",
     "RateZone",
     "ShippingChannel",

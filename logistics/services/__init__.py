@@ -2,6 +2,7 @@
 
     addresses   the company's address book
     stock       goods received into stock, their photos
+    documents   parcel PDFs built on the exports queue and kept by generation
     inbound     inbound parcels a forwarding customer declares, received into stock
     customs     declaration lines, thresholds, the merchant's customs numbers
     parcels     drafting, packing request, packing, shipping, cancelling; the guarded step
@@ -29,6 +30,11 @@ from logistics.services.customs import (
     declaration_problems,
     parcel_customs_data,
     thresholds_for,
+)
+from logistics.services.documents import (
+    documents_stale,
+    parcel_document_build,
+    parcel_document_request,
 )
 from logistics.services.inbound import inbound_cancel, inbound_declare, inbound_receive
 from logistics.services.mail import (
@@ -71,6 +77,7 @@ __all__ = [
     "declaration_currency_set",
     "declaration_line_update",
     "declaration_problems",
+    "documents_stale",
     "hazards_check",
     "hazards_refused",
     "inbound_cancel",
@@ -80,6 +87,8 @@ __all__ = [
     "parcel_contents",
     "parcel_create",
     "parcel_customs_data",
+    "parcel_document_build",
+    "parcel_document_request",
     "parcel_exception_mail_send",
     "parcel_pack",
     "parcel_packing_charge",

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from logistics.exceptions import DeclarationIncomplete, LogisticsError
@@ -27,6 +28,13 @@ from procurement.core.hazards import hazard_labels
 HS_CODE = re.compile(r"^[0-9]{6,12}$")
 IOSS_NUMBER = re.compile(r"^IM[0-9]{10}$")
 EORI_NUMBER = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,15}$")
+
+
+def documents_stale(parcel: Parcel) -> None:
+    """What the parcel's documents print changed: every document built so far is out of date
+    (`ParcelDocument.is_current` compares versions)."""
+    Parcel.objects.filter(pk=parcel.pk).update(documents_version=F("documents_version") + 1)
+    parcel.refresh_from_db(fields=["documents_version"])
 
 
 def _line_key(item: StockItem) -> str:
@@ -81,7 +89,9 @@ def declaration_build(*, parcel: Parcel, items: Sequence[StockItem]) -> list[Dec
             )
         )
     parcel.declaration.all().delete()
-    return DeclarationLine.objects.bulk_create(lines)
+    created = DeclarationLine.objects.bulk_create(lines)
+    documents_stale(parcel)
+    return created
 
 
 def _line_label(line: DeclarationLine) -> str:
@@ -202,6 +212,7 @@ def declaration_line_update(
     line.gross_weight_kg = gross_weight_kg
     line.full_clean(exclude=["parcel"])
     line.save()
+    documents_stale(parcel)
     if changed_value:
         note = _("%(line)s declared at %(value)s %(currency)s") % {
             "line": label,

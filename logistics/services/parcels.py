@@ -24,6 +24,7 @@ from logistics.services.customs import (
     declaration_build,
     declaration_check,
     declaration_gross_weights_spread,
+    documents_stale,
 )
 from payments import pricing
 from payments.money import quantize
@@ -448,6 +449,7 @@ def parcel_pack(
         for number, (box, box_chargeable) in enumerate(zip(boxes, per_box, strict=True), start=1)
     )
     declaration_gross_weights_spread(parcel=parcel, packed_weight_kg=weight)
+    documents_stale(parcel)
     difference_cny = parcel.freight_difference_cny
     if difference_cny:
         freight_charge_record(
@@ -485,6 +487,7 @@ def parcel_ship(*, parcel: Parcel, actor: User, tracking_number: str) -> Parcel:
     StockItem.objects.filter(parcel=parcel).update(
         status=StockItem.Status.SHIPPED, updated_at=timezone.now()
     )
+    documents_stale(parcel)  # the tracking number is printed
     outbox_enqueue(task="logistics.tasks.tracking_register", args=[parcel.pk])
     webhook_event_emit(
         company=parcel.company,
