@@ -8,7 +8,7 @@ from django_countries.fields import LazyTypedChoiceField
 
 from logistics.addressing import normalize_phone, normalize_postcode
 from logistics.models import Address, CustomsProfile, DeclarationLine
-from procurement.core.hazards import HazardFormField
+from procurement.core.hazards import HazardFormField, hazard_labels
 
 
 class StyledFormMixin:
@@ -129,6 +129,49 @@ class ParcelForm(StyledFormMixin, forms.Form):
         self.fields["destination"].queryset = destinations
         self.fields["channel"].queryset = channels
         self.fields["insured_value"].label = _("Insure for (%(currency)s)") % {"currency": currency}
+        hazardous = [item for item in items if item.restricted_goods]
+        self.fields["channel"].label_from_instance = lambda channel: _channel_label(
+            channel, hazardous
+        )
+
+    def clean(self):
+        data = super().clean()
+        channel, items = data.get("channel"), data.get("items")
+        if channel and items:
+            refused = [
+                _("#%(pk)s %(description)s: %(goods)s")
+                % {
+                    "pk": item.pk,
+                    "description": item.description,
+                    "goods": hazard_labels(channel.refused_hazards(item.restricted_goods)).lower(),
+                }
+                for item in items
+                if channel.refused_hazards(item.restricted_goods)
+            ]
+            if refused:
+                self.add_error(
+                    "channel",
+                    _("%(channel)s does not carry: %(items)s.")
+                    % {"channel": channel, "items": "; ".join(refused)},
+                )
+        return data
+
+
+def _channel_label(channel, hazardous_items) -> str:
+    """The channel as the choice list shows it: with the stock items it would refuse and why,
+    so the merchant sees before choosing (the rule is the channel's `refused_hazards`)."""
+    refused = {}
+    for item in hazardous_items:
+        for hazard in channel.refused_hazards(item.restricted_goods):
+            refused.setdefault(hazard, []).append(f"#{item.pk}")
+    if not refused:
+        return str(channel)
+    reasons = "; ".join(
+        _("%(goods)s (items %(items)s)")
+        % {"goods": hazard_labels([hazard]).lower(), "items": ", ".join(pks)}
+        for hazard, pks in sorted(refused.items())
+    )
+    return _("%(channel)s · does not carry %(reasons)s") % {"channel": channel, "reasons": reasons}
 
 
 class InboundDeclareForm(StyledFormMixin, forms.Form):

@@ -29,6 +29,13 @@ def kinds_for(parcel: Parcel) -> list[str]:
     return kinds
 
 
+def document_links(parcel: Parcel) -> list[tuple[str, str, ParcelDocument | None]]:
+    """(kind, label, the latest document of that kind or None) for the parcel's pages; reads
+    the prefetched `documents`."""
+    latest = {document.kind: document for document in parcel.documents.all()}
+    return [(kind, ParcelDocument.Kind(kind).label, latest.get(kind)) for kind in kinds_for(parcel)]
+
+
 def _line_rows(lines: list[DeclarationLine]) -> list[dict]:
     rows = []
     for line in lines:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from logistics.models.measures import CM, CNY, KG, POSITIVE
 from logistics.models.places import Warehouse
 from procurement.accounts.models import Company
-from procurement.core.hazards import HazardListField
+from procurement.core.hazards import HazardListField, hazard_labels
 from procurement.core.models import StatusEvent, TimeStampedModel
 from procurement.core.states import Stateful
 
@@ -113,6 +113,10 @@ class StockItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.description}"
+
+    @property
+    def hazards_display(self) -> str:
+        return hazard_labels(self.restricted_goods or ())
 
     @property
     def volume_cm3(self) -> Decimal:

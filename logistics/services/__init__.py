@@ -25,6 +25,7 @@ from logistics.services.addresses import (
 from logistics.services.charges import charges_settle_pending
 from logistics.services.customs import (
     customs_profile_save,
+    declaration_currencies,
     declaration_currency_set,
     declaration_line_update,
     declaration_problems,
@@ -74,6 +75,7 @@ __all__ = [
     "address_update",
     "charges_settle_pending",
     "customs_profile_save",
+    "declaration_currencies",
     "declaration_currency_set",
     "declaration_line_update",
     "declaration_problems",

@@ -231,6 +231,12 @@ def declaration_line_update(
     return line
 
 
+def declaration_currencies(parcel: Parcel) -> list[str]:
+    """The currencies a merchant may declare in: its wallet's, and those customs thresholds and
+    carriers commonly use."""
+    return list(dict.fromkeys([parcel.currency, "USD", "EUR", "GBP", "CNY"]))
+
+
 @transaction.atomic
 def declaration_currency_set(*, parcel: Parcel, actor: User, currency: str) -> Parcel:
     """The merchant chooses the declaration's currency: the values paid are converted again."""
@@ -238,7 +244,7 @@ def declaration_currency_set(*, parcel: Parcel, actor: User, currency: str) -> P
     if parcel.status not in (Parcel.Status.DRAFT, Parcel.Status.PACKING_REQUESTED):
         raise LogisticsError(_("The declaration of a packed parcel cannot change."))
     currency = (currency or "").upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
+    if currency not in declaration_currencies(parcel):
         raise ValidationError({"currency": _("Choose a currency.")})
     parcel.declared_currency = currency
     parcel.save(update_fields=["declared_currency", "updated_at"])
