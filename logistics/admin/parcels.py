@@ -4,21 +4,24 @@ boxes, shipping, freight and storage charges. Status changes go through the serv
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from logistics import services
 from logistics.admin.common import action_page as _action_page
+from logistics.documents.parcels import document_links
 from logistics.forms import BoxFormSet, DeclarationFormSet, ShipForm
 from logistics.models import (
     DeclarationLine,
     FreightCharge,
     Parcel,
     ParcelBox,
+    ParcelDocument,
     ParcelEvent,
     StockItem,
     StorageCharge,
@@ -113,6 +116,22 @@ class DeclarationInline(ReadOnlyInline):
     verbose_name_plural = gettext_lazy("customs declaration (edit it on the pack page)")
 
 
+class DocumentInline(ReadOnlyInline):
+    """The parcel's PDFs: a failed one shows why, for staff to fix and request again."""
+
+    model = ParcelDocument
+    fields = ["kind", "language", "status", "error", "built_at", "download"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("documents")
+
+    @admin.display(description=gettext_lazy("PDF"))
+    def download(self, document):
+        url = reverse("admin:logistics_parcel_document", args=[document.parcel_id, document.kind])
+        if document.status == ParcelDocument.Status.FAILED:
+            return format_html('<a href="{}?retry=1">{}</a>', url, _("Build again"))
+        return format_html('<a href="{}">{}</a>', url, _("Open"))
+
+
 class BoxInline(ReadOnlyInline):
     model = ParcelBox
     fields = ["number", "weight_kg", "length_cm", "width_cm", "height_cm", "chargeable_kg"]
@@ -165,6 +184,7 @@ class ParcelAdmin(admin.ModelAdmin):
         ItemInline,
         DeclarationInline,
         BoxInline,
+        DocumentInline,
         FreightChargeInline,
         ParcelEventInline,
         TrackingEventInline,
@@ -219,6 +239,11 @@ class ParcelAdmin(admin.ModelAdmin):
                 "<int:pk>/pack/",
                 self.admin_site.admin_view(self.pack_view),
                 name="logistics_parcel_pack",
+            ),
+            path(
+                "<int:pk>/documents/<slug:kind>/",
+                self.admin_site.admin_view(self.document_view),
+                name="logistics_parcel_document",
             ),
             path(
                 "<int:pk>/ship/",
@@ -285,8 +310,47 @@ class ParcelAdmin(admin.ModelAdmin):
             "problems": services.declaration_problems(parcel=parcel),
             "thresholds": services.thresholds_for(parcel=parcel),
             "max_box_kg": parcel.channel.max_box_weight_kg,
+            "documents": document_links(parcel),
         }
         return TemplateResponse(request, "logistics/admin/pack.html", context)
+
+    def document_view(self, request, pk: int, kind: str):
+        """Open a parcel's PDF (built now when out of date); a failure is shown with its
+        reason and leaves the parcel as it was."""
+        if not request.user.has_perm("logistics.view_parcel"):
+            raise PermissionDenied
+        parcel = get_object_or_404(Parcel, pk=pk)
+        change_url = reverse("admin:logistics_parcel_change", args=[parcel.pk])
+        try:
+            document = services.parcel_document_request(
+                parcel=parcel,
+                kind=kind,
+                language=get_language() or "en",
+                retry="retry" in request.GET,
+            )
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return redirect(change_url)
+        document.refresh_from_db()
+        parcel.refresh_from_db(fields=["documents_version"])
+        document.parcel = parcel
+        if document.is_current:
+            return FileResponse(document.file.open("rb"), content_type="application/pdf")
+        if document.status == ParcelDocument.Status.FAILED:
+            self.message_user(
+                request,
+                _("%(document)s failed: %(error)s")
+                % {"document": document.get_kind_display(), "error": document.error},
+                messages.ERROR,
+            )
+        else:
+            self.message_user(
+                request,
+                _("%(document)s is being prepared on the exports queue.")
+                % {"document": document.get_kind_display()},
+                messages.INFO,
+            )
+        return redirect(change_url)
 
     def ship_view(self, request, pk: int):
         if not request.user.has_perm("logistics.ship_parcel"):

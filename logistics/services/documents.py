@@ -33,8 +33,12 @@ def document_language(kind: str, language: str) -> str:
 
 
 @transaction.atomic
-def parcel_document_request(*, parcel: Parcel, kind: str, language: str = "en") -> ParcelDocument:
-    """The document, current or queued to be built: a current one is returned as it is."""
+def parcel_document_request(
+    *, parcel: Parcel, kind: str, language: str = "en", retry: bool = False
+) -> ParcelDocument:
+    """The document, current or queued to be built: a current one is returned as it is, and so
+    is one that failed on the same data (its error stands until the data changes or staff ask
+    to `retry`)."""
     parcel = Parcel.objects.select_related("channel", "destination").get(pk=parcel.pk)
     if kind not in kinds_for(parcel):
         raise LogisticsError(_("This parcel has no such document."))
@@ -46,6 +50,12 @@ def parcel_document_request(*, parcel: Parcel, kind: str, language: str = "en") 
     )
     document.parcel = parcel
     if document.is_current:
+        return document
+    failed_as_is = (
+        document.status == ParcelDocument.Status.FAILED
+        and document.version == parcel.documents_version
+    )
+    if failed_as_is and not retry:
         return document
     if not created:
         if document.status == ParcelDocument.Status.QUEUED:

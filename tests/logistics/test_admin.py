@@ -250,3 +250,26 @@ def test_pack_page_lists_bins_and_hazards_and_names_the_line_at_fault(
     assert parcel.status == Parcel.Status.PACKED
     assert parcel.boxes.count() == 2
     assert parcel.declaration.get().hs_code == "851830"
+
+
+def test_staff_see_why_a_document_failed_and_the_parcel_stays(
+    staff_client, staff_user, company, owner, django_capture_on_commit_callbacks
+):
+    in_group(staff_user, "Warehouse")
+    item = StockItemFactory(company=company, unit_value=None, description="Samples")
+    parcel = services.parcel_create(
+        company=company,
+        actor=owner,
+        destination=AddressFactory(company=company),
+        channel=channel_with_zone(),
+        item_ids=[item.pk],
+    )
+    url = reverse("admin:logistics_parcel_document", args=[parcel.pk, "commercial_invoice"])
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.get(url)
+    page = staff_client.get(url, follow=True)
+    assert "Commercial invoice failed: Line 1 (Samples) has no declared value." in page.text
+    change = staff_client.get(reverse("admin:logistics_parcel_change", args=[parcel.pk]))
+    assert "has no declared value" in change.text
+    parcel.refresh_from_db()
+    assert parcel.status == Parcel.Status.DRAFT

@@ -1,4 +1,4 @@
-"""Warehouse staff see declarations and boxes (they edit lines on the pack page, through the
+"""Warehouse staff see declarations, boxes and documents (they edit lines on the pack page, through the
 pack permission); account managers keep the customs thresholds and see merchants' customs
 profiles."""
 
@@ -10,12 +10,14 @@ CUSTOMS_GROUP_PERMISSIONS = {
     "Warehouse": [
         "logistics.view_declarationline",
         "logistics.view_parcelbox",
+        "logistics.view_parceldocument",
         "logistics.view_customsthreshold",
         "logistics.view_customsprofile",
     ],
     "Account managers": [
         "logistics.view_declarationline",
         "logistics.view_parcelbox",
+        "logistics.view_parceldocument",
         "logistics.view_customsthreshold",
         "logistics.add_customsthreshold",
         "logistics.change_customsthreshold",
@@ -34,7 +36,7 @@ def grant(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("logistics", "0006_seed_customs_thresholds"),
+        ("logistics", "0007_parcel_documents"),
         ("catalog", "0011_seed_category_hazard_rules"),
         ("accounts", "0002_staff_groups"),
     ]

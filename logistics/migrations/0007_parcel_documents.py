@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('logistics', '0007_customs_group_permissions'),
+        ('logistics', '0006_seed_customs_thresholds'),
     ]
 
     operations = [
