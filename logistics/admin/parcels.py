@@ -138,6 +138,15 @@ class BoxInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+def _label_rows(formset, row: str) -> None:
+    """Inputs in a table have no label of their own: name each by its row ("Box 2 Weight (kg)"),
+    for screen readers and for staff tabbing through."""
+    for number, form in enumerate(formset.forms, start=1):
+        prefix = row % {"n": number}
+        for field in form.fields.values():
+            field.widget.attrs["aria-label"] = f"{prefix} {field.label}"
+
+
 def _save_declaration(request, formset) -> bool:
     """Save each changed line through `declaration_line_update`; a refusal goes on its form."""
     saved = True
@@ -294,6 +303,8 @@ class ParcelAdmin(admin.ModelAdmin):
                         messages.SUCCESS,
                     )
                     return redirect("admin:logistics_parcel_changelist")
+        _label_rows(boxes, _("Box %(n)s"))
+        _label_rows(declaration, _("Line %(n)s"))
         items = list(parcel.items.order_by("bin_location", "pk"))
         context = {
             **self.admin_site.each_context(request),
