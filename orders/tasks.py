@@ -55,3 +55,11 @@ def alibaba_sync(po_id: int) -> str:
 @shared_task
 def alibaba_sync_due() -> int:
     return alibaba.alibaba_sync_due()
+
+
+# The order confirmation PDF (issue 18). The name matches the "*.export_*" route: `exports`.
+@shared_task(name="orders.tasks.export_order_confirmation_pdf", acks_late=True)
+def export_order_confirmation_pdf(order_id: int, language: str) -> str:
+    from orders.documents import order_confirmation_pdf_build
+
+    return order_confirmation_pdf_build(order_id=order_id, language=language)

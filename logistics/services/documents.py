@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from logistics.documents.parcels import TEMPLATES, document_context, kinds_for
-from logistics.documents.render import render_pdf
 from logistics.exceptions import LogisticsError
 from logistics.models import Parcel, ParcelDocument
 from logistics.services.customs import documents_stale
 from procurement.core import states
 from procurement.core.exceptions import DomainError
 from procurement.core.outbox import outbox_enqueue
+from procurement.core.pdf import pdf_language, render_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ CUSTOMS_LANGUAGE = "en"
 
 def document_language(kind: str, language: str) -> str:
     if kind == ParcelDocument.Kind.PACKING_SLIP:
-        return "zh-hans" if (language or "").lower().startswith("zh") else "en"
+        return pdf_language(language)
     return CUSTOMS_LANGUAGE
 
 
