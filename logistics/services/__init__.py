@@ -35,6 +35,7 @@ from logistics.services.customs import (
 from logistics.services.documents import (
     documents_stale,
     parcel_document_build,
+    parcel_document_render,
     parcel_document_request,
 )
 from logistics.services.inbound import inbound_cancel, inbound_declare, inbound_receive
@@ -90,6 +91,7 @@ __all__ = [
     "parcel_create",
     "parcel_customs_data",
     "parcel_document_build",
+    "parcel_document_render",
     "parcel_document_request",
     "parcel_exception_mail_send",
     "parcel_pack",

@@ -19,7 +19,12 @@ from procurement.core.pdf import pdf_language, render_pdf
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["documents_stale", "parcel_document_build", "parcel_document_request"]
+__all__ = [
+    "documents_stale",
+    "parcel_document_build",
+    "parcel_document_render",
+    "parcel_document_request",
+]
 
 # Customs documents are read by carriers and customs officers: English, with the Chinese
 # descriptions beside. The neutral packing slip speaks the merchant's language.
@@ -105,6 +110,19 @@ def parcel_document_build(*, document_id: int) -> ParcelDocument:
             "error": "",
             "built_at": timezone.now(),
         },
+    )
+
+
+def parcel_document_render(*, parcel_id: int, kind: str, language: str = "en") -> bytes:
+    """A parcel's document as PDF bytes, rendered now (store connections attach the neutral
+    packing slip to a fulfilment; `parcel_customs_data` gives them the declaration)."""
+    parcel = Parcel.objects.select_related("channel", "destination").get(pk=parcel_id)
+    if kind not in kinds_for(parcel):
+        raise LogisticsError(_("This parcel has no such document."))
+    return render_pdf(
+        template=TEMPLATES[kind],
+        context=document_context(parcel=parcel, kind=kind),
+        language=document_language(kind, language),
     )
 
 

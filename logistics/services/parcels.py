@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from logistics import conf, rates
 from logistics.exceptions import ChannelUnavailable, LogisticsError, StockUnavailable
@@ -425,7 +426,7 @@ def parcel_pack(
         parcel,
         to=Parcel.Status.PACKED,
         actor=actor,
-        note=_("%(n)s boxes") % {"n": len(boxes)} if len(boxes) > 1 else "",
+        note=ngettext("%(n)s box", "%(n)s boxes", len(boxes)) % {"n": len(boxes)},
         changes={
             "actual_weight_kg": weight,
             "length_cm": single.length_cm if single else None,

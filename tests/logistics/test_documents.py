@@ -162,3 +162,10 @@ def test_documents_a_parcel_does_not_have_are_refused(company, owner, warehouse)
     )
     with pytest.raises(LogisticsError, match="no such document"):
         services.parcel_document_request(parcel=parcel, kind=KIND.CN23)
+
+
+def test_store_connections_get_the_neutral_slip_by_parcel_id(packed):
+    pdf = services.parcel_document_render(parcel_id=packed.pk, kind=KIND.PACKING_SLIP)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Nordhaus Home" in text
+    assert "EUR" not in text
