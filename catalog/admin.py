@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog import services
 from catalog.models import (
     Category,
+    HazardRule,
     PriceTier,
     Product,
     ProductImage,
@@ -249,7 +250,13 @@ class ProductAdmin(admin.ModelAdmin):
         (_("Ordering"), {"fields": ("unit", "moq", "order_multiple", "min_price_cny", "in_stock")}),
         (
             _("Shipping"),
-            {"fields": ("weight_kg", "length_cm", "width_cm", "height_cm", "hs_code")},
+            {
+                "fields": (
+                    ("weight_kg", "length_cm", "width_cm", "height_cm"),
+                    ("hs_code", "origin_country"),
+                    "hazards",
+                )
+            },
         ),
         (_("Attributes"), {"fields": ("attributes",)}),
     )
@@ -264,3 +271,12 @@ class ProductAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.product_after_admin_edit(product=form.instance)
+
+
+@admin.register(HazardRule)
+class HazardRuleAdmin(admin.ModelAdmin):
+    """Which 1688 categories carry which hazards; applied to products imported afterwards."""
+
+    list_display = ("__str__", "source_category_id", "name_contains", "hazards", "note")
+    search_fields = ("name_contains", "source_category_id", "note")
+    fields = ("name_contains", "source_category_id", "hazards", "note")

@@ -20,6 +20,7 @@ from catalog.adapters.images import Fetcher, get_fetcher
 from catalog.adapters.offer_record import OfferRecord, OfferSeller
 from catalog.exceptions import ImageRejected, OfferImportError, ReasonRequired
 from catalog.generation import catalog_changed
+from catalog.hazards import hazards_for_offer
 from catalog.models import (
     CATEGORY_MAX_DEPTH,
     IMAGE_EXTENSIONS,
@@ -392,6 +393,8 @@ def offer_import(
         grouped.setdefault(name[:60], []).append(value)
 
     product.supplier, product.category = supplier, category
+    if created:  # later imports keep what staff decided on the product
+        product.hazards = hazards_for_offer(offer.payload)
     product.title_zh = offer.title_zh
     if language and offer.title_trans:
         product.title_translations = {**product.title_translations, language: offer.title_trans}

@@ -26,3 +26,22 @@ class WebhookRejected(LogisticsError):
 
     default_message = _("The tracking event was refused.")
     status = 400
+
+
+class DeclarationIncomplete(LogisticsError):
+    """The parcel cannot be packed: its declaration lacks what customs need. `problems` names
+    each line at fault."""
+
+    code = "declaration_incomplete"
+    default_message = _("The customs declaration is incomplete.")
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__(" ".join(self.problems))
+
+
+class DocumentFailed(LogisticsError):
+    """A PDF could not be rendered; the parcel stays as it was."""
+
+    code = "document_failed"
+    default_message = _("The document could not be rendered.")

@@ -7,7 +7,8 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from logistics.addressing import normalize_phone, normalize_postcode
-from logistics.models import Address, RestrictedGoods
+from logistics.models import Address, CustomsProfile, DeclarationLine
+from procurement.core.hazards import HazardFormField, hazard_labels
 
 
 class StyledFormMixin:
@@ -86,21 +87,13 @@ class AddressForm(StyledFormMixin, forms.ModelForm):
         pass
 
 
-class RestrictedGoodsField(forms.MultipleChoiceField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("choices", RestrictedGoods.choices)
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
-        super().__init__(**kwargs)
-
-
 class ChannelCompareForm(StyledFormMixin, forms.Form):
     destination = LazyTypedChoiceField(label=_("Destination country"), choices=countries)
     weight_kg = forms.DecimalField(label=_("Weight (kg)"), **WEIGHT)
     length_cm = forms.DecimalField(label=_("Length (cm)"), **DIMENSION)
     width_cm = forms.DecimalField(label=_("Width (cm)"), **DIMENSION)
     height_cm = forms.DecimalField(label=_("Height (cm)"), **DIMENSION)
-    restricted = RestrictedGoodsField(label=_("The parcel contains"))
+    restricted = HazardFormField(label=_("The parcel contains"))
 
 
 class ParcelForm(StyledFormMixin, forms.Form):
@@ -136,6 +129,49 @@ class ParcelForm(StyledFormMixin, forms.Form):
         self.fields["destination"].queryset = destinations
         self.fields["channel"].queryset = channels
         self.fields["insured_value"].label = _("Insure for (%(currency)s)") % {"currency": currency}
+        hazardous = [item for item in items if item.restricted_goods]
+        self.fields["channel"].label_from_instance = lambda channel: _channel_label(
+            channel, hazardous
+        )
+
+    def clean(self):
+        data = super().clean()
+        channel, items = data.get("channel"), data.get("items")
+        if channel and items:
+            refused = [
+                _("#%(pk)s %(description)s: %(goods)s")
+                % {
+                    "pk": item.pk,
+                    "description": item.description,
+                    "goods": hazard_labels(channel.refused_hazards(item.restricted_goods)).lower(),
+                }
+                for item in items
+                if channel.refused_hazards(item.restricted_goods)
+            ]
+            if refused:
+                self.add_error(
+                    "channel",
+                    _("%(channel)s does not carry: %(items)s.")
+                    % {"channel": channel, "items": "; ".join(refused)},
+                )
+        return data
+
+
+def _channel_label(channel, hazardous_items) -> str:
+    """The channel as the choice list shows it: with the stock items it would refuse and why,
+    so the merchant sees before choosing (the rule is the channel's `refused_hazards`)."""
+    refused = {}
+    for item in hazardous_items:
+        for hazard in channel.refused_hazards(item.restricted_goods):
+            refused.setdefault(hazard, []).append(f"#{item.pk}")
+    if not refused:
+        return str(channel)
+    reasons = "; ".join(
+        _("%(goods)s (items %(items)s)")
+        % {"goods": hazard_labels([hazard]).lower(), "items": ", ".join(pks)}
+        for hazard, pks in sorted(refused.items())
+    )
+    return _("%(channel)s · does not carry %(reasons)s") % {"channel": channel, "reasons": reasons}
 
 
 class InboundDeclareForm(StyledFormMixin, forms.Form):
@@ -188,9 +224,70 @@ class InboundReceiveForm(MeasureForm):
     inspection_summary = forms.CharField(
         label=_("Inspection result"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    restricted_goods = RestrictedGoodsField(label=_("Restricted goods found"))
+    restricted_goods = HazardFormField(label=_("Restricted goods found"))
     photos = MultiplePhotoField(label=_("Photos"))
 
 
 class ShipForm(StyledFormMixin, forms.Form):
     tracking_number = forms.CharField(label=_("Carrier tracking number"), max_length=64)
+
+
+class BoxForm(MeasureForm):
+    """One box of a parcel on the pack page; empty extra rows are skipped."""
+
+
+BoxFormSet = forms.formset_factory(BoxForm, extra=3, min_num=1, validate_min=True)
+
+
+class DeclarationLineForm(forms.ModelForm):
+    """A declaration line as staff correct it before packing (`declaration_line_update`
+    checks it and records a lowered value with its reason)."""
+
+    class Meta:
+        model = DeclarationLine
+        fields = [
+            "description_en",
+            "description_zh",
+            "hs_code",
+            "origin_country",
+            "quantity",
+            "unit",
+            "declared_value",
+            "value_reason",
+            "net_weight_kg",
+            "gross_weight_kg",
+        ]
+        widgets = {
+            "description_en": forms.TextInput(attrs={"size": 28}),
+            "description_zh": forms.TextInput(attrs={"size": 18}),
+            "hs_code": forms.TextInput(attrs={"size": 10, "inputmode": "numeric"}),
+            "unit": forms.TextInput(attrs={"size": 6}),
+            "value_reason": forms.TextInput(attrs={"size": 20}),
+        }
+
+
+DeclarationFormSet = forms.modelformset_factory(
+    DeclarationLine, form=DeclarationLineForm, extra=0, can_delete=False
+)
+
+
+class CustomsProfileForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = CustomsProfile
+        fields = [
+            "ioss_number",
+            "eori_number",
+            "vat_number",
+            "importer_name",
+            "importer_address",
+            "brand_name",
+        ]
+        widgets = {"importer_address": forms.Textarea(attrs={"rows": 3})}
+
+
+class DeclarationCurrencyForm(StyledFormMixin, forms.Form):
+    currency = forms.ChoiceField(label=_("Declare values in"))
+
+    def __init__(self, *args, currencies: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [(code, code) for code in currencies]

@@ -20,9 +20,10 @@ from types import EllipsisType
 
 from django.utils.translation import gettext_lazy as _
 
-from logistics.models import RateZone, RestrictedGoods, ShippingChannel
+from logistics.models import RateZone, ShippingChannel
 from payments.money import quantize
 from payments.selectors import fx_mid_rate
+from procurement.core.hazards import hazard_labels
 
 SETTLEMENT_CURRENCY = "CNY"
 
@@ -80,6 +81,7 @@ class ChannelQuote:
     price_cny: Decimal | None = None
     price: Decimal | None = None  # in `currency`; None when no FX rate is known
     currency: str = SETTLEMENT_CURRENCY
+    refused: tuple[str, ...] = ()  # hazards the channel does not carry
 
 
 def _ceil_to_unit(value: Decimal, unit: Decimal) -> Decimal:
@@ -164,10 +166,14 @@ def quote_channel(
         return ChannelQuote(channel, False, str(_("This channel is not in service.")))
     if country not in channel.country_codes:
         return ChannelQuote(channel, False, str(_("Does not deliver to this destination.")))
-    refused = sorted(goods for goods in set(restricted) if not channel.allows(goods))
+    refused = channel.refused_hazards(restricted)
     if refused:
-        labels = ", ".join(str(RestrictedGoods(goods).label).lower() for goods in refused)
-        return ChannelQuote(channel, False, str(_("Does not carry %(goods)s.") % {"goods": labels}))
+        return ChannelQuote(
+            channel,
+            False,
+            str(_("Does not carry: %(goods)s.") % {"goods": hazard_labels(refused).lower()}),
+            refused=tuple(refused),
+        )
     zone = zone_for(channel, country)
     if zone is None:
         return ChannelQuote(channel, False, str(_("No rate for this destination.")))

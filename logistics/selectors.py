@@ -89,6 +89,9 @@ def parcel_detail(*, company: Company, pk: int) -> Parcel:
                 queryset=TrackingEvent.objects.order_by("-occurred_at", "-pk"),
             ),
             Prefetch("charges", queryset=FreightCharge.objects.order_by("pk")),
+            "declaration",
+            "boxes",
+            "documents",
         )
         .get(pk=pk)
     )

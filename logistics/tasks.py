@@ -64,3 +64,9 @@ def storage_fees_charge() -> int:
 @shared_task
 def charges_settle_pending() -> int:
     return services.charges_settle_pending()
+
+
+# Parcel PDFs (issue 18). The name matches the "*.export_*" route: the `exports` queue.
+@shared_task(name="logistics.tasks.export_parcel_document", acks_late=True)
+def export_parcel_document(document_id: int) -> str:
+    return services.parcel_document_build(document_id=document_id).status

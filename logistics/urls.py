@@ -1,6 +1,6 @@
 from django.urls import path
 
-from logistics import views
+from logistics import customs_views, views
 
 app_name = "logistics"
 
@@ -24,5 +24,16 @@ urlpatterns = [
         name="parcel-request-packing",
     ),
     path("parcels/<int:pk>/cancel/", views.parcel_cancel, name="parcel-cancel"),
+    path(
+        "parcels/<int:pk>/declaration/currency/",
+        customs_views.parcel_declaration_currency,
+        name="parcel-declaration-currency",
+    ),
+    path(
+        "parcels/<int:pk>/documents/<slug:kind>/",
+        customs_views.parcel_document,
+        name="parcel-document",
+    ),
+    path("customs/", customs_views.customs_profile, name="customs-profile"),
     path("tracking/webhook/<slug:provider>/", views.tracking_webhook, name="tracking-webhook"),
 ]

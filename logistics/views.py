@@ -14,8 +14,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from logistics import conf, rates, selectors, services, webhooks
 from logistics.adapters.tracking import TrackingProviderError, tracking_adapter
+from logistics.documents.parcels import document_links
 from logistics.exceptions import WebhookRejected
-from logistics.forms import AddressForm, ChannelCompareForm, InboundDeclareForm, ParcelForm
+from logistics.forms import (
+    AddressForm,
+    ChannelCompareForm,
+    DeclarationCurrencyForm,
+    InboundDeclareForm,
+    ParcelForm,
+)
 from logistics.models import Address, InboundParcel, Parcel, StockItem
 from procurement.accounts.decorators import company_required
 from procurement.accounts.roles import Capability
@@ -317,9 +324,11 @@ def _parcel_or_404(request, pk: int) -> Parcel:
 def parcel_detail(request, pk: int):
     parcel = _parcel_or_404(request, pk)
     items = list(parcel.items.all())
-    quote = None
+    quote = charge = None
     if parcel.status == Parcel.Status.DRAFT and items:
-        quote = services.parcel_quote(parcel=parcel, items=items)
+        charge = services.parcel_packing_charge(parcel=parcel, items=items)
+        quote = charge.quote
+    editable = parcel.status in (Parcel.Status.DRAFT, Parcel.Status.PACKING_REQUESTED)
     return render(
         request,
         "logistics/parcel_detail.html",
@@ -327,6 +336,19 @@ def parcel_detail(request, pk: int):
             "parcel": parcel,
             "items": items,
             "quote": quote,
+            "charge": charge,
+            "declaration": list(parcel.declaration.all()),
+            "declaration_problems": services.declaration_problems(parcel=parcel)
+            if editable
+            else [],
+            "thresholds": services.thresholds_for(parcel=parcel),
+            "currency_form": DeclarationCurrencyForm(
+                initial={"currency": parcel.declaration_currency},
+                currencies=services.declaration_currencies(parcel),
+            )
+            if editable
+            else None,
+            "documents": document_links(parcel),
             "can_request_packing": parcel.can_become(Parcel.Status.PACKING_REQUESTED),
             "can_cancel": parcel.can_become(Parcel.Status.CANCELLED),
             "crumbs": _crumbs(

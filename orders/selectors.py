@@ -289,6 +289,8 @@ def freight_estimate(
         destination_country=destination.country.code,
         weight_kg=weight,
         volume_cm3=volume,
+        # The products' hazards: the same rule that refuses the parcel later.
+        restricted={hazard for product, _quantity in items for hazard in product.hazards or ()},
         currency=currency,
     )
     return FreightEstimate(

@@ -65,3 +65,11 @@ def alibaba_cancel(po_id: int) -> str:
 @shared_task
 def alibaba_complete(po_id: int) -> str:
     return alibaba_split.alibaba_complete_run(po_id=po_id)
+
+
+# The order confirmation PDF: the name matches the "*.export_*" route: `exports`.
+@shared_task(name="orders.tasks.export_order_confirmation_pdf", acks_late=True)
+def export_order_confirmation_pdf(order_id: int, language: str) -> str:
+    from orders.documents import order_confirmation_pdf_build
+
+    return order_confirmation_pdf_build(order_id=order_id, language=language)

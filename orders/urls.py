@@ -2,6 +2,7 @@ from django.urls import path
 
 from orders import views
 from orders.views import alibaba as alibaba_views
+from orders.views.documents import order_confirmation_pdf
 
 app_name = "orders"
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/quote/", views.order_quote_refresh, name="order-quote-refresh"),
     path("<int:pk>/cancel/", views.order_cancel, name="order-cancel"),
     path("<int:pk>/confirmation/", views.order_confirmation, name="order-confirmation"),
+    path("<int:pk>/confirmation.pdf", order_confirmation_pdf, name="order-confirmation-pdf"),
     path("<int:pk>/messages/", views.order_message, name="order-message"),
     path(
         "<int:pk>/approve/",

@@ -34,3 +34,11 @@ def finance_exports_purge() -> int:
     from payments import exports
 
     return exports.export_jobs_purge()
+
+
+# The monthly statement PDF (issue 18). The name matches the "*.export_*" route: `exports`.
+@shared_task(name="payments.tasks.export_statement_pdf", acks_late=True)
+def export_statement_pdf(company_id: int, year: int, month: int, language: str) -> str:
+    from payments.statement_pdf import statement_pdf_build
+
+    return statement_pdf_build(company_id=company_id, year=year, month=month, language=language)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from payments import views_finance as views
+from payments import views_statement_pdf
 
 app_name = "finance"
 
@@ -44,5 +45,15 @@ urlpatterns = [
         "my-statements/<int:year>/<int:month>.csv",
         views.my_statement_csv,
         name="my-statement-csv",
+    ),
+    path(
+        "my-statements/<int:year>/<int:month>.pdf",
+        views_statement_pdf.my_statement_pdf,
+        name="my-statement-pdf",
+    ),
+    path(
+        "statements/<int:company_pk>/<int:year>/<int:month>.pdf",
+        views_statement_pdf.statement_pdf,
+        name="statement-pdf",
     ),
 ]

@@ -374,6 +374,7 @@ def _statement_context(company: Company, year: int, month: int, csv_url: str, cr
         "month_end": last,
         "sections": reports.merchant_statement(company=company, year=year, month=month),
         "csv_url": csv_url,
+        "pdf_url": csv_url.removesuffix(".csv") + ".pdf",  # each PDF route sits beside its CSV
         "crumbs": crumbs,
         "generated_at": timezone.now(),
     }

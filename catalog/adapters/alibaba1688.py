@@ -133,6 +133,27 @@ def parse_offer(response: Any, *, language: str | None = "en") -> OfferRecord:
     )
 
 
+def offer_category(response: Any) -> tuple[str, str]:
+    """(1688 category id, its Chinese name) of a response, each "" when not given: used to set
+    the product's hazards on import (`catalog.hazards`). queryProductDetail gives
+    `categoryId` / `categoryName` (the name may be null); alibaba.product.get gives
+    `productInfo.categoryID` and `categoryName` at the top."""
+    if not isinstance(response, dict):
+        return "", ""
+    nodes = [response, response.get("productInfo")]
+    result = response.get("result")
+    if isinstance(result, dict):
+        nodes += [result, result.get("result")]
+    category_id = name = ""
+    for node in nodes:
+        if not isinstance(node, dict):
+            continue
+        value = node.get("categoryId", node.get("categoryID"))
+        category_id = category_id or ("" if value is None else str(value))
+        name = name or str(node.get("categoryName") or "")
+    return category_id, name
+
+
 def offer_id_of(response: Any) -> str:
     """The offer id a response is about, best effort, for error reports ("?" when unknown)."""
     if not isinstance(response, dict):

@@ -4,6 +4,7 @@ Writes go through `catalog.services`; reads through `catalog.selectors`. What me
 is decided in one place: `catalog.selectors.products_visible()`.
 """
 
+from catalog.models.hazards import HazardRule
 from catalog.models.products import (
     Category,
     OfferImport,
@@ -32,6 +33,7 @@ __all__ = [
     "LICENCE_MAX_BYTES",
     "Category",
     "GeneratedName",
+    "HazardRule",
     "OfferImport",
     "PriceTier",
     "Product",

@@ -3,10 +3,11 @@ record of each 1688 import."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from catalog.models.suppliers import Province, Supplier
 from catalog.models.uploads import (
@@ -16,7 +17,12 @@ from catalog.models.uploads import (
     GeneratedName,
     UploadCheck,
 )
+from procurement.core.hazards import HazardListField
 from procurement.core.models import TimeStampedModel
+
+HS_CODE = RegexValidator(
+    r"^[0-9]{6,12}$", _("An HS code has 6 to 12 digits, without dots or spaces.")
+)
 
 
 class Category(models.Model):
@@ -132,7 +138,21 @@ class Product(TimeStampedModel):
     height_cm = models.DecimalField(
         _("height (cm)"), max_digits=8, decimal_places=1, null=True, blank=True
     )
-    hs_code = models.CharField(_("HS code"), max_length=12, blank=True)
+    hs_code = models.CharField(
+        _("HS code"),
+        max_length=12,
+        blank=True,
+        validators=[HS_CODE],
+        help_text=_("At least six digits; customs declarations copy it."),
+    )
+    origin_country = CountryField(_("country of origin"), default="CN")
+    hazards = HazardListField(
+        _("hazards"),
+        help_text=_(
+            "Set on import from the 1688 category (catalog hazard rules); channels refuse "
+            "what they do not accept."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     # --- kept whole from the 1688 offer (`catalog.services.offer_import`) ---

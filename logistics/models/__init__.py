@@ -2,15 +2,24 @@
 tracking events and storage charges, one module per family:
 
     places      Warehouse, Address
-    channels    RestrictedGoods, ShippingChannel, RateZone
+    channels    ShippingChannel (with the hazards it accepts), RateZone
     stock       StockItem, StockPhoto, InboundParcel (+ its events), StorageCharge
+    customs     CustomsThreshold, CustomsProfile, DeclarationLine, ParcelBox
+    documents   ParcelDocument
     parcels     Parcel (+ its events), TrackingEvent, TrackingAlert, FreightCharge
 
 Orders and purchase orders live in a higher layer: they are known here only by an opaque
 reference ("po:12") and the data they copied into a stock item when it was received.
 """
 
-from logistics.models.channels import RateZone, RestrictedGoods, ShippingChannel
+from logistics.models.channels import RateZone, ShippingChannel
+from logistics.models.customs import (
+    CustomsProfile,
+    CustomsThreshold,
+    DeclarationLine,
+    ParcelBox,
+)
+from logistics.models.documents import ParcelDocument
 from logistics.models.parcels import (
     FreightCharge,
     Parcel,
@@ -29,13 +38,17 @@ from logistics.models.stock import (
 
 __all__ = [
     "Address",
+    "CustomsProfile",
+    "CustomsThreshold",
+    "DeclarationLine",
     "FreightCharge",
     "InboundParcel",
     "InboundParcelEvent",
     "Parcel",
+    "ParcelBox",
+    "ParcelDocument",
     "ParcelEvent",
     "RateZone",
-    "RestrictedGoods",
     "ShippingChannel",
     "StockItem",
     "StockPhoto",

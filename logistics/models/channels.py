@@ -1,5 +1,7 @@
 """Shipping channels, their rules (restricted goods) and rate tables per zone."""
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -7,18 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from logistics.models.measures import CNY, KG, POSITIVE
+from procurement.core.hazards import HazardListField
 from procurement.core.models import TimeStampedModel
-
-
-class RestrictedGoods(models.TextChoices):
-    """Goods that only some channels carry. A channel has one `allows_<value>` flag for each."""
-
-    BATTERIES = "batteries", _("Batteries (built-in or separate)")
-    LIQUIDS = "liquids", _("Liquids and gels")
-    MAGNETS = "magnets", _("Magnets")
-    POWDERS = "powders", _("Powders")
-    COSMETICS = "cosmetics", _("Cosmetics")
-    FOOD = "food", _("Food")
 
 
 class ShippingChannel(TimeStampedModel):
@@ -51,12 +43,30 @@ class ShippingChannel(TimeStampedModel):
         default=Divisor.D6000,
         help_text=_("Volumetric weight in kg = length x width x height in cm / divisor."),
     )
-    allows_batteries = models.BooleanField(_("batteries allowed"), default=False)
-    allows_liquids = models.BooleanField(_("liquids allowed"), default=False)
-    allows_magnets = models.BooleanField(_("magnets allowed"), default=False)
-    allows_powders = models.BooleanField(_("powders allowed"), default=False)
-    allows_cosmetics = models.BooleanField(_("cosmetics allowed"), default=False)
-    allows_food = models.BooleanField(_("food allowed"), default=False)
+    accepted_hazards = HazardListField(
+        _("accepted hazards"),
+        help_text=_("Goods with any other hazard are refused on this channel."),
+    )
+    needs_declaration = models.BooleanField(
+        _("customs declaration needed"),
+        default=True,
+        help_text=_(
+            "Parcels are packed only when every declaration line has an HS code and a value."
+        ),
+    )
+    is_postal = models.BooleanField(
+        _("postal channel"),
+        default=False,
+        help_text=_("Postal parcels travel with a CN23 customs declaration."),
+    )
+    max_box_weight_kg = models.DecimalField(
+        _("maximum weight of one box (kg)"),
+        null=True,
+        blank=True,
+        validators=POSITIVE,
+        help_text=_("The carrier's limit per piece; empty: the rate zone's maximum weight."),
+        **KG,
+    )
     transit_days_min = models.PositiveSmallIntegerField(_("transit days (from)"))
     transit_days_max = models.PositiveSmallIntegerField(_("transit days (to)"))
     tracking = models.CharField(
@@ -86,8 +96,12 @@ class ShippingChannel(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.carrier} {self.name}"
 
-    def allows(self, goods: str) -> bool:
-        return bool(getattr(self, f"allows_{goods}", False))
+    def refused_hazards(self, hazards: Iterable[str]) -> list[str]:
+        """The one rule of restricted goods: what of `hazards` this channel does not carry.
+        Parcel creation, packing, the channel comparison and the checkout estimate all ask it
+        (through `logistics.rates.quote_channel`)."""
+        accepted = set(self.accepted_hazards or ())
+        return sorted(set(hazards) - accepted)
 
     @property
     def country_codes(self) -> frozenset[str]:

@@ -84,12 +84,20 @@ class Parcel(Stateful, TimeStampedModel):
         related_name="+",
     )
     currency = models.CharField(_("merchant currency"), max_length=3)
+    declared_currency = models.CharField(
+        _("currency of the customs declaration"),
+        max_length=3,
+        blank=True,
+        help_text=_("Chosen by the merchant; empty: the wallet currency."),
+    )
     insured_value = models.DecimalField(
         _("insured value"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     insurance_fee = models.DecimalField(
         _("insurance fee"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    # Bumped when what the documents print changes; documents built from an older one are stale.
+    documents_version = models.PositiveIntegerField(default=0, editable=False)
     # The tariff frozen when packing was requested: packing prices the real weight with it.
     rate_snapshot = models.JSONField(_("tariff used"), default=dict, blank=True, editable=False)
     estimated_weight_kg = models.DecimalField(_("estimated weight (kg)"), null=True, **KG)
@@ -146,6 +154,15 @@ class Parcel(Stateful, TimeStampedModel):
     @property
     def reference(self) -> str:
         return f"P{self.pk:06d}" if self.pk else "P-new"
+
+    @property
+    def is_dropship(self) -> bool:
+        """Sent straight to the merchant's customer: it travels with a neutral packing slip."""
+        return self.destination.kind == Address.Kind.END_CUSTOMER
+
+    @property
+    def declaration_currency(self) -> str:
+        return self.declared_currency or self.currency
 
     @property
     def is_exception(self) -> bool:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from logistics.models.measures import CM, CNY, KG, POSITIVE
 from logistics.models.places import Warehouse
 from procurement.accounts.models import Company
+from procurement.core.hazards import HazardListField, hazard_labels
 from procurement.core.models import StatusEvent, TimeStampedModel
 from procurement.core.states import Stateful
 
@@ -35,10 +36,25 @@ class StockItem(TimeStampedModel):
     length_cm = models.DecimalField(_("length (cm)"), validators=POSITIVE, **CM)
     width_cm = models.DecimalField(_("width (cm)"), validators=POSITIVE, **CM)
     height_cm = models.DecimalField(_("height (cm)"), validators=POSITIVE, **CM)
-    restricted_goods = models.JSONField(
-        _("restricted goods"), default=list, blank=True, help_text=_("Values of RestrictedGoods.")
+    restricted_goods = HazardListField(
+        _("hazards"), help_text=_("Copied from the product when received; staff can correct it.")
     )
     inspection_summary = models.TextField(_("inspection result"), blank=True)
+    # --- customs data copied at the boundary when the goods are received ---
+    product_reference = models.CharField(
+        _("product"), max_length=40, blank=True, help_text=_('For example "product:12".')
+    )
+    description_zh = models.CharField(_("description (Chinese)"), max_length=300, blank=True)
+    hs_code = models.CharField(_("HS code"), max_length=12, blank=True)
+    origin_country = models.CharField(_("country of origin"), max_length=2, blank=True)
+    unit = models.CharField(_("unit"), max_length=16, blank=True, default="piece")
+    unit_value = models.DecimalField(
+        _("value paid per unit"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    value_currency = models.CharField(_("currency of the value paid"), max_length=3, blank=True)
+    bin_location = models.CharField(
+        _("storage location (bin)"), max_length=40, blank=True, help_text=_("For example A-03-2.")
+    )
     source_reference = models.CharField(
         _("source"),
         max_length=64,
@@ -97,6 +113,10 @@ class StockItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.description}"
+
+    @property
+    def hazards_display(self) -> str:
+        return hazard_labels(self.restricted_goods or ())
 
     @property
     def volume_cm3(self) -> Decimal:

@@ -2,7 +2,9 @@
 
     addresses   the company's address book
     stock       goods received into stock, their photos
+    documents   parcel PDFs built on the exports queue and kept by generation
     inbound     inbound parcels a forwarding customer declares, received into stock
+    customs     declaration lines, thresholds, the merchant's customs numbers
     parcels     drafting, packing request, packing, shipping, cancelling; the guarded step
     tracking    carrier events (pushed and polled) moving parcels along
     charges     freight and storage charges settled through the payments ledger
@@ -21,6 +23,21 @@ from logistics.services.addresses import (
     address_update,
 )
 from logistics.services.charges import charges_settle_pending
+from logistics.services.customs import (
+    customs_profile_save,
+    declaration_currencies,
+    declaration_currency_set,
+    declaration_line_update,
+    declaration_problems,
+    parcel_customs_data,
+    thresholds_for,
+)
+from logistics.services.documents import (
+    documents_stale,
+    parcel_document_build,
+    parcel_document_render,
+    parcel_document_request,
+)
 from logistics.services.inbound import inbound_cancel, inbound_declare, inbound_receive
 from logistics.services.mail import (
     parcel_exception_mail_send,
@@ -28,10 +45,14 @@ from logistics.services.mail import (
     tracking_alert_mail_send,
 )
 from logistics.services.parcels import (
+    Box,
+    hazards_check,
+    hazards_refused,
     parcel_cancel,
     parcel_contents,
     parcel_create,
     parcel_pack,
+    parcel_packing_charge,
     parcel_quote,
     parcel_request_packing,
     parcel_send_back,
@@ -49,18 +70,32 @@ from logistics.services.tracking import (
 
 __all__ = [
     "ADDRESS_FIELDS",
+    "Box",
     "address_archive",
     "address_create",
     "address_update",
     "charges_settle_pending",
+    "customs_profile_save",
+    "declaration_currencies",
+    "declaration_currency_set",
+    "declaration_line_update",
+    "declaration_problems",
+    "documents_stale",
+    "hazards_check",
+    "hazards_refused",
     "inbound_cancel",
     "inbound_declare",
     "inbound_receive",
     "parcel_cancel",
     "parcel_contents",
     "parcel_create",
+    "parcel_customs_data",
+    "parcel_document_build",
+    "parcel_document_render",
+    "parcel_document_request",
     "parcel_exception_mail_send",
     "parcel_pack",
+    "parcel_packing_charge",
     "parcel_quote",
     "parcel_request_packing",
     "parcel_send_back",
@@ -71,6 +106,7 @@ __all__ = [
     "storage_fees_charge",
     "storage_notice_mail_send",
     "storage_notices_send",
+    "thresholds_for",
     "tracking_alert_mail_send",
     "tracking_events_record",
     "tracking_parcels_due",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from logistics.exceptions import LogisticsError
 from logistics.models import InboundParcel, InboundParcelEvent, StockItem, Warehouse
-from logistics.services.stock import stock_receive
+from logistics.services.stock import CustomsData, stock_receive
 from procurement.accounts.models import Company, User
 from procurement.core import states
 
@@ -94,4 +94,11 @@ def inbound_receive(
         photos=photos,
         arrived_at=inbound.received_at,
         receipt_key=inbound.reference,
+        # The merchant's own declaration is what it paid for the goods.
+        customs=CustomsData(
+            unit_value=(inbound.declared_value / quantity).quantize(Decimal("0.0001"))
+            if quantity
+            else None,
+            value_currency=inbound.declared_currency,
+        ),
     )

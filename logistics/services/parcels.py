@@ -1,19 +1,38 @@
 """Parcels: picking stock into a draft, requesting packing, packing, shipping, cancelling."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from logistics import conf, rates
 from logistics.exceptions import ChannelUnavailable, LogisticsError, StockUnavailable
-from logistics.models import Address, FreightCharge, Parcel, ParcelEvent, ShippingChannel, StockItem
+from logistics.models import (
+    Address,
+    FreightCharge,
+    Parcel,
+    ParcelBox,
+    ParcelEvent,
+    ShippingChannel,
+    StockItem,
+)
 from logistics.services.charges import freight_charge_record, parcel_charges_refund
+from logistics.services.customs import (
+    declaration_build,
+    declaration_check,
+    declaration_gross_weights_spread,
+    documents_stale,
+)
+from payments import pricing
 from payments.money import quantize
+from payments.selectors import fx_markup_bps, fx_mid_rate
 from procurement.accounts.models import Company, User
 from procurement.core import states
+from procurement.core.hazards import hazard_labels
 from procurement.core.outbox import outbox_enqueue
 from procurement.core.webhooks import webhook_event_emit
 
@@ -80,6 +99,36 @@ def parcel_contents(items: Sequence[StockItem]) -> tuple[Decimal, Decimal, set[s
     return weight, volume, restricted
 
 
+def hazards_refused(
+    *, channel: ShippingChannel, items: Sequence[StockItem]
+) -> list[tuple[StockItem, list[str]]]:
+    """The items `channel` refuses, each with the hazards it does not carry (the channel's one
+    rule, `ShippingChannel.refused_hazards`)."""
+    refused = []
+    for item in items:
+        hazards = channel.refused_hazards(item.restricted_goods)
+        if hazards:
+            refused.append((item, hazards))
+    return refused
+
+
+def hazards_check(*, channel: ShippingChannel, items: Sequence[StockItem]) -> None:
+    refused = hazards_refused(channel=channel, items=items)
+    if refused:
+        raise ChannelUnavailable(
+            " ".join(
+                _("Item #%(pk)s (%(description)s): %(channel)s does not carry %(goods)s.")
+                % {
+                    "pk": item.pk,
+                    "description": item.description,
+                    "channel": channel,
+                    "goods": hazard_labels(hazards).lower(),
+                }
+                for item, hazards in refused
+            )
+        )
+
+
 def parcel_quote(*, parcel: Parcel, items: Sequence[StockItem] | None = None) -> rates.ChannelQuote:
     """The parcel's freight as it would be priced now, from its items' declared measures."""
     items = list(parcel.items.all()) if items is None else items
@@ -129,6 +178,7 @@ def parcel_create(
         raise LogisticsError(_("Items in one parcel must be stored in the same warehouse."))
     if insured_value is not None and insured_value < 0:
         raise LogisticsError(_("The insured value cannot be negative."))
+    hazards_check(channel=channel, items=items)
     parcel = Parcel.objects.create(
         company=company,
         warehouse_id=warehouses.pop(),
@@ -145,6 +195,7 @@ def parcel_create(
     StockItem.objects.filter(pk__in=[item.pk for item in items]).update(
         status=StockItem.Status.RESERVED, parcel=parcel, updated_at=timezone.now()
     )
+    declaration_build(parcel=parcel, items=items)
     ParcelEvent.objects.create(
         parcel=parcel,
         actor=actor,
@@ -155,6 +206,54 @@ def parcel_create(
     return parcel
 
 
+@dataclass(frozen=True)
+class PackingCharge:
+    """What "Request packing" takes from the wallet: the freight estimate at today's tariff,
+    bought at the client rate the ledger will use (payments.pricing, mid rate less the disclosed
+    markup), and the insurance fee, in the wallet's currency. The difference after weighing is
+    settled when the parcel is packed."""
+
+    quote: rates.ChannelQuote
+    price: pricing.Price | None  # None: the channel cannot carry it, or no rate is known
+    insurance: Decimal | None
+    currency: str
+
+    @property
+    def freight(self) -> Decimal | None:
+        return self.price.charge if self.price else None
+
+    @property
+    def total(self) -> Decimal | None:
+        if self.price is None:
+            return None
+        return self.price.charge + (self.insurance or Decimal(0))
+
+
+def parcel_packing_charge(
+    *, parcel: Parcel, items: Sequence[StockItem] | None = None
+) -> PackingCharge:
+    """The charge `parcel_request_packing` will make, for the page to state before the merchant
+    confirms: the same quote, priced by the formula the ledger charges with."""
+    quote = parcel_quote(parcel=parcel, items=items)
+    price = None
+    mid = fx_mid_rate(from_currency=parcel.currency, to_currency=rates.SETTLEMENT_CURRENCY)
+    if quote.available and mid:
+        price = pricing.price(
+            amount=quote.price_cny,
+            currency=parcel.currency,
+            goods_currency=rates.SETTLEMENT_CURRENCY,
+            mid_rate=mid,
+            markup_bps=(
+                0
+                if parcel.currency == rates.SETTLEMENT_CURRENCY
+                else fx_markup_bps(currency=parcel.currency)
+            ),
+        )
+    return PackingCharge(
+        quote=quote, price=price, insurance=parcel.insurance_fee, currency=parcel.currency
+    )
+
+
 @transaction.atomic
 def parcel_request_packing(*, parcel: Parcel, actor: User) -> Parcel:
     """The merchant asks us to pack: the estimate is fixed with today's tariff and charged."""
@@ -162,6 +261,7 @@ def parcel_request_packing(*, parcel: Parcel, actor: User) -> Parcel:
     items = list(parcel.items.order_by("pk"))
     if not items:
         raise LogisticsError(_("The parcel has no items."))
+    hazards_check(channel=parcel.channel, items=items)
     quote = parcel_quote(parcel=parcel, items=items)
     if not quote.available:
         raise ChannelUnavailable(quote.reason)
@@ -228,31 +328,87 @@ def parcel_cancel(*, parcel: Parcel, actor: User, reason: str = "") -> Parcel:
     return parcel
 
 
+@dataclass(frozen=True)
+class Box:
+    """One packed box as staff weigh and measure it."""
+
+    weight_kg: Decimal
+    length_cm: Decimal
+    width_cm: Decimal
+    height_cm: Decimal
+
+    @property
+    def volume_cm3(self) -> Decimal:
+        return self.length_cm * self.width_cm * self.height_cm
+
+
+def boxes_chargeable(
+    *, boxes: Sequence[Box], tariff: rates.Tariff, max_box_kg: Decimal | None
+) -> list[Decimal]:
+    """Each box's chargeable weight under the carrier's rule (the greater of actual and
+    volumetric, rounded up to the tariff's unit), box by box, as express carriers bill pieces.
+    A box heavier than the channel's limit per piece is refused by its number."""
+    limit = max_box_kg or tariff.max_weight_kg
+    chargeable = []
+    for number, box in enumerate(boxes, start=1):
+        if any(value <= 0 for value in (box.weight_kg, box.length_cm, box.width_cm, box.height_cm)):
+            raise LogisticsError(
+                _("Box %(n)s: weight and sizes must be greater than zero.") % {"n": number}
+            )
+        if box.weight_kg > limit:
+            raise ChannelUnavailable(
+                _(
+                    "Box %(n)s weighs %(weight)s kg, above this channel's %(max)s kg per box. "
+                    "Split it or send the parcel back for another channel."
+                )
+                % {
+                    "n": number,
+                    "weight": f"{box.weight_kg.normalize():f}",
+                    "max": f"{limit.normalize():f}",
+                }
+            )
+        chargeable.append(
+            rates.chargeable_weight(
+                weight_kg=box.weight_kg, volume_cm3=box.volume_cm3, tariff=tariff
+            )
+        )
+    return chargeable
+
+
 @transaction.atomic
 def parcel_pack(
     *,
     parcel: Parcel,
     actor: User,
-    weight_kg: Decimal,
-    length_cm: Decimal,
-    width_cm: Decimal,
-    height_cm: Decimal,
+    boxes: Sequence[Box] = (),
+    weight_kg: Decimal | None = None,
+    length_cm: Decimal | None = None,
+    width_cm: Decimal | None = None,
+    height_cm: Decimal | None = None,
 ) -> Parcel:
-    """Warehouse staff record the packed box. Freight is priced again with the tariff fixed at
-    the request, and the difference from the estimate is charged (or refunded)."""
+    """Warehouse staff record the packed boxes (or one box by its measures). The declaration
+    must be complete; freight is priced again with the tariff fixed at the request, on the sum
+    of the boxes' chargeable weights, and the difference from the estimate is charged (or
+    refunded)."""
     parcel = states.lock(parcel)
-    measures = [Decimal(weight_kg), Decimal(length_cm), Decimal(width_cm), Decimal(height_cm)]
-    if any(value <= 0 for value in measures):
-        raise LogisticsError(_("Weight and sizes must be greater than zero."))
+    if not boxes:
+        if None in (weight_kg, length_cm, width_cm, height_cm):
+            raise LogisticsError(_("Record at least one box."))
+        boxes = [Box(Decimal(weight_kg), Decimal(length_cm), Decimal(width_cm), Decimal(height_cm))]
+    boxes = [
+        Box(Decimal(b.weight_kg), Decimal(b.length_cm), Decimal(b.width_cm), Decimal(b.height_cm))
+        for b in boxes
+    ]
     # Checked before pricing: only a parcel whose packing was requested has a tariff fixed.
     if not parcel.can_become(Parcel.Status.PACKED):
         raise states.refusal(parcel, Parcel.Status.PACKED)
+    declaration_check(parcel=parcel)
     tariff = rates.Tariff.from_json(parcel.rate_snapshot)
-    volume = measures[1] * measures[2] * measures[3]
-    chargeable, price_cny, price = rates.price_with_tariff(
-        tariff=tariff, weight_kg=measures[0], volume_cm3=volume, currency=parcel.currency
+    per_box = boxes_chargeable(
+        boxes=boxes, tariff=tariff, max_box_kg=parcel.channel.max_box_weight_kg
     )
-    if chargeable > tariff.max_weight_kg:
+    chargeable = sum(per_box, Decimal(0))
+    if chargeable > tariff.max_weight_kg * len(boxes):
         raise ChannelUnavailable(
             _(
                 "The packed parcel weighs %(weight)s kg chargeable, above this channel's "
@@ -260,21 +416,41 @@ def parcel_pack(
             )
             % {"weight": chargeable, "max": tariff.max_weight_kg}
         )
-    weight, length, width, height = measures
+    price_cny = rates.freight_price_cny(chargeable_kg=chargeable, tariff=tariff)
+    price = rates.from_cny(
+        price_cny, currency=parcel.currency, rate=rates.cny_rate(parcel.currency)
+    )
+    weight = sum((box.weight_kg for box in boxes), Decimal(0))
+    single = boxes[0] if len(boxes) == 1 else None
     parcel_step(
         parcel,
         to=Parcel.Status.PACKED,
         actor=actor,
+        note=ngettext("%(n)s box", "%(n)s boxes", len(boxes)) % {"n": len(boxes)},
         changes={
             "actual_weight_kg": weight,
-            "length_cm": length,
-            "width_cm": width,
-            "height_cm": height,
+            "length_cm": single.length_cm if single else None,
+            "width_cm": single.width_cm if single else None,
+            "height_cm": single.height_cm if single else None,
             "actual_chargeable_kg": chargeable,
             "actual_freight_cny": price_cny,
             "actual_freight": price,
         },
     )
+    ParcelBox.objects.bulk_create(
+        ParcelBox(
+            parcel=parcel,
+            number=number,
+            weight_kg=box.weight_kg,
+            length_cm=box.length_cm,
+            width_cm=box.width_cm,
+            height_cm=box.height_cm,
+            chargeable_kg=box_chargeable,
+        )
+        for number, (box, box_chargeable) in enumerate(zip(boxes, per_box, strict=True), start=1)
+    )
+    declaration_gross_weights_spread(parcel=parcel, packed_weight_kg=weight)
+    documents_stale(parcel)
     difference_cny = parcel.freight_difference_cny
     if difference_cny:
         freight_charge_record(
@@ -312,6 +488,7 @@ def parcel_ship(*, parcel: Parcel, actor: User, tracking_number: str) -> Parcel:
     StockItem.objects.filter(parcel=parcel).update(
         status=StockItem.Status.SHIPPED, updated_at=timezone.now()
     )
+    documents_stale(parcel)  # the tracking number is printed
     outbox_enqueue(task="logistics.tasks.tracking_register", args=[parcel.pk])
     webhook_event_emit(
         company=parcel.company,

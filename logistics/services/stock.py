@@ -5,6 +5,7 @@ source reference ("po:12").
 """
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -15,18 +16,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from logistics import conf
-from logistics.models import RestrictedGoods, StockItem, StockPhoto, Warehouse
+from logistics.models import StockItem, StockPhoto, Warehouse
 from logistics.photos import photo_check
 from procurement.accounts.models import Company
+from procurement.core.hazards import hazards_clean
 from procurement.core.webhooks import webhook_event_emit
 
 
 def _check_restricted(values: Iterable[str]) -> list[str]:
-    values = sorted(set(values))
-    unknown = [value for value in values if value not in RestrictedGoods.values]
-    if unknown:
-        raise ValidationError(_("Unknown restricted goods: %(v)s") % {"v": ", ".join(unknown)})
-    return values
+    try:
+        return hazards_clean(values)
+    except ValueError as error:
+        raise ValidationError(_("Unknown restricted goods: %(v)s") % {"v": error}) from None
+
+
+@dataclass(frozen=True)
+class CustomsData:
+    """What customs will ask about received goods, copied from the product and the purchase at
+    the boundary (orders know products and prices; logistics keeps a copy)."""
+
+    product_reference: str = ""
+    description_zh: str = ""
+    hs_code: str = ""
+    origin_country: str = ""
+    unit: str = "piece"
+    unit_value: Decimal | None = None
+    value_currency: str = ""
 
 
 @transaction.atomic
@@ -37,6 +52,18 @@ def stock_photo_add(*, item: StockItem, upload: UploadedFile, caption: str = "")
     photo.thumbnail.save(checked.thumbnail.name, checked.thumbnail, save=False)
     photo.save()
     return photo
+
+
+def _customs_fields(customs: CustomsData) -> dict:
+    return {
+        "product_reference": customs.product_reference,
+        "description_zh": customs.description_zh[:300],
+        "hs_code": customs.hs_code,
+        "origin_country": customs.origin_country.upper(),
+        "unit": customs.unit or "piece",
+        "unit_value": customs.unit_value,
+        "value_currency": customs.value_currency if customs.unit_value is not None else "",
+    }
 
 
 @transaction.atomic
@@ -56,6 +83,7 @@ def stock_receive(
     photos: Sequence[UploadedFile] = (),
     arrived_at: datetime | None = None,
     receipt_key: str | None = None,
+    customs: CustomsData | None = None,
 ) -> StockItem:
     """Put goods that arrived (and passed inspection) into the company's stock.
 
@@ -81,6 +109,7 @@ def stock_receive(
         source_reference=source_reference,
         receipt_key=receipt_key or None,
         arrived_at=arrived_at,
+        **_customs_fields(customs or CustomsData()),
         free_storage_until=timezone.localdate(arrived_at)
         + timedelta(days=conf.free_storage_days()),
     )

@@ -22,6 +22,7 @@ from orders.models import (
     PurchaseOrder,
     PurchaseOrderLine,
 )
+from orders.services.customs import line_stock_customs
 from orders.services.payables import _payable_adjust, _payable_cancel
 from orders.services.refunds import (
     _refund_purchase_order,
@@ -164,6 +165,7 @@ def _line_stock(
         inspection_summary=summary,
         photos=photos,
         receipt_key=f"{po.reference}:line:{line.pk}",
+        **line_stock_customs(line),
     )
     line.stock_item_id = item.pk
     line.save(update_fields=["stock_item_id"])

@@ -142,8 +142,13 @@ def _seed_logistics() -> None:
                 "service": service,
                 "countries": countries,
                 "volumetric_divisor": divisor,
-                "allows_batteries": batteries,
-                "allows_liquids": liquids,
+                "accepted_hazards": (
+                    ["battery_built_in", "battery_packed", "battery_standalone"]
+                    if batteries
+                    else []
+                )
+                + (["liquids"] if liquids else []),
+                "needs_declaration": service != "domestic",
                 "transit_days_min": t_min,
                 "transit_days_max": t_max,
             },

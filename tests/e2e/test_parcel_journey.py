@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from logistics import conf, services, webhooks
 from logistics.models import Parcel
+from logistics.services.stock import CustomsData
 from procurement.accounts.staff_groups import WAREHOUSE
 from tests.e2e.helpers import (
     clear_cache,
@@ -47,6 +48,8 @@ def receive(company, warehouse, description: str, reference: str):
         height_cm=Decimal("10"),
         source_reference=reference,
         inspection_summary="All checks passed",
+        # Received from a purchase order: the product's customs data comes with the goods.
+        customs=CustomsData(hs_code="691200", unit_value=Decimal("12.00"), value_currency="CNY"),
     )
 
 
@@ -131,11 +134,11 @@ def test_merchant_consolidates_stock_and_follows_the_shipped_parcel(page, browse
         log_in_to_admin(admin, packer)
         admin.goto("/admin/logistics/parcel/?status__exact=packing_requested")
         admin.get_by_role("link", name="Pack", exact=True).click()
-        admin.get_by_label("Weight (kg)").fill("2.6")
-        admin.get_by_label("Length (cm)").fill("32")
-        admin.get_by_label("Width (cm)").fill("22")
-        admin.get_by_label("Height (cm)").fill("20")
-        admin.get_by_role("button", name="Save").click()
+        admin.get_by_label("Box 1 Weight (kg)").fill("2.6")
+        admin.get_by_label("Box 1 Length (cm)").fill("32")
+        admin.get_by_label("Box 1 Width (cm)").fill("22")
+        admin.get_by_label("Box 1 Height (cm)").fill("20")
+        admin.get_by_role("button", name="Save and pack").click()
         expect(admin.get_by_text(re.compile(rf"{parcel.reference} packed"))).to_be_visible()
 
         admin.goto("/admin/logistics/parcel/?status__exact=packed")

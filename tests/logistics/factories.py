@@ -95,6 +95,13 @@ class StockItemFactory(factory.django.DjangoModelFactory):
     width_cm = Decimal("20")
     height_cm = Decimal("10")
     source_reference = factory.Sequence(lambda n: f"po:{n}")
+    product_reference = factory.Sequence(lambda n: f"product:{n}")
+    description_zh = "陶瓷马克杯套装"
+    hs_code = "691200"
+    origin_country = "CN"
+    unit_value = Decimal("8.50")
+    value_currency = "CNY"
+    bin_location = factory.Sequence(lambda n: f"A-{n % 20:02d}-1")
     arrived_at = factory.LazyFunction(timezone.now)
     free_storage_until = factory.LazyFunction(lambda: timezone.localdate())
 
@@ -113,3 +120,48 @@ def image_upload(name="photo.jpg", fmt="JPEG", size=(640, 480), content_type="im
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 120, 40)).save(buffer, format=fmt)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+def pack_form_data(parcel, boxes) -> dict:
+    """What the admin's pack page posts: the declaration as it stands and the given boxes
+    (weight, length, width, height)."""
+    lines = list(parcel.declaration.order_by("position"))
+    data = {
+        "line-TOTAL_FORMS": str(len(lines)),
+        "line-INITIAL_FORMS": str(len(lines)),
+        "line-MIN_NUM_FORMS": "0",
+        "line-MAX_NUM_FORMS": "1000",
+        "box-TOTAL_FORMS": str(max(len(boxes), 1)),
+        "box-INITIAL_FORMS": "0",
+        "box-MIN_NUM_FORMS": "1",
+        "box-MAX_NUM_FORMS": "1000",
+    }
+    for index, line in enumerate(lines):
+        prefix = f"line-{index}-"
+        data.update(
+            {
+                f"{prefix}id": str(line.pk),
+                f"{prefix}description_en": line.description_en,
+                f"{prefix}description_zh": line.description_zh,
+                f"{prefix}hs_code": line.hs_code,
+                f"{prefix}origin_country": line.origin_country.code,
+                f"{prefix}quantity": str(line.quantity),
+                f"{prefix}unit": line.unit,
+                f"{prefix}declared_value": ""
+                if line.declared_value is None
+                else str(line.declared_value),
+                f"{prefix}value_reason": line.value_reason,
+                f"{prefix}net_weight_kg": str(line.net_weight_kg),
+                f"{prefix}gross_weight_kg": str(line.gross_weight_kg),
+            }
+        )
+    for index, (weight, length, width, height) in enumerate(boxes):
+        data.update(
+            {
+                f"box-{index}-weight_kg": str(weight),
+                f"box-{index}-length_cm": str(length),
+                f"box-{index}-width_cm": str(width),
+                f"box-{index}-height_cm": str(height),
+            }
+        )
+    return data

@@ -11,6 +11,7 @@ from tests.logistics.factories import (
     StockItemFactory,
     channel_with_zone,
     image_upload,
+    pack_form_data,
 )
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_staff_without_the_warehouse_group_cannot_pack(staff_client, company, ow
     parcel = requested_parcel(company, owner)
     response = staff_client.post(
         reverse("admin:logistics_parcel_pack", args=[parcel.pk]),
-        {"weight_kg": "1", "length_cm": "10", "width_cm": "10", "height_cm": "10"},
+        pack_form_data(parcel, [("1", "10", "10", "10")]),
     )
     assert response.status_code == 403
     parcel.refresh_from_db()
@@ -62,7 +63,7 @@ def test_warehouse_packs_and_ships_in_the_admin(staff_client, staff_user, compan
     assert page.status_code == 200
     response = staff_client.post(
         reverse("admin:logistics_parcel_pack", args=[parcel.pk]),
-        {"weight_kg": "1.4", "length_cm": "30", "width_cm": "20", "height_cm": "10"},
+        pack_form_data(parcel, [("1.4", "30", "20", "10")]),
     )
     assert response.status_code == 302
     parcel.refresh_from_db()
@@ -208,3 +209,67 @@ def test_admin_pages_render(client, staff_user, company, owner, model):
     if model in objects:
         url = reverse(f"admin:logistics_{model}_change", args=[objects[model].pk])
         assert client.get(url).status_code == 200
+
+
+def test_pack_page_lists_bins_and_hazards_and_names_the_line_at_fault(
+    staff_client, staff_user, company, owner
+):
+    in_group(staff_user, "Warehouse")
+    channel = channel_with_zone(accepted_hazards=["battery_built_in"])
+    earbuds = StockItemFactory(
+        company=company,
+        description="Earbuds x 10",
+        restricted_goods=["battery_built_in"],
+        bin_location="B-07-3",
+        hs_code="",
+    )
+    parcel = services.parcel_create(
+        company=company,
+        actor=owner,
+        destination=AddressFactory(company=company),
+        channel=channel,
+        item_ids=[earbuds.pk],
+    )
+    parcel = services.parcel_request_packing(parcel=parcel, actor=owner)
+    url = reverse("admin:logistics_parcel_pack", args=[parcel.pk])
+    page = staff_client.get(url)
+    assert "B-07-3" in page.text
+    assert "Battery built into the device" in page.text
+    assert "Line 1 (Earbuds x 10): enter an HS code of at least 6 digits." in page.text
+
+    refused = staff_client.post(url, pack_form_data(parcel, [("1.3", "30", "20", "10")]))
+    assert refused.status_code == 200
+    assert "Line 1 (Earbuds x 10): enter an HS code" in refused.text
+    parcel.refresh_from_db()
+    assert parcel.status == Parcel.Status.PACKING_REQUESTED
+
+    data = pack_form_data(parcel, [("1.3", "30", "20", "10"), ("0.8", "20", "20", "10")])
+    data["line-0-hs_code"] = "851830"
+    assert staff_client.post(url, data).status_code == 302
+    parcel.refresh_from_db()
+    assert parcel.status == Parcel.Status.PACKED
+    assert parcel.boxes.count() == 2
+    assert parcel.declaration.get().hs_code == "851830"
+
+
+def test_staff_see_why_a_document_failed_and_the_parcel_stays(
+    staff_client, staff_user, company, owner, django_capture_on_commit_callbacks
+):
+    in_group(staff_user, "Warehouse")
+    item = StockItemFactory(company=company, unit_value=None, description="Samples")
+    parcel = services.parcel_create(
+        company=company,
+        actor=owner,
+        destination=AddressFactory(company=company),
+        channel=channel_with_zone(),
+        item_ids=[item.pk],
+    )
+    url = reverse("admin:logistics_parcel_document", args=[parcel.pk, "commercial_invoice"])
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.get(url)
+    page = staff_client.get(url, follow=True)
+    assert "Commercial invoice failed: Line 1 (Samples) has no declared value." in page.text
+    change = staff_client.get(reverse("admin:logistics_parcel_change", args=[parcel.pk]))
+    assert "has no declared value" in change.text
+    parcel.refresh_from_db()
+    assert parcel.status == Parcel.Status.DRAFT

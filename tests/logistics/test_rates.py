@@ -138,14 +138,17 @@ def test_served_country_without_rate_zone():
 
 def test_restricted_goods_refused_unless_allowed():
     plain = channel_with_zone()
-    battery_ok = channel_with_zone(allows_batteries=True)
-    refused = quote(plain, restricted={"batteries", "liquids"})
+    battery_ok = channel_with_zone(accepted_hazards=["battery_built_in"])
+    refused = quote(plain, restricted={"battery_built_in", "liquids"})
     assert not refused.available
     assert refused.reason.startswith("Does not carry")
-    assert "batteries" in refused.reason
+    assert "battery built into the device" in refused.reason
     assert "liquids" in refused.reason
-    assert quote(battery_ok, restricted={"batteries"}).available
-    assert not quote(battery_ok, restricted={"batteries", "magnets"}).available
+    assert refused.refused == ("battery_built_in", "liquids")
+    assert quote(battery_ok, restricted={"battery_built_in"}).available
+    assert not quote(battery_ok, restricted={"battery_built_in", "magnets"}).available
+    # A channel taking batteries inside devices still refuses a power bank on its own.
+    assert not quote(battery_ok, restricted={"battery_standalone"}).available
 
 
 def test_quote_channels_lists_available_cheapest_first_then_unavailable(cny_usd):

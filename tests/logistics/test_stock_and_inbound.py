@@ -49,7 +49,7 @@ def test_stock_receive_with_photos_makes_thumbnails(company, warehouse):
         company,
         warehouse,
         photos=[image_upload(), image_upload("p.png", "PNG", (2000, 1000), "image/png")],
-        restricted_goods=["batteries"],
+        restricted_goods=["battery_packed"],
     )
     photos = list(item.photos.all())
     assert len(photos) == 2
@@ -58,7 +58,7 @@ def test_stock_receive_with_photos_makes_thumbnails(company, warehouse):
 
     with Image.open(photos[1].thumbnail) as thumb:
         assert max(thumb.size) == 320
-    assert item.restricted_goods == ["batteries"]
+    assert item.restricted_goods == ["battery_packed"]
 
 
 @pytest.mark.parametrize(

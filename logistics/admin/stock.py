@@ -1,36 +1,30 @@
-"""Staff admin: channels and rates (account managers), receiving, packing and shipping
-(warehouse). Status changes go through the services; no status field is editable here."""
+"""Staff admin: warehouses, channels and rates (account managers), addresses, stock and
+receiving inbound parcels (warehouse)."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from logistics import services
-from logistics.forms import InboundReceiveForm, MeasureForm, ShipForm
+from logistics.admin.common import action_page as _action_page
+from logistics.forms import InboundReceiveForm
 from logistics.models import (
     Address,
-    FreightCharge,
     InboundParcel,
     InboundParcelEvent,
-    Parcel,
-    ParcelEvent,
     RateZone,
     ShippingChannel,
     StockItem,
     StockPhoto,
-    StorageCharge,
-    TrackingEvent,
     Warehouse,
 )
 from logistics.photos import photo_check
-from procurement.core.admin_base import ReadOnlyAdmin, ReadOnlyInline
+from procurement.core.admin_base import ReadOnlyInline
 from procurement.core.exceptions import DomainError
 
 
@@ -75,13 +69,13 @@ class ShippingChannelAdmin(admin.ModelAdmin):
             gettext_lazy("Where and how fast"),
             {"fields": ("countries", ("transit_days_min", "transit_days_max"))},
         ),
-        (gettext_lazy("Weight"), {"fields": ("volumetric_divisor",)}),
         (
-            gettext_lazy("Restricted goods allowed"),
+            gettext_lazy("Weight, goods accepted and customs"),
             {
                 "fields": (
-                    ("allows_batteries", "allows_liquids", "allows_magnets"),
-                    ("allows_powders", "allows_cosmetics", "allows_food"),
+                    "accepted_hazards",
+                    ("needs_declaration", "is_postal"),
+                    ("volumetric_divisor", "max_box_weight_kg"),
                 )
             },
         ),
@@ -146,7 +140,13 @@ class StockItemAdmin(admin.ModelAdmin):
         "source_reference",
     ]
     list_filter = ["status", "warehouse"]
-    search_fields = ["=id", "description", "source_reference", "company__legal_name"]
+    search_fields = [
+        "=id",
+        "description",
+        "source_reference",
+        "bin_location",
+        "company__legal_name",
+    ]
     list_select_related = ["company", "warehouse"]
     readonly_fields = [
         "company",
@@ -154,6 +154,9 @@ class StockItemAdmin(admin.ModelAdmin):
         "status",
         "parcel",
         "source_reference",
+        "product_reference",
+        "unit_value",
+        "value_currency",
         "arrived_at",
         "free_storage_until",
         "storage_notice_sent_at",
@@ -166,7 +169,11 @@ class StockItemAdmin(admin.ModelAdmin):
         "description",
         "quantity",
         ("weight_kg", "length_cm", "width_cm", "height_cm"),
+        "bin_location",
         "restricted_goods",
+        ("product_reference", "hs_code", "origin_country", "unit"),
+        "description_zh",
+        ("unit_value", "value_currency"),
         "inspection_summary",
         "status",
         "parcel",
@@ -292,228 +299,3 @@ class InboundParcelAdmin(admin.ModelAdmin):
         return _action_page(
             self, request, inbound, form, _("Receive %(ref)s") % {"ref": inbound}, multipart=True
         )
-
-
-def _action_page(model_admin, request, obj, form, title, *, multipart=False):
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        "original": obj,
-        "title": title,
-        "form": form,
-        "multipart": multipart,
-    }
-    return TemplateResponse(request, "logistics/admin/action_form.html", context)
-
-
-class ParcelEventInline(ReadOnlyInline):
-    model = ParcelEvent
-    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
-    readonly_fields = fields
-
-
-class TrackingEventInline(ReadOnlyInline):
-    model = TrackingEvent
-    fields = [
-        "occurred_at",
-        "kind",
-        "kind_source",
-        "stage",
-        "sub_status",
-        "description",
-        "location",
-        "country",
-        "provider",
-        "external_id",
-    ]
-    readonly_fields = fields
-
-
-class UnknownScansFilter(admin.SimpleListFilter):
-    """Parcels with carrier scans no stage, sub-status or keyword explained (kept as 'other')."""
-
-    title = gettext_lazy("unknown scans")
-    parameter_name = "unknown_scans"
-
-    def lookups(self, request, model_admin):
-        return [("yes", gettext_lazy("Has unknown scans"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(unknown_scans__gt=0)
-        return queryset
-
-
-class FreightChargeInline(ReadOnlyInline):
-    model = FreightCharge
-    fields = ["created_at", "kind", "amount_cny", "amount", "currency", "ledger_reference"]
-    readonly_fields = fields
-
-
-class ItemInline(ReadOnlyInline):
-    model = StockItem
-    fields = ["id", "description", "quantity", "weight_kg", "length_cm", "width_cm", "height_cm"]
-    readonly_fields = fields
-
-
-@admin.register(Parcel)
-class ParcelAdmin(admin.ModelAdmin):
-    """Packing queue (filter: packing requested) and shipping (filter: packed)."""
-
-    list_display = [
-        "reference_display",
-        "company",
-        "channel",
-        "destination_country",
-        "status",
-        "estimated_weight_kg",
-        "actual_weight_kg",
-        "tracking_number",
-        "created_at",
-        "unknown_scans",
-        "next_step",
-    ]
-    list_filter = ["status", "channel", "warehouse", UnknownScansFilter]
-    search_fields = ["=id", "tracking_number", "company__legal_name"]
-    list_select_related = ["company", "channel", "destination"]
-    inlines = [ItemInline, FreightChargeInline, ParcelEventInline, TrackingEventInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Parcel._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                unknown_scans=Count(
-                    "tracking_events",
-                    filter=Q(tracking_events__kind=TrackingEvent.Kind.OTHER),
-                )
-            )
-        )
-
-    @admin.display(description=gettext_lazy("Unknown scans"), ordering="unknown_scans")
-    def unknown_scans(self, parcel):
-        return parcel.unknown_scans
-
-    @admin.display(description=gettext_lazy("Parcel"), ordering="pk")
-    def reference_display(self, parcel):
-        return parcel.reference
-
-    @admin.display(description=gettext_lazy("Country"))
-    def destination_country(self, parcel):
-        return parcel.destination.country.code
-
-    @admin.display(description=gettext_lazy("Next step"))
-    def next_step(self, parcel):
-        if parcel.can_become(Parcel.Status.PACKED):
-            url = reverse("admin:logistics_parcel_pack", args=[parcel.pk])
-            return format_html('<a href="{}">{}</a>', url, _("Pack"))
-        if parcel.can_become(Parcel.Status.SHIPPED):
-            url = reverse("admin:logistics_parcel_ship", args=[parcel.pk])
-            return format_html('<a href="{}">{}</a>', url, _("Ship"))
-        return "—"
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/pack/",
-                self.admin_site.admin_view(self.pack_view),
-                name="logistics_parcel_pack",
-            ),
-            path(
-                "<int:pk>/ship/",
-                self.admin_site.admin_view(self.ship_view),
-                name="logistics_parcel_ship",
-            ),
-            *super().get_urls(),
-        ]
-
-    def pack_view(self, request, pk: int):
-        if not request.user.has_perm("logistics.pack_parcel"):
-            raise PermissionDenied
-        parcel = get_object_or_404(Parcel, pk=pk)
-        form = MeasureForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                parcel = services.parcel_pack(
-                    parcel=parcel, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                self.message_user(
-                    request,
-                    _("%(ref)s packed: estimate %(est)s CNY, actual %(act)s CNY.")
-                    % {
-                        "ref": parcel.reference,
-                        "est": parcel.estimated_freight_cny,
-                        "act": parcel.actual_freight_cny,
-                    },
-                    messages.SUCCESS,
-                )
-                return redirect("admin:logistics_parcel_changelist")
-        return _action_page(
-            self, request, parcel, form, _("Pack %(ref)s") % {"ref": parcel.reference}
-        )
-
-    def ship_view(self, request, pk: int):
-        if not request.user.has_perm("logistics.ship_parcel"):
-            raise PermissionDenied
-        parcel = get_object_or_404(Parcel, pk=pk)
-        form = ShipForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                parcel = services.parcel_ship(
-                    parcel=parcel,
-                    actor=request.user,
-                    tracking_number=form.cleaned_data["tracking_number"],
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                self.message_user(
-                    request, _("%(ref)s shipped.") % {"ref": parcel.reference}, messages.SUCCESS
-                )
-                return redirect("admin:logistics_parcel_changelist")
-        return _action_page(
-            self, request, parcel, form, _("Ship %(ref)s") % {"ref": parcel.reference}
-        )
-
-
-@admin.register(FreightCharge)
-class FreightChargeAdmin(ReadOnlyAdmin):
-    list_display = [
-        "parcel",
-        "kind",
-        "amount_cny",
-        "amount",
-        "currency",
-        "ledger_reference",
-        "created_at",
-    ]
-    list_filter = ["kind", "currency"]
-    search_fields = ["idempotency_key", "ledger_reference"]
-    list_select_related = ["parcel"]
-
-
-@admin.register(StorageCharge)
-class StorageChargeAdmin(FreightChargeAdmin):
-    list_display = [
-        "item",
-        "company",
-        "period",
-        "amount_cny",
-        "amount",
-        "currency",
-        "ledger_reference",
-    ]
-    list_filter = ["period", "currency"]
-    list_select_related = ["item", "company"]
