@@ -35,7 +35,7 @@ class DeclarationIncomplete(LogisticsError):
     code = "declaration_incomplete"
     default_message = _("The customs declaration is incomplete.")
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, *, problems: list[str]):
         self.problems = list(problems)
         super().__init__(" ".join(self.problems))
 

@@ -77,7 +77,7 @@ class InspectionRefused(OrdersError):
 
     code = "inspection_refused"
 
-    def __init__(self, errors: dict[int, str], *, labels: dict[int, str]):
+    def __init__(self, *, errors: dict[int, str], labels: dict[int, str]):
         self.errors = errors
         super().__init__(
             " ".join(f"{labels[pk]}: {message}" for pk, message in sorted(errors.items()))

@@ -143,7 +143,7 @@ def declaration_problems(*, parcel: Parcel) -> list[str]:
 def declaration_check(*, parcel: Parcel) -> None:
     problems = declaration_problems(parcel=parcel)
     if problems:
-        raise DeclarationIncomplete(problems)
+        raise DeclarationIncomplete(problems=problems)
 
 
 @transaction.atomic

@@ -230,7 +230,7 @@ def purchase_order_lines_inspect(
             errors[found.line_id] = str(error.message)
     if errors:
         raise exceptions.InspectionRefused(
-            errors, labels={pk: _line_label(line) for pk, line in lines.items()}
+            errors=errors, labels={pk: _line_label(line) for pk, line in lines.items()}
         )
     for finding in sorted(findings, key=lambda finding: finding.line.pk):
         _inspection_write(po, finding, actor=actor)

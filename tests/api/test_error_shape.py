@@ -36,7 +36,13 @@ def _domain_errors() -> list[type[DomainError]]:
 
 
 # Values for errors that say which input is at fault (keyword-only arguments without defaults).
-SAMPLE_ARGUMENTS = {"index": 0, "field": "quantity"}
+SAMPLE_ARGUMENTS = {
+    "index": 0,
+    "field": "quantity",
+    "problems": ["Line 1: enter an HS code of at least 6 digits."],
+    "errors": {1: "Enter the received quantity."},
+    "labels": {1: "Line 1"},
+}
 
 
 def _raise(error: type[DomainError]) -> DomainError:
@@ -77,5 +83,6 @@ def test_each_domain_error_answers_the_same_shape(
     body = response.json()
     assert set(body) == {"code", "message", "field"}
     assert body["code"] == error.code
-    assert body["message"] == str(error.default_message)
+    assert body["message"] == str(refusal.message)
+    assert body["message"]
     assert body["field"] == refusal.field
