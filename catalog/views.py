@@ -226,12 +226,14 @@ def _listing(request, *, template: str, page):
         params = {k: v for k, v in _listing_query(request).items() if k != "after" and v != ""}
         shown = page(generation)
         category_ids = shown.pop("category_ids")
+        # Search words that name a category find its products (catalog.search).
+        tree = selectors.category_tree(generation=generation)
         return (
             form,
             params,
             {
                 **shown,
-                "filters": form.filters(rate=rate, category_ids=category_ids),
+                "filters": form.filters(rate=rate, category_ids=category_ids, categories=tree),
                 "currency": currency,
                 "rate": rate,
                 "language": language,
