@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from catalog import link_views, selectors
 from catalog.forms import ProductFilterForm
 from catalog.generation import GENERATION_KEY, new_generation
-from catalog.models import Product
+from catalog.models import Product, attribute_in
 from catalog.pricing import price_quote
 from payments.money import quantize
 from payments.selectors import fx_mid_rate
@@ -386,17 +386,29 @@ def search(request):
     )
 
 
-def _sku_matrix(skus: list) -> dict | None:
-    """Colour x size (any two attributes): rows, columns and the SKU in each cell."""
+def _variant_values(sku, language: str | None) -> dict[str, str]:
+    """{attribute name: value} of a SKU in `language`: from the 1688 attributes kept whole
+    (Chinese originals, translations), else the plain `attributes`."""
+    items = sku.attribute_list if isinstance(sku.attribute_list, list) else []
+    pairs = [attribute_in(item, language) for item in items if isinstance(item, dict)]
+    if pairs and all(name for name, _value in pairs):
+        return dict(pairs)
+    return {str(name): str(value) for name, value in sku.attributes.items()}
+
+
+def _sku_matrix(skus: list, language: str | None = None) -> dict | None:
+    """Colour x size (any two attributes), named in `language`: rows, columns and the SKU in
+    each cell."""
     if not skus:
         return None
+    values = [_variant_values(sku, language) for sku in skus]
     # PostgreSQL's jsonb does not keep key order: colour goes first, then alphabetical.
-    keys = sorted(skus[0].attributes.keys(), key=lambda k: (k.lower() not in COLOUR_KEYS, k))
-    if len(keys) != 2 or any(set(s.attributes) != set(keys) for s in skus):
+    keys = sorted(values[0].keys(), key=lambda k: (k.lower() not in COLOUR_KEYS, k))
+    if len(keys) != 2 or any(set(v) != set(keys) for v in values):
         return None
     rows, cols, cells = [], [], {}
-    for sku in skus:
-        row, col = sku.attributes[keys[0]], sku.attributes[keys[1]]
+    for sku, attributes in zip(skus, values, strict=True):
+        row, col = attributes[keys[0]], attributes[keys[1]]
         if row not in rows:
             rows.append(row)
         if col not in cols:
@@ -470,7 +482,7 @@ def product_detail(request, pk: int):
         "description": product.description_for(language),
         "images": images,
         "skus": skus,
-        "matrix": _sku_matrix(skus),
+        "matrix": _sku_matrix(skus, language),
         "product_quantity": quantities.get(None, 0),
         "tier_rows": tier_rows,
         "quote": quote,
