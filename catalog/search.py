@@ -29,9 +29,14 @@ from django.db import connection
 from django.db.models import F, FloatField, Func, Q, QuerySet, Value
 
 MAX_WORDS = 8
-# Latin words shorter than this do not name a category ("a", "of", "3"), nor do these.
+# Latin words shorter than this do not name a category ("a", "of", "3").
 MIN_CATEGORY_WORD = 3
-NOT_A_NAME = frozenset({"and", "for", "the", "with", "from", "other", "all"})
+# Words that say nothing about a product: they name no category, and SQLite does not look
+# for them in titles (PostgreSQL's English configuration drops them itself).
+STOP_WORDS = frozenset(
+    {"a", "an", "and", "all", "by", "for", "from", "in", "of", "on", "or", "other", "the",
+     "to", "with"}
+)  # fmt: skip
 
 _CJK_CHAR = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK = re.compile(f"[{_CJK_CHAR}]")
@@ -93,7 +98,7 @@ def category_ids_named(word: str, tree) -> list[int]:
     named = []
     if has_cjk(word):
         named = [c for c in tree.nodes.values() if c.name_zh and word in c.name_zh]
-    elif len(word) >= MIN_CATEGORY_WORD and word not in NOT_A_NAME:
+    elif len(word) >= MIN_CATEGORY_WORD and word not in STOP_WORDS:
         forms = _forms(word)
         for category in tree.nodes.values():
             for name_word in _LATIN_WORD.findall(category.name_en.lower()):
@@ -189,12 +194,16 @@ def search_products(qs: QuerySet, query: str, *, tree=None) -> QuerySet:
             conditions.append(title_condition(word) | Q(category_id__in=ids))
         elif postgres and not has_cjk(word):
             plain.append(word)
+        elif word in STOP_WORDS:
+            continue
         else:
             conditions.append(title_condition(word))
     if plain:
         # One query for the English words that name no category: PostgreSQL drops its stop
         # words ("for", "with"), which alone would match nothing.
         conditions.append(title_condition(" ".join(plain)))
+    if not conditions:  # nothing but stop words
+        return qs.none().annotate(rank=Value(0.0, output_field=FloatField()))
     exact = reduce(and_, conditions)
     if not postgres:
         return qs.filter(exact).annotate(rank=Value(0.0, output_field=FloatField()))

@@ -146,3 +146,9 @@ def test_sitemap_lists_the_catalog_its_categories_and_visible_products(client, l
     assert "<lastmod>" in products
     assert "<loc>https://portal.example.com/catalog/c/mugs-cups/</loc>" in categories
     assert "<loc>https://portal.example.com/catalog/</loc>" in catalog
+
+
+def test_the_home_page_leads_visitors_to_the_catalog(client):
+    page = client.get(reverse("home")).content.decode()
+
+    assert f'href="{reverse("catalog:index")}"' in page

@@ -79,3 +79,9 @@ def test_segmented_chinese_words_are_matched_independently(owner_client, shelves
 
     assert "Wireless Bluetooth earbuds" in page
     assert "Portable Bluetooth speaker" not in page
+
+
+def test_words_that_say_nothing_are_not_required(owner_client, shelves):
+    page = found(owner_client, "speaker for bluetooth")
+
+    assert "Portable Bluetooth speaker" in page
