@@ -45,6 +45,18 @@ def variant_label(sku) -> str:
 
 
 @register.filter
+def supplier_name(supplier) -> str:
+    """`{{ supplier|supplier_name }}`: the supplier's Chinese name on a Chinese page, the
+    English one elsewhere (pages show the original beside it where it helps)."""
+    if supplier is None:
+        return ""
+    language = get_language() or ""
+    if language.startswith("zh") and supplier.name_zh:
+        return supplier.name_zh
+    return supplier.display_name
+
+
+@register.filter
 def line_title(line) -> str:
     """An order, purchase-order or cart line as the merchant reads it: its product's title
     and variant in the page's language; a line with no catalog product (a sourcing quote's)

@@ -116,3 +116,20 @@ def test_country_names_follow_the_language(client, owner):
 
     assert "德国" in page
     assert ">Germany<" not in page
+
+
+def test_supplier_names_in_the_page_language_with_the_original_beside(client, owner, mug):
+    product, _skus = mug
+    supplier = product.supplier
+    supplier.name_en = "Yiwu Chenguang Daily Goods Co., Ltd."
+    supplier.name_zh = "义乌市晨光日用品有限公司"
+    supplier.save()
+    client.force_login(owner)
+
+    english = client.get(reverse("catalog:product", args=[product.pk])).content.decode()
+    chinese = zh(client).get(reverse("catalog:product", args=[product.pk])).content.decode()
+
+    card = english.split('id="supplier-title"', 1)[1]
+    assert card.index("Yiwu Chenguang") < card.index("义乌市晨光")
+    card = chinese.split('id="supplier-title"', 1)[1]
+    assert card.index("义乌市晨光") < card.index("Yiwu Chenguang")
