@@ -14,6 +14,13 @@ from tests.orders.factories import paid_order, product_with_skus, seed_rates
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english_after():
+    """A request in Chinese leaves Chinese active in this thread: later tests expect English."""
+    yield
+    translation.activate("en")
+
+
 def attribute(name_zh, value_zh, name_en, value_en):
     return {
         "name": name_zh,
