@@ -68,7 +68,7 @@ class ProductFilterForm(forms.Form):
         return data
 
     def filters(
-        self, *, rate: Decimal | None, category_ids: list[int] | None = None
+        self, *, rate: Decimal | None, category_ids: list[int] | None = None, categories=None
     ) -> ProductFilters:
         """Filters in CNY. Prices typed in the merchant's currency convert at the shown rate,
         widened to whole fen so a product shown at exactly the bound is included."""
@@ -97,6 +97,7 @@ class ProductFilterForm(forms.Form):
             province=data.get("province") or "",
             in_stock=bool(data.get("in_stock")),
             sort=sort,
+            categories=categories,
         )
 
     @property

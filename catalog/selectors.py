@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,26 +15,21 @@ from django.db import connection
 from django.db.models import (
     Avg,
     Count,
-    F,
-    FloatField,
-    Func,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
 from django.db.models.functions import Coalesce
 
 from catalog.models import Category, Product, Sku, Supplier
+from catalog.search import search_products
 
 PAGE_SIZE = 24
 MAX_RELEVANCE_PAGES = 10  # relevance pages by offset; beyond this, refine the search
 RELEVANCE_CANDIDATES = MAX_RELEVANCE_PAGES * PAGE_SIZE
-
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def products_visible() -> QuerySet[Product]:
@@ -207,65 +201,6 @@ def category_tree(*, generation: str | None = None) -> CategoryTree:
 # --- search, filters, sorts, pages ---------------------------------------------------------
 
 
-class EnglishTitleVector(Func):
-    """`to_tsvector('english', title_en)` spelled exactly as the GIN index of migration 0002,
-    so PostgreSQL can use that index."""
-
-    template = "to_tsvector('english'::regconfig, %(expressions)s)"
-
-    def __init__(self, **extra):
-        from django.contrib.postgres.search import SearchVectorField
-
-        super().__init__(F("title_en"), output_field=SearchVectorField(), **extra)
-
-
-def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))
-
-
-def _search_parts(query: str):
-    """(exact condition, typo-tolerant condition, rank expression) for PostgreSQL."""
-    from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-
-    if has_cjk(query):
-        # Chinese has no letter case: a plain LIKE, which the trigram index serves (ILIKE's
-        # UPPER() would not).
-        return (
-            Q(title_zh__contains=query),
-            Q(title_zh__trigram_word_similar=query),
-            TrigramWordSimilarity(query, "title_zh"),
-        )
-    ts_query = SearchQuery(query, config="english", search_type="websearch")
-    return (
-        Q(fts=ts_query),
-        Q(title_en__trigram_word_similar=query),
-        SearchRank(EnglishTitleVector(), ts_query) + TrigramWordSimilarity(query, "title_en"),
-    )
-
-
-def search_products(qs: QuerySet[Product], query: str) -> QuerySet[Product]:
-    """Products matching `query`, annotated with `rank` (higher is better).
-
-    PostgreSQL: English full-text on the title (stemmed), or a substring of the Chinese
-    title; only when that finds nothing, trigram word similarity, which forgives typos. (An OR
-    of both would make the trigram index check every product sharing a few letters with a
-    common word.) SQLite: case-insensitive contains.
-    """
-    query = query.strip()
-    if not query:
-        return qs.annotate(rank=Value(0.0, output_field=FloatField()))
-    if connection.vendor != "postgresql":
-        return qs.filter(Q(title_en__icontains=query) | Q(title_zh__icontains=query)).annotate(
-            rank=Value(0.0, output_field=FloatField())
-        )
-    exact, fuzzy, rank = _search_parts(query)
-    qs = qs.alias(fts=EnglishTitleVector())
-    matched = qs.filter(exact)
-    if not matched.order_by().exists():
-        matched = qs.filter(fuzzy)
-    return matched.annotate(rank=rank)
-
-
 class Sort:
     RELEVANCE = "relevance"
     NEWEST = "newest"
@@ -296,6 +231,8 @@ class ProductFilters:
     province: str = ""
     in_stock: bool = False
     sort: str = Sort.NEWEST
+    # The category tree, for search words that name a category (read when not given).
+    categories: CategoryTree | None = field(default=None, compare=False, repr=False)
 
 
 def product_listing(filters: ProductFilters) -> QuerySet[Product]:
@@ -318,7 +255,7 @@ def product_listing(filters: ProductFilters) -> QuerySet[Product]:
         qs = qs.filter(in_stock=True)
     sort = filters.sort
     if filters.query:
-        qs = search_products(qs, filters.query)
+        qs = search_products(qs, filters.query, tree=filters.categories)
     if sort == Sort.RELEVANCE and filters.query and connection.vendor == "postgresql":
         # Ranking every match of a common word would read them all; rank a bounded set of
         # candidates instead (they fill MAX_RELEVANCE_PAGES pages).

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, QueryDict
@@ -28,11 +29,10 @@ from django.utils.translation import gettext as _
 from catalog import link_views, selectors
 from catalog.forms import ProductFilterForm
 from catalog.generation import GENERATION_KEY, new_generation
-from catalog.models import Product
+from catalog.models import Product, attribute_in
 from catalog.pricing import price_quote
 from payments.money import quantize
 from payments.selectors import fx_mid_rate
-from procurement.accounts.decorators import company_required
 from procurement.core.caching import cache_call
 
 SETTLEMENT_CURRENCY = "CNY"
@@ -103,8 +103,31 @@ def _optional_url(names) -> str | None:
     return None
 
 
+# The catalog is public: visitors (and people not yet in a company) browse, search and read
+# product pages. They see prices in this currency, or none when settings say so
+# (CATALOG_PUBLIC_PRICES); the cart, checkout and everything of a company need a member.
+VISITOR_CURRENCY = "USD"
+
+
+def _is_member(request) -> bool:
+    return request.user.is_authenticated and bool(request.membership)
+
+
 def _merchant_currency(request) -> str:
-    return request.company.wallet_currency
+    return request.company.wallet_currency if _is_member(request) else VISITOR_CURRENCY
+
+
+def _shows_prices(request) -> bool:
+    return _is_member(request) or settings.CATALOG_PUBLIC_PRICES
+
+
+def canonical_url(path: str) -> str:
+    """The one address search engines should index for a page (no query string)."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _sign_in_url(request, path: str) -> str:
+    return reverse("account_login") + "?" + urlencode({"next": path})
 
 
 def _rate_key(currency: str) -> str:
@@ -137,7 +160,6 @@ def _catalog_crumb():
     return (_("Catalog"), reverse("catalog:index"))
 
 
-@company_required()
 def index(request):
     language = get_language()
     key = f"catalog:tree:{language}"
@@ -158,6 +180,7 @@ def index(request):
             # The output of our own template, escaped as it was rendered.
             "tree_html": mark_safe(entry["html"]),  # noqa: S308  # nosec B308 B703
             "crumbs": [(_("Catalog"), "")],
+            "canonical_url": canonical_url(reverse("catalog:index")),
         },
     )
 
@@ -176,7 +199,14 @@ def _page_key(request, *, part: str, currency: str, language: str) -> str:
     """What a rendered listing part depends on, but for the display rate and the catalog's
     generation (both kept in the entry): the page asked for, the merchant's currency and the
     language."""
-    parts = (request.path, sorted(_listing_query(request).lists()), part, currency, language)
+    parts = (
+        request.path,
+        sorted(_listing_query(request).lists()),
+        part,
+        currency,
+        language,
+        _shows_prices(request),
+    )
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
     return f"catalog:listing:{digest}"
 
@@ -226,15 +256,18 @@ def _listing(request, *, template: str, page):
         params = {k: v for k, v in _listing_query(request).items() if k != "after" and v != ""}
         shown = page(generation)
         category_ids = shown.pop("category_ids")
+        # Search words that name a category find its products (catalog.search).
+        tree = selectors.category_tree(generation=generation)
         return (
             form,
             params,
             {
                 **shown,
-                "filters": form.filters(rate=rate, category_ids=category_ids),
+                "filters": form.filters(rate=rate, category_ids=category_ids, categories=tree),
                 "currency": currency,
                 "rate": rate,
                 "language": language,
+                "show_prices": _shows_prices(request),
                 "is_filtered": any(k for k in params if k not in ("sort",)),
             },
         )
@@ -270,6 +303,9 @@ def _listing(request, *, template: str, page):
         request,
         template,
         {
+            "canonical_url": canonical_url(request.path),
+            # Result pages of a search are not worth indexing; categories and products are.
+            "noindex": bool(request.GET.get("q")),
             "title": body["title"],
             "crumbs_html": mark_safe(body["crumbs"]),  # noqa: S308  # nosec B308 B703
             "content_html": mark_safe(body["content"]),  # noqa: S308  # nosec B308 B703
@@ -307,7 +343,6 @@ def _render_results(request, *, template: str, context: dict, form, params: dict
     )
 
 
-@company_required()
 def category(request, slug: str):
     def page(generation) -> dict:
         tree = selectors.category_tree(generation=generation)
@@ -334,7 +369,6 @@ def category(request, slug: str):
     return _listing(request, template="catalog/product_list.html", page=page)
 
 
-@company_required()
 def search(request):
     # --- issue 15: a pasted product link opens the product or offers to source it ---
     if (answer := link_views.respond_to_link(request)) is not None:
@@ -352,17 +386,29 @@ def search(request):
     )
 
 
-def _sku_matrix(skus: list) -> dict | None:
-    """Colour x size (any two attributes): rows, columns and the SKU in each cell."""
+def _variant_values(sku, language: str | None) -> dict[str, str]:
+    """{attribute name: value} of a SKU in `language`: from the 1688 attributes kept whole
+    (Chinese originals, translations), else the plain `attributes`."""
+    items = sku.attribute_list if isinstance(sku.attribute_list, list) else []
+    pairs = [attribute_in(item, language) for item in items if isinstance(item, dict)]
+    if pairs and all(name for name, _value in pairs):
+        return dict(pairs)
+    return {str(name): str(value) for name, value in sku.attributes.items()}
+
+
+def _sku_matrix(skus: list, language: str | None = None) -> dict | None:
+    """Colour x size (any two attributes), named in `language`: rows, columns and the SKU in
+    each cell."""
     if not skus:
         return None
+    values = [_variant_values(sku, language) for sku in skus]
     # PostgreSQL's jsonb does not keep key order: colour goes first, then alphabetical.
-    keys = sorted(skus[0].attributes.keys(), key=lambda k: (k.lower() not in COLOUR_KEYS, k))
-    if len(keys) != 2 or any(set(s.attributes) != set(keys) for s in skus):
+    keys = sorted(values[0].keys(), key=lambda k: (k.lower() not in COLOUR_KEYS, k))
+    if len(keys) != 2 or any(set(v) != set(keys) for v in values):
         return None
     rows, cols, cells = [], [], {}
-    for sku in skus:
-        row, col = sku.attributes[keys[0]], sku.attributes[keys[1]]
+    for sku, attributes in zip(skus, values, strict=True):
+        row, col = attributes[keys[0]], attributes[keys[1]]
         if row not in rows:
             rows.append(row)
         if col not in cols:
@@ -383,12 +429,12 @@ def _quantity(raw: str | None) -> int:
         return 0
 
 
-@company_required()
 def product_detail(request, pk: int):
     try:
         product = selectors.product_detail(pk=pk)
     except Product.DoesNotExist:
         raise Http404 from None
+    member = _is_member(request)
     currency = _merchant_currency(request)
     rate = _display_rate(currency)
     language = get_language()
@@ -436,7 +482,7 @@ def product_detail(request, pk: int):
         "description": product.description_for(language),
         "images": images,
         "skus": skus,
-        "matrix": _sku_matrix(skus),
+        "matrix": _sku_matrix(skus, language),
         "product_quantity": quantities.get(None, 0),
         "tier_rows": tier_rows,
         "quote": quote,
@@ -446,8 +492,11 @@ def product_detail(request, pk: int):
         "supplier": supplier,
         "scorecard": scorecard,
         "crumbs": crumbs,
-        "cart_url": _optional_url(CART_ADD_URL_NAMES),
-        "sourcing_url": _optional_url(SOURCING_URL_NAMES),
+        "cart_url": _optional_url(CART_ADD_URL_NAMES) if member else None,
+        "sourcing_url": _optional_url(SOURCING_URL_NAMES) if member else None,
+        "sign_in_url": None if member else _sign_in_url(request, request.path),
+        "show_prices": _shows_prices(request),
+        "canonical_url": canonical_url(reverse("catalog:product", args=[product.pk])),
         "attributes": product.attributes if isinstance(product.attributes, dict) else {},
     }
     template = "catalog/product_detail.html"

@@ -412,16 +412,19 @@ def order_detail(*, company: Company, pk: int) -> Order:
         orders_of(company=company)
         .select_related("created_by", "approved_by", "quote", "destination", "shipping_channel")
         .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("supplier", "sku")),
+            # Products and SKUs: the lines show their titles in the merchant's language.
+            Prefetch(
+                "lines", queryset=OrderLine.objects.select_related("supplier", "product", "sku")
+            ),
             Prefetch(
                 "purchase_orders",
                 queryset=PurchaseOrder.objects.select_related("supplier")
                 .prefetch_related(
                     Prefetch(
                         "lines",
-                        queryset=PurchaseOrderLine.objects.prefetch_related("photos").order_by(
-                            "pk"
-                        ),
+                        queryset=PurchaseOrderLine.objects.select_related("product", "sku")
+                        .prefetch_related("photos")
+                        .order_by("pk"),
                     )
                 )
                 .order_by("pk"),

@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from catalog.sitemaps import SITEMAPS
 from procurement import views
 from procurement.api import api
 
@@ -11,6 +13,13 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("healthz/", views.healthz, name="healthz"),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("company/", include("procurement.accounts.urls")),

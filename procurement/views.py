@@ -13,6 +13,7 @@ from payments import selectors as payment_selectors
 from procurement.accounts import selectors as account_selectors
 from procurement.accounts.decorators import company_required
 from procurement.accounts.roles import Capability, role_can
+from procurement.onboarding import onboarding_steps
 
 
 def fee_rows(schedule) -> list[dict]:
@@ -55,6 +56,10 @@ def dashboard(request):
         "company": company,
         "members": account_selectors.company_members(company=company),
     }
+    steps = onboarding_steps(company=company, role=role)
+    if steps and not all(step.done for step in steps):
+        context["first_steps"] = steps
+        context["first_steps_done"] = sum(step.done for step in steps)
     if role_can(role, Capability.VIEW_WALLET):
         context["wallet_balances"] = payment_selectors.wallet_accounts(company=company)
         context["show_wallet"] = True

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.translation import get_language
 
 from catalog.units import quantity_with_unit
 
@@ -25,3 +26,45 @@ def percent(value: Decimal | None) -> str:
 def with_unit(quantity: int, unit: str) -> str:
     """`{{ product.moq|with_unit:product.unit }}` -> "50 pieces"."""
     return quantity_with_unit(quantity, unit)
+
+
+# --- names in the language of the page: one accessor for every page that shows a product ---
+
+
+@register.filter
+def product_title(product) -> str:
+    """`{{ product|product_title }}`: the title in the page's language (Product.title_for),
+    on the catalog, in the cart, at checkout and on orders alike."""
+    return product.title_for(get_language()) if product is not None else ""
+
+
+@register.filter
+def variant_label(sku) -> str:
+    """`{{ sku|variant_label }}`: the variant's values in the page's language ("白色 / M")."""
+    return sku.label_for(get_language()) if sku is not None else ""
+
+
+@register.filter
+def supplier_name(supplier) -> str:
+    """`{{ supplier|supplier_name }}`: the supplier's Chinese name on a Chinese page, the
+    English one elsewhere (pages show the original beside it where it helps)."""
+    if supplier is None:
+        return ""
+    language = get_language() or ""
+    if language.startswith("zh") and supplier.name_zh:
+        return supplier.name_zh
+    return supplier.display_name
+
+
+@register.filter
+def line_title(line) -> str:
+    """An order, purchase-order or cart line as the merchant reads it: its product's title
+    and variant in the page's language; a line with no catalog product (a sourcing quote's)
+    keeps the description it was written with. The line's product and SKU must come with it
+    (`select_related`)."""
+    if getattr(line, "product_id", None) is None:
+        return line.description
+    title = product_title(line.product)
+    if getattr(line, "sku_id", None) is not None:
+        return f"{title} — {variant_label(line.sku)}"
+    return title

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from procurement.accounts import exceptions, selectors, services
 from procurement.accounts.decorators import company_required
 from procurement.accounts.forms import (
+    FOLLOW_COUNTRY,
     CompanyCreateForm,
     CompanyUpdateForm,
     InvitationForm,
@@ -24,6 +25,15 @@ from procurement.core.exceptions import DomainError
 
 @login_required
 def company_create(request):
+    if request.htmx and request.htmx.target == "wallet-currency-field":
+        # The country changed: the currency field again, naming that country's currency.
+        form = CompanyCreateForm(
+            initial={
+                "country": request.GET.get("country", ""),
+                "wallet_currency": request.GET.get("wallet_currency") or FOLLOW_COUNTRY,
+            }
+        )
+        return render(request, "accounts/company_create.html#wallet-currency-field", {"form": form})
     form = CompanyCreateForm(request.POST or None, initial={"uses_sourcing": True})
     if request.method == "POST" and form.is_valid():
         company = services.company_create(owner=request.user, **form.cleaned_data)

@@ -31,6 +31,8 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-do-not-u
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The name mail and pages call the site by (allauth's mails greet from it).
+SITE_NAME = os.environ.get("SITE_NAME", "Procurement Portal")
 
 INSTALLED_APPS = [
     "procurement.apps.PortalAdminConfig",
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django.contrib.postgres",
     "ninja",
     "django_htmx",
@@ -168,11 +171,17 @@ LOGOUT_REDIRECT_URL = "home"
 # django-allauth: email only, verified before use, rate limited on the cache.
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Adds the person's name, shown in the navbar instead of the email.
+ACCOUNT_SIGNUP_FORM_CLASS = "procurement.accounts.forms.SignupDetailsForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Signing up, then confirming from the mail, is one login allauth keeps pending in the session
+# for this long (its default, 15 minutes, is shorter than some mail takes to arrive).
+ACCOUNT_LOGIN_TIMEOUT = 60 * 60
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "procurement.accounts.adapters.AccountAdapter"
@@ -208,6 +217,10 @@ else:
 del EMAIL_HOST
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Procurement Portal <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The public catalog (visitors browse, search and read product pages without an account):
+# whether it shows prices to visitors, or asks them to sign in to see prices.
+CATALOG_PUBLIC_PRICES = env_bool("CATALOG_PUBLIC_PRICES", True)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]

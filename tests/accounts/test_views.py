@@ -17,7 +17,12 @@ pytestmark = pytest.mark.django_db
 def test_signup_verification_and_onboarding_create_a_company(client):
     response = client.post(
         reverse("account_signup"),
-        {"email": "Maria@Shop.example", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "full_name": "Maria",
+            "email": "Maria@Shop.example",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(email__iexact="maria@shop.example")

@@ -168,10 +168,13 @@ TABLE = {
     "accounts:webhook-endpoint-toggle": Merchant(MM, scoped=True, methods=P),
     "accounts:webhook-endpoint-test": Merchant(MM, scoped=True, methods=P),
     # Catalog.
-    "catalog:index": Merchant(V),
-    "catalog:search": Merchant(V),
-    "catalog:category": Merchant(V),
-    "catalog:product": Merchant(V),
+    # The public catalog: anyone browses, searches and reads product pages (issue 19).
+    "catalog:index": Same(OK, OK),
+    "catalog:search": Same(OK, OK),
+    "catalog:category": Same(OK, OK),
+    "catalog:product": Same(OK, OK),
+    "sitemap-index": Same(OK, OK),
+    "django.contrib.sitemaps.views.sitemap": Same(OK, OK),
     # Staff holding catalog.import_offer (account managers) import 1688 offers; the rest: 403.
     "catalog:offer-import": each(
         (FORBIDDEN, FORBIDDEN),
@@ -509,6 +512,7 @@ def url_kwargs(world) -> dict[str, dict]:
         "catalog:category": {"slug": o["product"].category.slug},
         "payments:sandbox-page": {"payment_id": o["top_up"].provider_reference},
         "payments:webhook": {"provider": "sandbox"},
+        "django.contrib.sitemaps.views.sitemap": {"section": "products"},
         "logistics:tracking-webhook": {"provider": "sandbox"},
         "finance:payout-line-remove": {"pk": o["batch"].pk, "line_pk": o["batch_line"].pk},
         "finance:statement": {"company_pk": world.company.pk, **month},
