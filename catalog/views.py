@@ -33,6 +33,7 @@ from catalog.pricing import price_quote
 from payments.money import quantize
 from payments.selectors import fx_mid_rate
 from procurement.accounts.decorators import company_required
+from procurement.accounts.roles import Capability, role_can
 from procurement.core.caching import cache_call
 
 SETTLEMENT_CURRENCY = "CNY"
@@ -101,6 +102,16 @@ def _optional_url(names) -> str | None:
         except NoReverseMatch:
             continue
     return None
+
+
+def _can_buy(request) -> bool:
+    membership = getattr(request, "membership", None)
+    return bool(membership) and role_can(membership.role, Capability.BUY)
+
+
+def _buyer_url(request, names) -> str | None:
+    """A link to ordering or sourcing, for roles that may use it (others are not shown it)."""
+    return _optional_url(names) if _can_buy(request) else None
 
 
 def _merchant_currency(request) -> str:
@@ -174,9 +185,16 @@ def _listing_query(request) -> QueryDict:
 
 def _page_key(request, *, part: str, currency: str, language: str) -> str:
     """What a rendered listing part depends on, but for the display rate and the catalog's
-    generation (both kept in the entry): the page asked for, the merchant's currency and the
-    language."""
-    parts = (request.path, sorted(_listing_query(request).lists()), part, currency, language)
+    generation (both kept in the entry): the page asked for, the merchant's currency, the
+    language and whether the viewer's role may buy (the page links to what it may use)."""
+    parts = (
+        request.path,
+        sorted(_listing_query(request).lists()),
+        part,
+        currency,
+        language,
+        _can_buy(request),
+    )
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
     return f"catalog:listing:{digest}"
 
@@ -302,7 +320,7 @@ def _render_results(request, *, template: str, context: dict, form, params: dict
             "page": page,
             "next_url": next_url,
             "first_page_url": "?" + urlencode(params) if params else request.path,
-            "sourcing_url": _optional_url(SOURCING_URL_NAMES),
+            "sourcing_url": _buyer_url(request, SOURCING_URL_NAMES),
         },
     )
 
@@ -446,8 +464,8 @@ def product_detail(request, pk: int):
         "supplier": supplier,
         "scorecard": scorecard,
         "crumbs": crumbs,
-        "cart_url": _optional_url(CART_ADD_URL_NAMES),
-        "sourcing_url": _optional_url(SOURCING_URL_NAMES),
+        "cart_url": _buyer_url(request, CART_ADD_URL_NAMES),
+        "sourcing_url": _buyer_url(request, SOURCING_URL_NAMES),
         "attributes": product.attributes if isinstance(product.attributes, dict) else {},
     }
     template = "catalog/product_detail.html"

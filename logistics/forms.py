@@ -8,6 +8,7 @@ from django_countries.fields import LazyTypedChoiceField
 
 from logistics.addressing import normalize_phone, normalize_postcode
 from logistics.models import Address, RestrictedGoods
+from procurement.core.numbers import plain
 
 
 class StyledFormMixin:
@@ -130,7 +131,7 @@ class ParcelForm(StyledFormMixin, forms.Form):
                 "pk": item.pk,
                 "description": item.description,
                 "quantity": item.quantity,
-                "weight": item.weight_kg.normalize(),
+                "weight": plain(item.weight_kg),
             }
         )
         self.fields["destination"].queryset = destinations

@@ -1,7 +1,5 @@
 """Display helpers for catalog pages (presentation only; no queries, no rules)."""
 
-from decimal import Decimal
-
 from django import template
 
 from catalog.units import quantity_with_unit
@@ -12,13 +10,6 @@ register = template.Library()
 @register.filter
 def catalog_name(category, language: str | None) -> str:
     return category.name_for(language)
-
-
-@register.filter
-def percent(value: Decimal | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value * 100:.1f}%"
 
 
 @register.filter

@@ -16,7 +16,13 @@ from orders import exceptions, forms, selectors, services
 from orders.models import (
     Order,
 )
-from orders.views.common import _crumbs, _order_or_404, _top_up_link, _with_cart_count
+from orders.views.common import (
+    _crumbs,
+    _order_or_404,
+    _top_up_link,
+    _with_cart_count,
+    top_up_url,
+)
 from payments import exceptions as payments_exceptions
 from payments import selectors as payments_selectors
 from procurement.accounts.decorators import company_required
@@ -147,6 +153,7 @@ def order_pay(request, pk: int):
     fee = None
     if quote is not None:
         fee = payments_selectors.fee_quote(company=request.company, amount_usd=quote.amount_usd)
+    shortfall = (quote.total_charge - balance) if quote else None
     return render(
         request,
         "orders/order_pay.html",
@@ -155,7 +162,8 @@ def order_pay(request, pk: int):
             "quote": quote,
             "fee": fee,
             "balance": balance,
-            "shortfall": (quote.total_charge - balance) if quote else None,
+            "shortfall": shortfall,
+            "top_up_url": top_up_url(order, shortfall),
             "crumbs": _crumbs(
                 (_("Orders"), reverse("orders:order-list")),
                 (order.number, reverse("orders:order-detail", args=[order.pk])),

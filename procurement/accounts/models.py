@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from procurement.accounts.currencies import WALLET_CURRENCIES
+from procurement.accounts.time_zones import DEFAULT_ZONE, validate_time_zone
 from procurement.core.models import TimeStampedModel
 
 
@@ -79,6 +80,13 @@ class Company(TimeStampedModel):
         _("logistics forwarding"),
         default=False,
         help_text=_("We receive, store and ship goods, including parcels you send us yourself."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=DEFAULT_ZONE,
+        validators=[validate_time_zone],
+        help_text=_("Dates and times on every page are shown in this zone."),
     )
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
