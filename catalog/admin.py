@@ -249,7 +249,16 @@ class ProductAdmin(admin.ModelAdmin):
         (_("Ordering"), {"fields": ("unit", "moq", "order_multiple", "min_price_cny", "in_stock")}),
         (
             _("Shipping"),
-            {"fields": ("weight_kg", "length_cm", "width_cm", "height_cm", "hs_code")},
+            {
+                "fields": (
+                    "weight_kg",
+                    "length_cm",
+                    "width_cm",
+                    "height_cm",
+                    "hs_code",
+                    "lead_time_days",
+                )
+            },
         ),
         (_("Attributes"), {"fields": ("attributes",)}),
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -25,17 +28,34 @@ from orders.views.common import (
 )
 from payments import exceptions as payments_exceptions
 from payments import selectors as payments_selectors
+from payments import services as payments_services
 from procurement.accounts.decorators import company_required
 from procurement.accounts.roles import Capability
 from procurement.core.exceptions import DomainError
 
 
+def _channels_serving(channels, destinations, data):
+    """The channels offered, narrowed to those with a rate zone for the chosen destination's
+    country: the dropdown lists only channels that can carry the goods there."""
+    raw = (data or {}).get("destination")
+    if not raw or not str(raw).isdigit():
+        return channels
+    destination = destinations.filter(pk=int(raw)).first()
+    if destination is None:
+        return channels
+    code = re.escape(destination.country.code)
+    return channels.filter(zones__countries__regex=rf"(^|,){code}(,|$)").distinct()
+
+
 def _checkout_context(request, data) -> dict:
     company = request.company
+    destinations = logistics_selectors.destinations_for_company(company=company)
     shipping = forms.ShippingChoiceForm(
         data,
-        destinations=logistics_selectors.destinations_for_company(company=company),
-        channels=logistics_selectors.channels_for_company(company=company),
+        destinations=destinations,
+        channels=_channels_serving(
+            logistics_selectors.channels_for_company(company=company), destinations, data
+        ),
     )
     destination = channel = None
     if shipping.is_valid():
@@ -58,6 +78,10 @@ def _checkout_context(request, data) -> dict:
     return {
         "priced": priced,
         "cost": cost,
+        # Said before placing, by the rule placing applies.
+        "needs_approval": services.order_needs_approval(request.membership, cost.total_local),
+        "spending_limit": request.membership.spending_limit,
+        "lock_minutes": int(payments_services.fx_quote_ttl().total_seconds() // 60),
         "currency": company.wallet_currency,
         "shipping_form": shipping,
         "destination": destination,
@@ -75,7 +99,12 @@ def checkout(request):
         context = _checkout_context(request, request.GET or None)
         template = "orders/checkout.html"
         if request.htmx and request.htmx.target == "landed-cost":
-            template += "#landed-cost"
+            # The channel list follows the destination: it is swapped in beside the cost.
+            cost = render_to_string(f"{template}#landed-cost", context, request)
+            channels = render_to_string(
+                f"{template}#channel-field", {**context, "swap_oob": True}, request
+            )
+            return HttpResponse(cost + channels)
         return render(request, template, context)
 
     context = _checkout_context(request, request.POST)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from procurement.accounts.currencies import WALLET_CURRENCIES
+from procurement.accounts.staff_groups import ACCOUNT_MANAGERS
 from procurement.accounts.time_zones import DEFAULT_ZONE, validate_time_zone
 from procurement.core.models import TimeStampedModel
 
@@ -95,7 +96,8 @@ class Company(TimeStampedModel):
         null=True,
         blank=True,
         related_name="managed_companies",
-        limit_choices_to={"is_staff": True},
+        # Only account managers: warehouse and finance staff are not offered.
+        limit_choices_to={"is_staff": True, "is_active": True, "groups__name": ACCOUNT_MANAGERS},
     )
 
     class Meta:

@@ -102,7 +102,9 @@ def model_resolver(
     `merchant_url(obj)` for their own company's objects, staff the object's admin page."""
 
     def resolve_kind(pks: list[int], viewer: Viewer) -> dict[int, Resolved]:
-        rows = model._default_manager.filter(pk__in=pks).select_related(*select_related)
+        rows = model._default_manager.filter(pk__in=pks)
+        if select_related:
+            rows = rows.select_related(*select_related)
         admin_name = f"admin:{model._meta.app_label}_{model._meta.model_name}_change"
         answered = {}
         for obj in rows:
