@@ -6,6 +6,7 @@ from collections import deque
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from tests.procurement.portal import ROLES, build_portal, problems, read, same_site_path
 
@@ -44,6 +45,13 @@ def _crawl(client: Client, starts: list[str]) -> dict[str, list[str]]:
 
 def _report(found: dict[str, list[str]]) -> str:
     return "\n".join(f"{page}: {wrong}" for page, wrongs in found.items() for wrong in wrongs)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """The pages in Chinese leave Chinese active in this thread: later tests start in English."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
