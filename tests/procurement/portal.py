@@ -15,6 +15,7 @@ from urllib.parse import urldefrag, urlsplit
 from logistics import services as logistics_services
 from orders import services as order_services
 from payments import payouts
+from payments.money import minor_unit
 from procurement.accounts.models import Role
 from procurement.accounts.staff_groups import ACCOUNT_MANAGERS, FINANCE
 from tests.accounts.factories import CompanyFactory, MembershipFactory
@@ -36,12 +37,18 @@ from tests.orders.factories import (
 from tests.payments.factories import fund_wallet
 
 ROLES = [Role.OWNER, Role.BUYER, Role.APPROVER, Role.FINANCE, Role.VIEWER]
+# Owners of the JPY (no minor unit) and EUR companies, beside the five roles of the USD one.
+OTHER_CURRENCIES = ["jpy-owner", "eur-owner"]
 BANK = ("义乌市测试有限公司", "6222 0202 0000 1234", "中国工商银行义乌分行")
 
 # What must never be read on a page (issue 19, "What must exist", point 2).
 EXPONENT = re.compile(r"\d(?:\.\d+)?E[+-]?\d", re.IGNORECASE)
 LONG_DECIMAL = re.compile(r"\d\.\d{7,}")
 INTERNAL_REFERENCE = re.compile(r"\b(?:order|po|supplier|parcel|stock|inbound|topup|payout):\d+\b")
+# An amount before its currency code (or after ¥) with more or fewer places than the currency's
+# minor unit: "432.000 USD", "1,500.00 JPY".
+AMOUNT = re.compile(r"(?<![\d.])(\d[\d,]*(?:\.(\d+))?) ?(USD|EUR|GBP|JPY|AUD|CAD|HKD|SGD|CNY)\b")
+YUAN = re.compile(r"¥(\d[\d,]*(?:\.(\d+))?)")
 
 
 @dataclass
@@ -91,10 +98,10 @@ def build_portal() -> Portal:
     )
     SourcingRequestFactory(company=company, created_by=owner)
 
-    _company_with_order(
+    _jpy, people["jpy-owner"] = _company_with_order(
         "JPY", "JP", balance="987654", product=product, skus=skus, name="Tokyo Trading KK"
     )
-    _company_with_order(
+    _eur, people["eur-owner"] = _company_with_order(
         "EUR", "DE", balance="987654.32", product=tiny, skus=tiny_skus, name="Rhein Handel GmbH"
     )
 
@@ -128,6 +135,9 @@ def build_portal() -> Portal:
     return Portal(people=people, staff=staff, finance=finance)
 
 
+CELLS = {"td", "th", "tr", "li", "p", "div", "dd", "dt", "option", "h1", "h2", "h3", "br"}
+
+
 class _Text(HTMLParser):
     """The text a person reads (no scripts, styles or attribute values) and the links shown."""
 
@@ -140,6 +150,10 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in {"script", "style", "template"}:
             self._skip += 1
+        if tag in CELLS:
+            # Table cells and blocks are read apart: "0.00" in one cell and "JPY" in the next
+            # are not one amount.
+            self.parts.append("|")
         if tag == "a":
             href = dict(attrs).get("href")
             if href:
@@ -160,8 +174,23 @@ def read(html: str) -> tuple[str, list[str]]:
     return " ".join(" ".join(parser.parts).split()), parser.links
 
 
-def problems(text: str) -> list[str]:
+def _wrong_places(text: str) -> list[str]:
+    """Amounts written with decimals other than their currency's minor unit. Whole numbers
+    (round thresholds such as "10,000 USD") and rates ("1 USD = ¥7.1358") are not amounts."""
     found = []
+    for pattern, currency_of in ((AMOUNT, lambda m: m.group(3)), (YUAN, lambda m: "CNY")):
+        for match in pattern.finditer(text):
+            places = match.group(2)
+            before = text[max(match.start() - 10, 0) : match.start()]
+            if places is None or "=" in before or "mid" in before or "中间价" in before:
+                continue
+            if len(places) != minor_unit(currency_of(match)):
+                found.append(f"amount with {len(places)} decimals: {match.group(0)}")
+    return found
+
+
+def problems(text: str) -> list[str]:
+    found = _wrong_places(text)
     for name, pattern in (
         ("exponent", EXPONENT),
         ("long decimal", LONG_DECIMAL),

@@ -8,7 +8,14 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from tests.procurement.portal import ROLES, build_portal, problems, read, same_site_path
+from tests.procurement.portal import (
+    OTHER_CURRENCIES,
+    ROLES,
+    build_portal,
+    problems,
+    read,
+    same_site_path,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +67,7 @@ def portal():
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", [*ROLES, *OTHER_CURRENCIES])
 def test_merchant_pages_read_as_a_person_reads(portal, role, language):
     client = Client(headers={"accept-language": language})
     client.force_login(portal.people[role])
