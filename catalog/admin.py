@@ -255,6 +255,7 @@ class ProductAdmin(admin.ModelAdmin):
                     ("weight_kg", "length_cm", "width_cm", "height_cm"),
                     ("hs_code", "origin_country"),
                     "hazards",
+                    "lead_time_days",
                 )
             },
         ),

@@ -7,4 +7,9 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def ready(self):
-        from catalog import generation  # noqa: F401 - connects the generation's receivers
+        from catalog import (
+            generation,  # noqa: F401 - connects the generation's receivers
+            references,
+        )
+
+        references.register()

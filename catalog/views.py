@@ -33,6 +33,7 @@ from catalog.models import Product, attribute_in
 from catalog.pricing import price_quote
 from payments.money import quantize
 from payments.selectors import fx_mid_rate
+from procurement.accounts.roles import Capability, role_can
 from procurement.core.caching import cache_call
 
 SETTLEMENT_CURRENCY = "CNY"
@@ -111,6 +112,16 @@ VISITOR_CURRENCY = "USD"
 
 def _is_member(request) -> bool:
     return request.user.is_authenticated and bool(request.membership)
+
+
+def _can_buy(request) -> bool:
+    membership = getattr(request, "membership", None)
+    return bool(membership) and role_can(membership.role, Capability.BUY)
+
+
+def _buyer_url(request, names) -> str | None:
+    """A link to ordering or sourcing, for roles that may use it (others are not shown it)."""
+    return _optional_url(names) if _can_buy(request) else None
 
 
 def _merchant_currency(request) -> str:
@@ -197,8 +208,9 @@ def _listing_query(request) -> QueryDict:
 
 def _page_key(request, *, part: str, currency: str, language: str) -> str:
     """What a rendered listing part depends on, but for the display rate and the catalog's
-    generation (both kept in the entry): the page asked for, the merchant's currency and the
-    language."""
+    generation (both kept in the entry): the page asked for, the merchant's currency, the
+    language, whether prices are shown and whether the viewer's role may buy (the page links to
+    what it may use)."""
     parts = (
         request.path,
         sorted(_listing_query(request).lists()),
@@ -206,6 +218,7 @@ def _page_key(request, *, part: str, currency: str, language: str) -> str:
         currency,
         language,
         _shows_prices(request),
+        _can_buy(request),
     )
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
     return f"catalog:listing:{digest}"
@@ -338,7 +351,7 @@ def _render_results(request, *, template: str, context: dict, form, params: dict
             "page": page,
             "next_url": next_url,
             "first_page_url": "?" + urlencode(params) if params else request.path,
-            "sourcing_url": _optional_url(SOURCING_URL_NAMES),
+            "sourcing_url": _buyer_url(request, SOURCING_URL_NAMES),
         },
     )
 
@@ -492,8 +505,8 @@ def product_detail(request, pk: int):
         "supplier": supplier,
         "scorecard": scorecard,
         "crumbs": crumbs,
-        "cart_url": _optional_url(CART_ADD_URL_NAMES) if member else None,
-        "sourcing_url": _optional_url(SOURCING_URL_NAMES) if member else None,
+        "cart_url": _buyer_url(request, CART_ADD_URL_NAMES),
+        "sourcing_url": _buyer_url(request, SOURCING_URL_NAMES),
         "sign_in_url": None if member else _sign_in_url(request, request.path),
         "show_prices": _shows_prices(request),
         "canonical_url": canonical_url(reverse("catalog:product", args=[product.pk])),

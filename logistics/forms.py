@@ -9,6 +9,7 @@ from django_countries.fields import LazyTypedChoiceField
 from logistics.addressing import normalize_phone, normalize_postcode
 from logistics.models import Address, CustomsProfile, DeclarationLine
 from procurement.core.hazards import HazardFormField, hazard_labels
+from procurement.core.numbers import plain
 
 
 class StyledFormMixin:
@@ -123,7 +124,7 @@ class ParcelForm(StyledFormMixin, forms.Form):
                 "pk": item.pk,
                 "description": item.description,
                 "quantity": item.quantity,
-                "weight": item.weight_kg.normalize(),
+                "weight": plain(item.weight_kg),
             }
         )
         self.fields["destination"].queryset = destinations

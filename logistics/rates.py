@@ -24,6 +24,7 @@ from logistics.models import RateZone, ShippingChannel
 from payments.money import quantize
 from payments.selectors import fx_mid_rate
 from procurement.core.hazards import hazard_labels
+from procurement.core.numbers import plain
 
 SETTLEMENT_CURRENCY = "CNY"
 
@@ -188,7 +189,7 @@ def quote_channel(
             False,
             str(
                 _("Too heavy: %(weight)s kg chargeable, this channel takes up to %(max)s kg.")
-                % {"weight": chargeable.normalize(), "max": tariff.max_weight_kg.normalize()}
+                % {"weight": plain(chargeable), "max": plain(tariff.max_weight_kg)}
             ),
             zone=zone,
             actual_weight_kg=weight_kg,

@@ -16,6 +16,9 @@ class TopUpForm(forms.Form):
         max_digits=14,
         help_text=_("Paid through our payment gateway's secure page."),
     )
+    # Where to go back to once the top-up has succeeded (the order being paid); checked
+    # against this site before use.
+    next = forms.CharField(required=False, widget=forms.HiddenInput, max_length=500)
 
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)

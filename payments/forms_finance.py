@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.utils import timezone
@@ -9,14 +9,14 @@ from procurement.accounts.models import Company
 DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "form-control"})
 
 
-def last_month() -> tuple[date, date]:
-    first_this_month = timezone.localdate().replace(day=1)
-    last = first_this_month - timedelta(days=1)
-    return last.replace(day=1), last
+def this_month() -> tuple[date, date]:
+    """The current month so far: the first view of a report shows what is happening now."""
+    today = timezone.localdate()
+    return today.replace(day=1), today
 
 
 class PeriodForm(forms.Form):
-    """A date range, inclusive; defaults to last month. Invalid input falls back to it too."""
+    """A date range, inclusive; defaults to the current month. Invalid input falls back to it."""
 
     date_from = forms.DateField(label=_("From"), widget=DATE_INPUT)
     date_to = forms.DateField(label=_("To (inclusive)"), widget=DATE_INPUT)
@@ -27,7 +27,7 @@ class PeriodForm(forms.Form):
         if data is not None and not any(data.get(k) for k in ("date_from", "date_to")):
             data = None
         super().__init__(data, *args, **kwargs)
-        start, end = last_month()
+        start, end = this_month()
         self.fields["date_from"].initial = start
         self.fields["date_to"].initial = end
 
@@ -44,19 +44,26 @@ class PeriodForm(forms.Form):
     def period(self) -> tuple[date, date]:
         if self.is_bound and self.is_valid():
             return self.cleaned_data["date_from"], self.cleaned_data["date_to"]
-        return last_month()
+        return this_month()
 
 
 class PayoutBatchForm(forms.Form):
-    supplier_reference = forms.CharField(
+    """Build a batch for one supplier (picked by name among those with open payables) or all."""
+
+    supplier_reference = forms.ChoiceField(
         label=_("Supplier"),
         required=False,
-        max_length=64,
-        help_text=_('A supplier reference such as "supplier:3"; empty for every supplier.'),
-        widget=forms.TextInput(attrs={"class": "form-control"}),
+        help_text=_("Suppliers with open payables; leave on all suppliers for every one."),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
+
+    def __init__(self, *args, suppliers: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supplier_reference"].choices = [("", _("All suppliers")), *suppliers]
+
     placed_from = forms.DateField(label=_("Placed from"), required=False, widget=DATE_INPUT)
     placed_to = forms.DateField(label=_("Placed to (inclusive)"), required=False, widget=DATE_INPUT)
+    field_order = ["supplier_reference", "placed_from", "placed_to"]
 
 
 class MarkPaidForm(forms.Form):

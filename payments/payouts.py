@@ -48,7 +48,7 @@ from payments.money import quantize
 from payments.services.ledger import _platform_account, _post
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company, User
-from procurement.core import states
+from procurement.core import references, states
 
 # The platform's CNY bank account that supplier transfers leave from, and the ledger kind of a
 # payout.
@@ -294,6 +294,18 @@ def open_payables(
         end = datetime.combine(placed_to + timedelta(days=1), time.min, tzinfo=tz)
         qs = qs.filter(placed_at__lt=end)
     return qs.order_by("pk")
+
+
+def suppliers_with_open_payables(*, viewer: references.Viewer) -> list[tuple[str, str]]:
+    """(supplier reference, supplier name) of every supplier owed something, by name."""
+    refs = (
+        SupplierPayable.objects.filter(status=PS.OPEN)
+        .order_by()
+        .values_list("supplier_reference", flat=True)
+        .distinct()
+    )
+    names = references.resolve_many(list(refs), viewer)
+    return sorted(((ref, name.label) for ref, name in names.items()), key=lambda c: c[1].lower())
 
 
 @transaction.atomic

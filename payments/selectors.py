@@ -164,6 +164,10 @@ class FeeQuote:
     distance_to_next_tier_usd: Decimal | None
     minimum_fee_usd: Decimal
     fee_usd: Decimal  # for `amount_usd`, never below the minimum
+    # The distance to the next tier in the company's currency (at today's mid rate), so a EUR
+    # merchant reads euros; USD when no rate is known.
+    currency: str = "USD"
+    distance_to_next_tier: Decimal | None = None
 
     @property
     def rate_percent(self) -> Decimal:
@@ -211,6 +215,14 @@ def fee_quote(
     tier = tiers[index]
     following = tiers[index + 1] if index + 1 < len(tiers) else None
     fee = max(quantize(Decimal(amount_usd) * bps(tier.rate_bps), "USD"), schedule.minimum_fee_usd)
+    distance_usd = (following.volume_from_usd - volume) if following else None
+    currency, distance = "USD", distance_usd
+    if distance_usd is not None and company.wallet_currency != "USD":
+        converted = convert_for_display(
+            amount=distance_usd, from_currency="USD", to_currency=company.wallet_currency
+        )
+        if converted is not None:
+            currency, distance = company.wallet_currency, converted
     return FeeQuote(
         schedule_id=schedule.pk,
         rate_bps=tier.rate_bps,
@@ -219,9 +231,11 @@ def fee_quote(
         volume_usd=volume,
         next_tier_threshold_usd=following.volume_from_usd if following else None,
         next_tier_rate_bps=following.rate_bps if following else None,
-        distance_to_next_tier_usd=(following.volume_from_usd - volume) if following else None,
+        distance_to_next_tier_usd=distance_usd,
         minimum_fee_usd=schedule.minimum_fee_usd,
         fee_usd=fee,
+        currency=currency,
+        distance_to_next_tier=distance,
     )
 
 

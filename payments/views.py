@@ -2,14 +2,16 @@
 
 import csv
 import logging
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -19,9 +21,10 @@ from payments.adapters import gateway_names
 from payments.adapters import sandbox as sandbox_gateway
 from payments.forms import SandboxActionForm, StatementFilterForm, TopUpForm
 from payments.models import TopUp
-from payments.money import quantize
+from payments.money import minor_unit, quantize
 from procurement.accounts.decorators import company_required
 from procurement.accounts.roles import Capability, role_can
+from procurement.core import references
 from procurement.core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -68,12 +71,47 @@ def wallet(request):
     return render(request, "payments/wallet.html", _wallet_context(request))
 
 
+RETURN_SESSION_KEY = "top_up_return:%s"
+
+
+def _safe_next(request, url: str | None) -> str:
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
+def _prefill_amount(raw: str | None, currency: str) -> Decimal | None:
+    """The amount asked for (an order's shortfall), rounded up to the currency's minor unit and
+    raised to the smallest top-up allowed."""
+    try:
+        amount = Decimal(raw or "")
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount <= 0:
+        return None
+    low, high = services.top_up_limits(currency)
+    exponent = Decimal(1).scaleb(-minor_unit(currency))
+    return min(max(amount.quantize(exponent, rounding=ROUND_CEILING), low), high)
+
+
 @company_required(Capability.TOP_UP)
 def top_up_create(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    """GET: the top-up form, prefilled with `?amount=` (an order's shortfall) and returning to
+    `?next=` once paid. POST: open the top-up and go to the gateway's page."""
     company = request.company
-    form = TopUpForm(request.POST, currency=company.wallet_currency)
+    currency = company.wallet_currency
+    if request.method != "POST":
+        form = TopUpForm(
+            currency=currency,
+            initial={
+                "amount": _prefill_amount(request.GET.get("amount"), currency),
+                "next": _safe_next(request, request.GET.get("next")),
+            },
+        )
+        return render(request, "payments/wallet.html", _wallet_context(request, form))
+    form = TopUpForm(request.POST, currency=currency)
     if form.is_valid():
         try:
             top_up = services.top_up_create(
@@ -82,6 +120,9 @@ def top_up_create(request):
         except DomainError as error:
             form.add_error("amount", str(error.message))
         else:
+            back = _safe_next(request, form.cleaned_data.get("next"))
+            if back:
+                request.session[RETURN_SESSION_KEY % top_up.pk] = back
             return redirect(top_up.redirect_url)
     return render(request, "payments/wallet.html", _wallet_context(request, form), status=400)
 
@@ -91,12 +132,18 @@ def top_up_detail(request, pk: int):
     top_up = selectors.top_up_with_events(company=request.company, pk=pk)
     if top_up is None:
         raise Http404
+    back = request.session.get(RETURN_SESSION_KEY % top_up.pk, "")
+    if back and top_up.status == TopUp.Status.SUCCEEDED:
+        del request.session[RETURN_SESSION_KEY % top_up.pk]
+        messages.success(request, _("Your wallet has been topped up. You can pay now."))
+        return redirect(back)
     return render(
         request,
         "payments/top_up_detail.html",
         {
             "top_up": top_up,
             "crumbs": _wallet_crumbs((_("Top-up #%(pk)s") % {"pk": top_up.pk}, "")),
+            "back": back,
             "can_continue": top_up.status == TopUp.Status.PENDING
             and bool(top_up.redirect_url)
             and role_can(request.membership.role, Capability.TOP_UP),
@@ -150,13 +197,18 @@ def statement_csv(request):
                 _("Transaction"),
             ]
         )
-        for posting in postings.iterator(chunk_size=1000):
+        stream = references.resolve_stream(
+            postings.iterator(chunk_size=1000),
+            lambda posting: posting.transaction.reference,
+            references.viewer_for(request),
+        )
+        for posting, name in stream:
             tx = posting.transaction
             yield writer.writerow(
                 [
                     timezone.localtime(tx.created_at).isoformat(timespec="seconds"),
                     tx.get_kind_display(),
-                    tx.reference,
+                    _csv_safe(name.label),
                     _csv_safe(tx.memo),
                     quantize(posting.amount, posting.currency),
                     posting.currency,

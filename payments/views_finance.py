@@ -33,6 +33,7 @@ from payments.money import quantize
 from procurement.accounts.decorators import company_required
 from procurement.accounts.models import Company
 from procurement.accounts.roles import Capability
+from procurement.core import references
 from procurement.core.exceptions import DomainError
 
 PAGE_SIZE = 50
@@ -110,7 +111,8 @@ def payables(request):
 
 @finance_required
 def payout_batches(request):
-    form = PayoutBatchForm(request.POST or None)
+    suppliers = payouts.suppliers_with_open_payables(viewer=references.viewer_for(request))
+    form = PayoutBatchForm(request.POST or None, suppliers=suppliers)
     if request.method == "POST" and form.is_valid():
         try:
             batch = payouts.payout_batch_create(actor=request.user, **form.cleaned_data)
@@ -398,15 +400,19 @@ def _statement_csv(company: Company, year: int, month: int) -> HttpResponse:
             _("Balance after"),
         ]
     )
+    viewer = references.Viewer(company_id=company.pk)
     for section in reports.merchant_statement(company=company, year=year, month=month):
         writer.writerow(["", _("Opening balance"), "", "", "", section.currency, section.opening])
+        names = references.resolve_many(
+            [posting.transaction.reference for posting in section.postings], viewer
+        )
         for posting in section.postings:
             tx = posting.transaction
             writer.writerow(
                 [
                     timezone.localtime(tx.created_at).isoformat(timespec="seconds"),
                     tx.get_kind_display(),
-                    tx.reference,
+                    exports._safe(names[tx.reference].label) if tx.reference else "",
                     exports._safe(tx.memo),
                     quantize(posting.amount, posting.currency),
                     posting.currency,

@@ -153,6 +153,12 @@ class Product(TimeStampedModel):
             "what they do not accept."
         ),
     )
+    lead_time_days = models.PositiveSmallIntegerField(
+        _("lead time (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Days the supplier needs from a paid order to dispatch to our warehouse."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     # --- kept whole from the 1688 offer (`catalog.services.offer_import`) ---

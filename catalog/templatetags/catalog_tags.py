@@ -1,7 +1,5 @@
 """Display helpers for catalog pages (presentation only; no queries, no rules)."""
 
-from decimal import Decimal
-
 from django import template
 from django.utils.translation import get_language
 
@@ -13,13 +11,6 @@ register = template.Library()
 @register.filter
 def catalog_name(category, language: str | None) -> str:
     return category.name_for(language)
-
-
-@register.filter
-def percent(value: Decimal | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value * 100:.1f}%"
 
 
 @register.filter

@@ -94,6 +94,9 @@ class ShippingChannel(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
+        # "DHL Express Worldwide" already names its carrier: not "DHL DHL Express Worldwide".
+        if self.name.casefold().startswith(self.carrier.casefold()):
+            return self.name
         return f"{self.carrier} {self.name}"
 
     def refused_hazards(self, hazards: Iterable[str]) -> list[str]:

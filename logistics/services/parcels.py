@@ -33,6 +33,7 @@ from payments.selectors import fx_markup_bps, fx_mid_rate
 from procurement.accounts.models import Company, User
 from procurement.core import states
 from procurement.core.hazards import hazard_labels
+from procurement.core.numbers import plain
 from procurement.core.outbox import outbox_enqueue
 from procurement.core.webhooks import webhook_event_emit
 
@@ -363,8 +364,8 @@ def boxes_chargeable(
                 )
                 % {
                     "n": number,
-                    "weight": f"{box.weight_kg.normalize():f}",
-                    "max": f"{limit.normalize():f}",
+                    "weight": plain(box.weight_kg),
+                    "max": plain(limit),
                 }
             )
         chargeable.append(

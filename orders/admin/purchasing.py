@@ -220,7 +220,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         "order_link",
         "company",
         "supplier",
-        "status",
+        "staff_status",
         "age",
         "expected",
         "actual_total_cny",
@@ -259,6 +259,10 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("Company"))
     def company(self, po):
         return po.order.company
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def staff_status(self, po):
+        return po.get_staff_status_display()
 
     @admin.display(description=gettext_lazy("In this status"), ordering="status_changed_at")
     def age(self, po):

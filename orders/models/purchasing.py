@@ -37,6 +37,11 @@ class PurchaseOrder(Stateful, TimeStampedModel):
         CANCELLED = "cancelled", _("Cancelled")
         RETURNED = "returned", _("Returned to the supplier")
 
+    # The labels above speak to the merchant; staff read these instead where they differ.
+    STAFF_LABELS = {
+        Status.PRICE_CHANGED: _("Price changed: waiting for the merchant"),
+    }
+
     TRANSITIONS = {
         Status.PENDING: frozenset(
             {Status.PLACED, Status.PRICE_CHANGED, Status.OUT_OF_STOCK, Status.CANCELLED}
@@ -151,6 +156,10 @@ class PurchaseOrder(Stateful, TimeStampedModel):
     @property
     def reference(self) -> str:
         return f"po:{self.pk}"
+
+    def get_staff_status_display(self) -> str:
+        """The status as staff read it (the merchant's label unless STAFF_LABELS differs)."""
+        return str(self.STAFF_LABELS.get(self.status, self.get_status_display()))
 
     @property
     def expected_total_cny(self) -> Decimal:

@@ -19,6 +19,7 @@ from catalog.models import (
 )
 from orders.models.fields import CNY
 from procurement.accounts.models import Company
+from procurement.accounts.staff_groups import ACCOUNT_MANAGERS
 from procurement.core.models import StatusEvent, TimeStampedModel
 from procurement.core.states import Stateful
 
@@ -88,7 +89,7 @@ class SourcingRequest(Stateful, TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
-        limit_choices_to={"is_staff": True},
+        limit_choices_to={"is_staff": True, "is_active": True, "groups__name": ACCOUNT_MANAGERS},
     )
     decline_reason = models.TextField(_("reason for declining"), blank=True)
 

@@ -53,6 +53,7 @@ from orders.services.cart import (
 from orders.services.checkout import (
     NewLine,
     RequestedLine,
+    order_needs_approval,
     order_pay,
     order_place_from_cart,
     order_place_from_lines,
@@ -118,6 +119,7 @@ __all__ = [
     "order_approve",
     "order_cancel",
     "order_complete",
+    "order_needs_approval",
     "order_pay",
     "order_place_from_cart",
     "order_place_from_lines",

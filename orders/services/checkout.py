@@ -57,7 +57,7 @@ class NewLine:
     unit_price_cny: Decimal
 
 
-def _needs_approval(membership: Membership | None, amount: Decimal | None) -> bool:
+def order_needs_approval(membership: Membership | None, amount: Decimal | None) -> bool:
     """Above the buyer's spending limit (company currency) an approver must approve. With a
     limit but no amount (no rate to estimate with), approval is required to be safe."""
     if membership is None or membership.spending_limit is None:
@@ -219,7 +219,7 @@ def _order_create(
         lines, destination=destination, channel=channel, currency=company.wallet_currency
     )
     cost = selectors.landed_cost(company=company, goods_cny=goods, supplier_count=len(suppliers))
-    needs_approval = _needs_approval(membership, cost.total_local)
+    needs_approval = order_needs_approval(membership, cost.total_local)
     order = Order.objects.create(
         company=company,
         created_by=actor,
@@ -370,7 +370,7 @@ def order_pay(
             _("The quote was refreshed in another window. Check the amount and pay again.")
         )
     quote = order.quote
-    if order.approved_at is None and _needs_approval(membership, quote.total_charge):
+    if order.approved_at is None and order_needs_approval(membership, quote.total_charge):
         states.apply(
             order,
             to=OS.PENDING_APPROVAL,

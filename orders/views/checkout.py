@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -16,20 +19,43 @@ from orders import exceptions, forms, selectors, services
 from orders.models import (
     Order,
 )
-from orders.views.common import _crumbs, _order_or_404, _top_up_link, _with_cart_count
+from orders.views.common import (
+    _crumbs,
+    _order_or_404,
+    _top_up_link,
+    _with_cart_count,
+    top_up_url,
+)
 from payments import exceptions as payments_exceptions
 from payments import selectors as payments_selectors
+from payments import services as payments_services
 from procurement.accounts.decorators import company_required
 from procurement.accounts.roles import Capability
 from procurement.core.exceptions import DomainError
 
 
+def _channels_serving(channels, destinations, data):
+    """The channels offered, narrowed to those with a rate zone for the chosen destination's
+    country: the dropdown lists only channels that can carry the goods there."""
+    raw = (data or {}).get("destination")
+    if not raw or not str(raw).isdigit():
+        return channels
+    destination = destinations.filter(pk=int(raw)).first()
+    if destination is None:
+        return channels
+    code = re.escape(destination.country.code)
+    return channels.filter(zones__countries__regex=rf"(^|,){code}(,|$)").distinct()
+
+
 def _checkout_context(request, data) -> dict:
     company = request.company
+    destinations = logistics_selectors.destinations_for_company(company=company)
     shipping = forms.ShippingChoiceForm(
         data,
-        destinations=logistics_selectors.destinations_for_company(company=company),
-        channels=logistics_selectors.channels_for_company(company=company),
+        destinations=destinations,
+        channels=_channels_serving(
+            logistics_selectors.channels_for_company(company=company), destinations, data
+        ),
     )
     destination = channel = None
     if shipping.is_valid():
@@ -52,6 +78,10 @@ def _checkout_context(request, data) -> dict:
     return {
         "priced": priced,
         "cost": cost,
+        # Said before placing, by the rule placing applies.
+        "needs_approval": services.order_needs_approval(request.membership, cost.total_local),
+        "spending_limit": request.membership.spending_limit,
+        "lock_minutes": int(payments_services.fx_quote_ttl().total_seconds() // 60),
         "currency": company.wallet_currency,
         "shipping_form": shipping,
         "destination": destination,
@@ -69,7 +99,12 @@ def checkout(request):
         context = _checkout_context(request, request.GET or None)
         template = "orders/checkout.html"
         if request.htmx and request.htmx.target == "landed-cost":
-            template += "#landed-cost"
+            # The channel list follows the destination: it is swapped in beside the cost.
+            cost = render_to_string(f"{template}#landed-cost", context, request)
+            channels = render_to_string(
+                f"{template}#channel-field", {**context, "swap_oob": True}, request
+            )
+            return HttpResponse(cost + channels)
         return render(request, template, context)
 
     context = _checkout_context(request, request.POST)
@@ -147,6 +182,7 @@ def order_pay(request, pk: int):
     fee = None
     if quote is not None:
         fee = payments_selectors.fee_quote(company=request.company, amount_usd=quote.amount_usd)
+    shortfall = (quote.total_charge - balance) if quote else None
     return render(
         request,
         "orders/order_pay.html",
@@ -155,7 +191,8 @@ def order_pay(request, pk: int):
             "quote": quote,
             "fee": fee,
             "balance": balance,
-            "shortfall": (quote.total_charge - balance) if quote else None,
+            "shortfall": shortfall,
+            "top_up_url": top_up_url(order, shortfall),
             "crumbs": _crumbs(
                 (_("Orders"), reverse("orders:order-list")),
                 (order.number, reverse("orders:order-detail", args=[order.pk])),

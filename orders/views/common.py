@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -20,10 +23,21 @@ def _crumbs(*pairs):
     return [(_("Dashboard"), reverse("dashboard")), *pairs]
 
 
-def _top_up_link(order: Order | None = None) -> str:
+def top_up_url(order: Order | None = None, shortfall: Decimal | None = None) -> str:
+    """The top-up form, prefilled with the shortfall and coming back to pay `order` after."""
+    url = reverse("payments:top-up-create")
+    if order is None:
+        return url
+    query = {"next": reverse("orders:order-pay", args=[order.pk])}
+    if shortfall is not None and shortfall > 0:
+        query["amount"] = format(shortfall, "f")
+    return f"{url}?{urlencode(query)}"
+
+
+def _top_up_link(order: Order | None = None, shortfall: Decimal | None = None) -> str:
     return format_html(
         '<a class="alert-link" href="{}">{}</a>',
-        reverse("payments:wallet"),
+        top_up_url(order, shortfall),
         _("Top up your wallet"),
     )
 

@@ -18,6 +18,8 @@ from orders.models import (
     SourcingRequest,
 )
 from orders.views.common import _crumbs, _quantity
+from payments import selectors as payments_selectors
+from payments.money import quantize
 from procurement.accounts.decorators import company_required
 from procurement.accounts.roles import Capability, role_can
 from procurement.core.exceptions import DomainError
@@ -97,6 +99,8 @@ def _sourcing_or_404(request, pk: int) -> SourcingRequest:
 @company_required(Capability.VIEW)
 def sourcing_detail(request, pk: int):
     sourcing = _sourcing_or_404(request, pk)
+    currency = request.company.wallet_currency
+    quotes = _quotes_in_currency(list(sourcing.quotes.all()), currency)
     return render(
         request,
         "orders/sourcing_detail.html",
@@ -108,7 +112,8 @@ def sourcing_detail(request, pk: int):
                 (link, link_preview(link["url"], language=request.LANGUAGE_CODE))
                 for link in sourcing.links
             ],
-            "quotes": list(sourcing.quotes.all()),
+            "quotes": quotes,
+            "currency": currency,
             "message_form": forms.MessageForm(),
             "decline_form": forms.ReasonForm(),
             "can_buy": role_can(request.membership.role, Capability.BUY),
@@ -117,6 +122,18 @@ def sourcing_detail(request, pk: int):
             ),
         },
     )
+
+
+def _quotes_in_currency(quotes: list[SourcingQuote], currency: str) -> list[SourcingQuote]:
+    """Each quote's lines with their prices in the merchant's currency beside the CNY, at
+    today's mid rate (an estimate: accepting the quote locks a rate at checkout)."""
+    rate = payments_selectors.fx_mid_rate(from_currency="CNY", to_currency=currency)
+    for quote in quotes:
+        quote.shown_lines = list(quote.lines.all())
+        for line in quote.shown_lines:
+            line.unit_local = quantize(line.unit_price_cny * rate, currency) if rate else None
+            line.total_local = quantize(line.line_total_cny * rate, currency) if rate else None
+    return quotes
 
 
 def _quote_or_404(request, pk: int) -> SourcingQuote:

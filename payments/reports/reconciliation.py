@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
+from payments import money
 from payments.models import (
     Account,
     LedgerTransaction,
@@ -23,10 +24,13 @@ from payments.payouts import PAYOUT_BANK, SUPPLIER_PAYOUT
 from payments.reports.periods import period_bounds
 from payments.selectors import ledger_sum
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
+from procurement.core import references
 
 Kind = Account.Kind
 TxKind = LedgerTransaction.Kind
 ZERO = Decimal(0)
+# Reconciliation is read by finance staff: references read as names, without merchant scope.
+STAFF = references.Viewer(staff=True)
 
 
 @dataclass
@@ -201,12 +205,15 @@ def _check_top_ups(start: datetime, end: datetime) -> Check:
                     }
                 )
     known = {t.reference for t in top_ups}
-    for tx_pk, reference, _w, _c in in_period:
-        if reference not in known:
-            check.exceptions.append(
-                _("Credit transaction %(tx)s (%(reference)s) matches no top-up.")
-                % {"tx": tx_pk, "reference": reference}
-            )
+    unknown = [
+        (tx_pk, reference) for tx_pk, reference, _w, _c in in_period if reference not in known
+    ]
+    names = references.resolve_many([reference for _tx, reference in unknown], STAFF)
+    for tx_pk, reference in unknown:
+        check.exceptions.append(
+            _("Credit transaction %(tx)s (%(reference)s) matches no top-up.")
+            % {"tx": tx_pk, "reference": names[reference].label if reference else ""}
+        )
     return check
 
 
@@ -225,16 +232,18 @@ def _check_payables(start: datetime, end: datetime) -> Check:
     lines_by_payable: dict[int, list[PayoutLine]] = defaultdict(list)
     for line in active_lines.filter(payable__in=payables):
         lines_by_payable[line.payable_id].append(line)
-    for payable in payables.order_by("placed_at", "pk"):
+    payable_rows = list(payables.order_by("placed_at", "pk"))
+    names = references.resolve_many([p.reference for p in payable_rows], STAFF)
+    for payable in payable_rows:
         check.checked += 1
         lines = lines_by_payable.get(payable.pk, [])
         if payable.status != SupplierPayable.Status.PAID:
             check.exceptions.append(
                 _("%(reference)s (%(payee)s, %(amount)s CNY) is unpaid: %(status)s.")
                 % {
-                    "reference": payable.reference,
+                    "reference": names[payable.reference].label,
                     "payee": payable.payee_name,
-                    "amount": payable.amount_cny,
+                    "amount": money.quantize(payable.amount_cny, SETTLEMENT_CURRENCY),
                     "status": payable.get_status_display(),
                 }
             )
@@ -243,7 +252,7 @@ def _check_payables(start: datetime, end: datetime) -> Check:
         if len(paid_lines) != 1:
             check.exceptions.append(
                 _("%(reference)s is marked paid but is in %(n)s paid batches.")
-                % {"reference": payable.reference, "n": len(paid_lines)}
+                % {"reference": names[payable.reference].label, "n": len(paid_lines)}
             )
     batches = PayoutBatch.objects.filter(
         status=PayoutBatch.Status.PAID, paid_at__gte=start, paid_at__lt=end

@@ -5,6 +5,7 @@ from django_countries import countries
 
 from procurement.accounts.currencies import WALLET_CURRENCIES, currency_for_country
 from procurement.accounts.models import Role
+from procurement.accounts.time_zones import zone_choices
 
 
 def _country_choices() -> list[tuple[str, str]]:
@@ -100,7 +101,12 @@ class CompanyCreateForm(CompanyServicesMixin):
 class CompanyUpdateForm(CompanyServicesMixin):
     legal_name = forms.CharField(label=_("Legal name"), max_length=200)
     country = forms.ChoiceField(label=_("Country"), choices=_country_choices)
-    field_order = ["legal_name", "country", "uses_sourcing", "uses_forwarding"]
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=zone_choices,
+        help_text=_("Dates and times on every page are shown in this zone."),
+    )
+    field_order = ["legal_name", "country", "time_zone", "uses_sourcing", "uses_forwarding"]
 
 
 class InvitationForm(forms.Form):

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from procurement.accounts import selectors
@@ -54,7 +55,12 @@ class CurrentCompanyMiddleware:
             lambda: request.membership.company if request.membership else None
         )
         request.memberships = SimpleLazyObject(lambda: _memberships(request))
-        return self.get_response(request)
+        # Dates and times render in the company's zone for its people (the admin and staff
+        # pages in the site's own zone).
+        membership = request.membership if request.user.is_authenticated else None
+        zone = membership.company.time_zone if membership else None
+        with timezone.override(zone):
+            return self.get_response(request)
 
 
 # Sessions signed in before the project had its own authentication backends name Django's and

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from procurement.accounts.currencies import WALLET_CURRENCIES
+from procurement.accounts.staff_groups import ACCOUNT_MANAGERS
+from procurement.accounts.time_zones import DEFAULT_ZONE, validate_time_zone
 from procurement.core.models import TimeStampedModel
 
 
@@ -80,6 +82,13 @@ class Company(TimeStampedModel):
         default=False,
         help_text=_("We receive, store and ship goods, including parcels you send us yourself."),
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=DEFAULT_ZONE,
+        validators=[validate_time_zone],
+        help_text=_("Dates and times on every page are shown in this zone."),
+    )
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("account manager"),
@@ -87,7 +96,8 @@ class Company(TimeStampedModel):
         null=True,
         blank=True,
         related_name="managed_companies",
-        limit_choices_to={"is_staff": True},
+        # Only account managers: warehouse and finance staff are not offered.
+        limit_choices_to={"is_staff": True, "is_active": True, "groups__name": ACCOUNT_MANAGERS},
     )
 
     class Meta:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from procurement.accounts import exceptions
 from procurement.accounts.models import Company, Invitation, Membership, Role, User
+from procurement.accounts.time_zones import zone_for_country
 from procurement.core.models import hash_token
 
 
@@ -33,6 +34,7 @@ def company_create(
         wallet_currency=wallet_currency,
         uses_sourcing=uses_sourcing,
         uses_forwarding=uses_forwarding,
+        time_zone=zone_for_country(country),
     )
     company.full_clean()
     company.save()
@@ -48,15 +50,25 @@ def company_update(
     country: str,
     uses_sourcing: bool,
     uses_forwarding: bool,
+    time_zone: str | None = None,
 ) -> Company:
     company = Company.objects.select_for_update().get(pk=company.pk)
     company.legal_name = legal_name.strip()
     company.country = country
     company.uses_sourcing = uses_sourcing
     company.uses_forwarding = uses_forwarding
+    if time_zone:
+        company.time_zone = time_zone
     company.full_clean()
     company.save(
-        update_fields=["legal_name", "country", "uses_sourcing", "uses_forwarding", "updated_at"]
+        update_fields=[
+            "legal_name",
+            "country",
+            "uses_sourcing",
+            "uses_forwarding",
+            "time_zone",
+            "updated_at",
+        ]
     )
     return company
 

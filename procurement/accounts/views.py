@@ -53,6 +53,7 @@ def company_detail(request):
             initial={
                 "legal_name": company.legal_name,
                 "country": company.country.code,
+                "time_zone": company.time_zone,
                 "uses_sourcing": company.uses_sourcing,
                 "uses_forwarding": company.uses_forwarding,
             },

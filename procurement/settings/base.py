@@ -226,6 +226,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
+# One date format and number grouping per language (procurement/formats/<locale>/formats.py).
+FORMAT_MODULE_PATH = ["procurement.formats"]
 USE_I18N = True
 USE_TZ = True
 

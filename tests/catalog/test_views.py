@@ -254,7 +254,7 @@ def test_product_page_shows_tiers_in_both_currencies_and_prices_a_basket(owner_c
     )
     text = fragment.content.decode()
     assert text.lstrip().startswith('<div id="price-quote"')
-    assert "¥1800.00" in text
+    assert "¥1,800.00" in text
     assert "252.00 USD" in text
 
 

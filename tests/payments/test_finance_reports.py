@@ -179,7 +179,9 @@ def test_reconciliation_finds_the_planted_problems(books):
     assert any(f"#{top_up.pk} was credited 2 times" in e for e in top_ups.exceptions)
     unpaid = [e for e in payables.exceptions if "unpaid" in e]
     assert len(unpaid) == 2
-    assert "po:1" in unpaid[0]
+    # The payable's purchase order does not exist here: its reference is said in words.
+    assert "po no. 1" in unpaid[0]
+    assert "po:1" not in unpaid[0]
     # Rebalance before the test ends: PostgreSQL checks its deferred trigger at teardown.
     Posting.objects.create(
         transaction=tx, account=wallet, amount=Decimal("-1.00"), currency="USD", balance_after=0
