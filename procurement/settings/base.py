@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "procurement.accounts.middleware.CurrentCompanyMiddleware",
+    "procurement.middleware.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "procurement.urls"
@@ -112,6 +113,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; a busy timeout keeps concurrent requests from failing at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+def _pooled(alias: dict, mode: str) -> dict:
+    """Settings for an alias reached through PgBouncer in transaction pooling mode, where each
+    transaction may run on a different server connection. Django's own defaults already keep
+    psycopg from preparing statements (prepare_threshold None: a statement prepared on one server
+    connection does not exist on the next). What must change: `.iterator()` and chunked cursors
+    outside a transaction declare WITH HOLD cursors that outlive their transaction, so they are
+    read client-side instead, in chunks (DISABLE_SERVER_SIDE_CURSORS)."""
+    if mode not in ("", "session", "transaction"):
+        raise ValueError(f"unknown pool mode {mode!r}: expected session or transaction")
+    if mode == "transaction":
+        alias["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return alias
+
+
+# DATABASE_POOL_MODE=transaction when DATABASE_URL points at PgBouncer (pool_mode = transaction).
+_pooled(DATABASES["default"], os.environ.get("DATABASE_POOL_MODE", ""))
+
+# A streaming replica for reads that may lag (procurement/core/replica.py): reports, exports and
+# anonymous catalog pages. Its URL may point at the replica itself or at a pooler in front of it.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+# How long a client that wrote reads from the primary only (read-your-writes): longer than the
+# replica's worst expected lag.
+DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = _pooled(
+        dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=True,
+        ),
+        os.environ.get("DATABASE_REPLICA_POOL_MODE", ""),
+    )
+    # Tests that create databases point the replica alias at the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["procurement.core.replica.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis in production (it backs allauth's rate limits); local memory by default.
