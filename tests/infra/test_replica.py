@@ -13,7 +13,7 @@ from django.conf import settings
 from tests.infra.pgcluster import primary_and_replica
 from tests.infra.replica_scenario_names import CHECK_NAMES
 
-pytestmark = [pytest.mark.replica]
+pytestmark = [pytest.mark.replica, pytest.mark.postgres]
 
 
 def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
