@@ -3,6 +3,7 @@
 Every variable read here is listed in the README's configuration table.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -303,6 +304,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 
 INVITATION_TTL_DAYS = int(os.environ.get("INVITATION_TTL_DAYS", "7"))
+
+# /metrics/ (procurement/metrics.py) answers a bearer token or a client in these networks only.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(network, strict=False) for network in env_list("METRICS_ALLOWED_NETWORKS")
+]
 
 # The 1688 open platform (catalog/adapters/open1688.py, orders/adapters/trade1688.py). With no app
 # key the portal runs as before (purchase orders placed by hand) and the admin says so.

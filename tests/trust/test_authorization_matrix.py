@@ -142,6 +142,9 @@ TABLE = {
     "home": Same(OK),
     "accessibility": Same(OK),
     "healthz": Same(OK),
+    "readyz": Same(OK),
+    # Only for a bearer token or an allowed network (none in the tests): hidden from everyone.
+    "metrics": Same(NOT_FOUND),
     "set_language": Same(OK, OK),
     "dashboard": Merchant(V),
     # Company, members, integrations.
