@@ -32,6 +32,10 @@ QUEUES = ("default", "exports", "webhooks")
 
 
 class BusinessCollector(Collector):
+    def describe(self):
+        # Without it the registry would collect (query the database) on registering, at import.
+        return []
+
     def collect(self):
         paid = CounterMetricFamily(
             "portal_orders_paid", "Orders paid from a wallet, since the start", labels=["source"]

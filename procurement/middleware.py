@@ -1,10 +1,16 @@
-"""Request-wide middleware of the composition root: which requests may read from the replica."""
+"""Request-wide middleware of the composition root: one log line per request, and which
+requests may read from the replica."""
 
+import logging
 import time
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
 
-from procurement.core import replica
+from procurement.accounts.middleware import SESSION_KEY as COMPANY_SESSION_KEY
+from procurement.core import logs, replica
+
+request_logger = logging.getLogger("procurement.requests")
 
 # Cookie holding the time (Unix seconds) until which this client reads from the primary.
 PIN_COOKIE = "primary_until"
@@ -66,3 +72,39 @@ class ReplicaReadsMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if _replica_eligible(request):
             replica.request_started(prefer_replica=True, pinned=_pinned(request))
+
+
+class RequestLogMiddleware:
+    """Outermost: gives the request its id (a proxy's X-Request-ID is kept), binds it to every
+    log record written while serving it and to the tasks it enqueues, answers it in
+    X-Request-ID, and writes one line when the response is ready: method, path, status,
+    duration, user and company (as the session names them: no query is added for the log)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        request_id = logs.new_request_id(request.headers.get("X-Request-ID"))
+        logs.clear()
+        logs.bind(request_id=request_id)
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None:
+            logs.bind(
+                user_id=session.get(USER_SESSION_KEY), company_id=session.get(COMPANY_SESSION_KEY)
+            )
+        response["X-Request-ID"] = request_id
+        request_logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return response

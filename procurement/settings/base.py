@@ -11,6 +11,8 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from procurement.core.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
 
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "procurement.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -331,9 +334,9 @@ ALIBABA_RECEIVER_MOBILE = os.environ.get("ALIBABA_RECEIVER_MOBILE", "")
 # installation (staging) on the same 1688 account never collides with production's "PO-12".
 ALIBABA_OUT_ORDER_PREFIX = os.environ.get("ALIBABA_OUT_ORDER_PREFIX", "")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-}
+# Structured logs (procurement/core/logs.py): JSON lines when DJANGO_LOG_FORMAT=json (the
+# production default), readable lines otherwise; each carries the request id, user and company.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text")
+LOGGING = logging_config(
+    json=LOG_FORMAT == "json", level=os.environ.get("DJANGO_LOG_LEVEL", "INFO")
+)
