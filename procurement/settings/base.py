@@ -334,6 +334,18 @@ ALIBABA_RECEIVER_MOBILE = os.environ.get("ALIBABA_RECEIVER_MOBILE", "")
 # installation (staging) on the same 1688 account never collides with production's "PO-12".
 ALIBABA_OUT_ORDER_PREFIX = os.environ.get("ALIBABA_OUT_ORDER_PREFIX", "")
 
+# Error reporting (procurement/core/errors_reporting.py): only when SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from procurement.core import errors_reporting
+
+    errors_reporting.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
+
 # Structured logs (procurement/core/logs.py): JSON lines when DJANGO_LOG_FORMAT=json (the
 # production default), readable lines otherwise; each carries the request id, user and company.
 LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text")
