@@ -97,12 +97,15 @@ class Cluster:
         self._run("pg_ctl", "-D", str(server.data), "-l", str(server.log), "-w", "start")
         self.started.append(server)
 
-    def start(self) -> None:
+    def start_primary(self) -> None:
         self._run(
             "initdb", "-D", str(self.primary.data), "-U", "postgres", "--auth=trust",
             "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
         )  # fmt: skip
         self._start(self.primary)
+
+    def start(self) -> None:
+        self.start_primary()
         self._run(
             "pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres",
             "-D", str(self.replica.data), "-R", "-X", "stream", "--checkpoint=fast",
@@ -138,18 +141,31 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def primary_and_replica():
+def _cluster(*, replica: bool):
     bindir = server_bin()
     if bindir is None or not (bindir / "pg_basebackup").exists():
         missing("PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) were not found")
     user = _run_as()
-    root = Path(tempfile.mkdtemp(prefix="pg-replica-"))
+    root = Path(tempfile.mkdtemp(prefix="pg-cluster-"))
     if user:
         shutil.chown(root, user)
     cluster = Cluster(root, bindir, user)
     try:
-        cluster.start()
+        if replica:
+            cluster.start()
+        else:
+            cluster.start_primary()
         yield cluster
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def primary_and_replica():
+    """A primary and its streaming replica, removed on leaving."""
+    return _cluster(replica=True)
+
+
+def single_server():
+    """One server (`.primary`), removed on leaving."""
+    return _cluster(replica=False)
