@@ -110,14 +110,14 @@ class BusinessCollector(Collector):
         )
         if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
             # Celery's Redis transport keeps each queue as a list named after it.
-            broker = _broker()
+            client = broker()
             for queue in QUEUES:
-                lengths.add_metric([queue], broker.llen(queue))
+                lengths.add_metric([queue], client.llen(queue))
         yield lengths
 
 
 @functools.cache
-def _broker() -> redis.Redis:
+def broker() -> redis.Redis:
     return redis.Redis.from_url(
         settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2
     )

@@ -3,13 +3,15 @@
 import ipaddress
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.db.utils import OperationalError
 from django.test import override_settings
 from django.urls import reverse
 
 from orders.models import Order
 from procurement import health
-from procurement.core.models import OutboxTask
+from procurement.core.models import OutboxTask, WebhookDelivery, WebhookEndpoint
+from tests.accounts.factories import UserFactory
 from tests.orders.factories import paid_order, product_with_skus
 from tests.payments.factories import seed_rates
 
@@ -79,3 +81,28 @@ def test_metrics_count_business_events(client, company, owner):
     assert f"portal_outbox_backlog {float(unsent)}" in text
     assert "portal_export_duration_seconds_count 0.0" in text
     assert "process_cpu_seconds_total" in text
+
+
+@pytest.mark.django_db
+def test_the_admin_operations_page_shows_backlog_failing_endpoints_and_exports(client, company):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    TOTP.activate(superuser, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    OutboxTask.objects.create(task="procurement.accounts.tasks.outbox_sweep")
+    endpoint = WebhookEndpoint.objects.create(
+        company=company, url="https://erp.example.com/hooks", events=["order.paid"]
+    )
+    WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        company=company,
+        event="order.paid",
+        payload={},
+        status=WebhookDelivery.Status.FAILED,
+    )
+    client.force_login(superuser)
+    response = client.get(reverse("admin:operations"))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "1 task not yet accepted by the broker" in text
+    assert "https://erp.example.com/hooks" in text
+    assert company.legal_name in text
+    assert "No broker is configured" in text

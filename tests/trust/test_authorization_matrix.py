@@ -421,6 +421,7 @@ ADMIN_SITE = {
         (LOGIN, LOGIN), staff=(FORBIDDEN, FORBIDDEN), superuser=(OK, None)
     ),
     "admin:orders_sourcingquote_send": AdminCustom(frozenset(PO_ROUTERS), post_only=True),
+    "admin:operations": each((LOGIN, None), staff=(FORBIDDEN, None), superuser=(OK, None)),
     "admin/(?P<url>.*)$": each((LOGIN, None), staff=(NOT_FOUND, None)),
 }
 
