@@ -13,7 +13,8 @@ from django.conf import settings
 from tests.infra.pgcluster import primary_and_replica
 from tests.infra.replica_scenario_names import CHECK_NAMES
 
-pytestmark = [pytest.mark.replica, pytest.mark.postgres]
+# One process builds the servers once for all the checks (pytest-xdist would build one each).
+pytestmark = [pytest.mark.replica, pytest.mark.postgres, pytest.mark.xdist_group("replica")]
 
 
 def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
