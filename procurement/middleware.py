@@ -70,7 +70,8 @@ class ReplicaReadsMiddleware:
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if _replica_eligible(request):
+        # Without a replica nothing is decided: not even the user is looked at.
+        if replica.replica_configured() and _replica_eligible(request):
             replica.request_started(prefer_replica=True, pinned=_pinned(request))
 
 
@@ -78,7 +79,8 @@ class RequestLogMiddleware:
     """Outermost: gives the request its id (a proxy's X-Request-ID is kept), binds it to every
     log record written while serving it and to the tasks it enqueues, answers it in
     X-Request-ID, and writes one line when the response is ready: method, path, status,
-    duration, user and company (as the session names them: no query is added for the log)."""
+    duration, user and company (as the session names them, when the request read it: the log
+    adds no query)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -90,7 +92,7 @@ class RequestLogMiddleware:
         logs.bind(request_id=request_id)
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None:
+        if session is not None and session.accessed:  # read by the request already: no query
             logs.bind(
                 user_id=session.get(USER_SESSION_KEY), company_id=session.get(COMPANY_SESSION_KEY)
             )
