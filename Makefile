@@ -20,7 +20,7 @@ LINT_DATABASE_URL := postgres://lint:lint@db.invalid:5432/lint
 LINT_REDIS_URL := redis://redis.invalid:6379/0
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help venv run totp test lint audit format worker beat bench messages clean
+.PHONY: help venv lock lock-upgrade run totp test lint audit format worker beat bench messages clean
 
 help:
 	@echo "make run       set everything up and serve the portal on http://127.0.0.1:8000"
@@ -33,7 +33,8 @@ help:
 	@echo "make beat      run the Celery beat scheduler"
 	@echo "make bench     run the benchmark scripts in bench/"
 	@echo "make messages  update and compile the Simplified Chinese translations"
-	@echo "make venv      create $(VENV) with Python $(PYTHON_VERSION) and install the dependencies"
+	@echo "make venv      create $(VENV) with Python $(PYTHON_VERSION) and install requirements.lock"
+	@echo "make lock      write requirements.lock from pyproject.toml (make lock-upgrade: newest pins)"
 
 # The virtualenv is rebuilt from the interpreter named by .python-version: `python3` when it is
 # that version (pyenv resolves it from .python-version), otherwise `python3.13`.
@@ -52,15 +53,53 @@ $(PY):
 	echo "Creating $(VENV) with $$("$$python" --version)"; \
 	"$$python" -m venv $(VENV)
 
-# Installs [project].dependencies and the dev dependency group from pyproject.toml. The project
-# itself is not a package, so its dependency list is read with tomllib rather than `pip install .`.
-# pip 25.1 or newer is needed for --group.
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
-	$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
-		> $(VENV)/requirements.txt
-	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt --group dev
+# Installs exactly requirements.lock: every package pinned with its hashes, written by `make lock`
+# from [project].dependencies and the dev group of pyproject.toml. The lock is an ordinary
+# requirements file (`pip install --require-hashes -r requirements.lock` installs it too); uv,
+# taken from the lock with its hashes, installs it several times faster than pip. Then every
+# requirement of pyproject.toml must be met: a dependency added without `make lock` fails here.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(PY)
+	sed -n '/^uv==/,/^    # via/p' requirements.lock > $(VENV)/uv-requirement.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(VENV)/uv-requirement.txt
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --require-hashes -r requirements.lock
+	@$(PY) -c "$$LOCK_CHECK"
 	@touch $@
+
+# The lock check above: each requirement of pyproject.toml satisfied by what is installed.
+define LOCK_CHECK
+import tomllib
+from importlib.metadata import PackageNotFoundError, version
+from packaging.requirements import Requirement
+project = tomllib.load(open("pyproject.toml", "rb"))
+wanted = project["project"]["dependencies"] + project["dependency-groups"]["dev"]
+unmet = []
+for line in wanted:
+    requirement = Requirement(line)
+    try:
+        installed = version(requirement.name)
+    except PackageNotFoundError:
+        installed = None
+    if installed is None or not requirement.specifier.contains(installed, prereleases=True):
+        unmet.append(f"{line} (installed: {installed})")
+if unmet:
+    raise SystemExit("requirements.lock does not meet pyproject.toml; run `make lock`:\n  " + "\n  ".join(unmet))
+endef
+export LOCK_CHECK
+
+# Writes requirements.lock from pyproject.toml. Pins already in the lock are kept (a new
+# dependency adds only what it needs); `make lock-upgrade` moves every pin to the newest allowed.
+LOCK_COMMAND = $(VENV)/bin/uv pip compile pyproject.toml --group pyproject.toml:dev \
+	--generate-hashes --universal --python-version $(PYTHON_VERSION) --quiet -o requirements.lock
+
+$(VENV)/bin/uv: | $(PY)
+	$(PY) -m pip install --quiet "uv>=0.13,<0.14"
+
+lock: | $(VENV)/bin/uv
+	$(LOCK_COMMAND)
+	@echo "requirements.lock written; commit it with pyproject.toml"
+
+lock-upgrade: | $(VENV)/bin/uv
+	$(LOCK_COMMAND) --upgrade
 
 venv: $(VENV)/.installed
 

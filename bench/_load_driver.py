@@ -85,10 +85,15 @@ class Response:
 class VirtualMerchant:
     """One signed-in merchant (session cookie) whose company also has an API key."""
 
-    def __init__(self, n: int, user: dict, plan: dict, port: int, stats: Stats, think_ms: int):
+    def __init__(
+        self, n: int, user: dict, plan: dict, ports: list[int], stats: Stats, think_ms: int
+    ):
         self.rng = random.Random(n)
         self.plan = plan
-        self.port = port
+        # Web instances, as behind a load balancer: this merchant's own first, the others on
+        # failure (see request()).
+        self.ports = ports[n % len(ports) :] + ports[: n % len(ports)]
+        self.port = self.ports[0]
         self.stats = stats
         self.think_s = think_ms / 1000
         self.csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in "x" * 32)
@@ -104,19 +109,38 @@ class VirtualMerchant:
 
     # --- one request ----------------------------------------------------------------------
 
+    def _fail_over(self) -> None:
+        """Move to the next web instance, as a load balancer does when one stops answering."""
+        self.conn.close()
+        self.ports = self.ports[1:] + self.ports[:1]
+        self.port = self.ports[0]
+        self.conn = self._connect()
+
     def request(self, method: str, path: str, *, body: bytes | None = None, headers=None):
-        """(Response or None, seconds); None after a connection error (then reconnects)."""
+        """(Response or error, seconds). A refused connection (the request never left) goes to
+        the next instance, as a load balancer retries it; any other error loses the request
+        (it was in flight: it may or may not have been served) and the next one fails over."""
         headers = {"Host": "127.0.0.1", **(headers or {})}
         started = time.perf_counter()
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            raw = self.conn.getresponse()
-            response = Response(raw.status, raw.headers, raw.read())
-        except (OSError, http.client.HTTPException) as error:
-            self.conn.close()
-            self.conn = self._connect()
-            return error, time.perf_counter() - started
-        return response, time.perf_counter() - started
+        for _instance in self.ports:
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+            except ConnectionRefusedError as error:
+                refused = error
+                self._fail_over()
+                continue
+            except (OSError, http.client.HTTPException) as error:
+                self._fail_over()
+                return error, time.perf_counter() - started
+            try:
+                raw = self.conn.getresponse()
+                response = Response(raw.status, raw.headers, raw.read())
+            except (OSError, http.client.HTTPException) as error:
+                self.stats.count("requests lost in flight")
+                self._fail_over()
+                return error, time.perf_counter() - started
+            return response, time.perf_counter() - started
+        return refused, time.perf_counter() - started
 
     def call(self, name, method, path, *, expect, body=None, headers=None, form=None):
         """One request judged by `expect(response) -> reason or ""`; the Response or None."""
@@ -354,11 +378,13 @@ class VirtualMerchant:
         self.conn.close()
 
 
-def run_load(*, plan: dict, port: int, warmup_s: float, seconds: float, think_ms: int) -> dict:
+def run_load(
+    *, plan: dict, ports: list[int], warmup_s: float, seconds: float, think_ms: int
+) -> dict:
     """Warm up (not recorded), then run every virtual merchant for `seconds`; the stats."""
     stats = Stats()
     merchants = [
-        VirtualMerchant(n, user, plan, port, stats, think_ms)
+        VirtualMerchant(n, user, plan, ports, stats, think_ms)
         for n, user in enumerate(plan["users"])
     ]
     started = time.perf_counter()

@@ -194,7 +194,7 @@ def after_checks() -> dict:
 
     from orders.models import Order
     from payments.selectors import ledger_problems
-    from procurement.core.models import IdempotentRequest, WebhookDelivery
+    from procurement.core.models import IdempotentRequest, OutboxTask, WebhookDelivery
 
     orders = {
         f"{source}/{status}": n
@@ -218,5 +218,6 @@ def after_checks() -> dict:
         "webhook_delay_p50_s": pct(50),
         "webhook_delay_p95_s": pct(95),
         "idempotency_records": IdempotentRequest.objects.count(),
+        "outbox_unsent": OutboxTask.objects.filter(sent_at__isnull=True).count(),
         "ledger_problems": ledger_problems(),
     }

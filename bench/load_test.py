@@ -15,7 +15,19 @@ webhooks the run left. gunicorn, the worker and the sink are always stopped.
 
 Exit status: 0 when the ledger is sound, the error rate is at most LOAD_MAX_ERROR_RATE and
 (when no request failed) the orders, idempotency records and webhooks in the database match
-what the driver saw; 1 otherwise. Figures also go to bench/results/load-<time>.json.
+what the driver saw; 1 otherwise. Figures also go to bench/results/load-<time>.json
+(LOAD_RESULTS_DIR elsewhere).
+
+Many processes (tests/infra/test_many_processes.py): LOAD_WEB_INSTANCES gunicorn instances
+(ports LOAD_PORT, LOAD_PORT + 2, ...) and LOAD_CELERY_WORKERS workers share the database and
+Redis; each virtual merchant starts on one instance and moves to the next when its instance
+refuses connections, as a load balancer would. With LOAD_KILL_AFTER, that many seconds into the
+measured run the first instance (master and workers) and the first Celery worker are killed
+(SIGKILL); the worker's supervisor starts it again LOAD_RESTART_AFTER seconds later (a
+restarted worker takes back the tasks its predecessor held unacknowledged, once they are older
+than CELERY_VISIBILITY_TIMEOUT). Then only requests in flight at the kill may fail, at most
+one per merchant then served by the killed instance, and every task must still have run: every
+paid order's webhook delivered, no outbox row unsent, the queues and unacked tasks empty.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -53,6 +66,12 @@ SINK_PORT = int(os.environ.get("LOAD_SINK_PORT", str(PORT + 1)))
 DRAIN_S = float(os.environ.get("LOAD_DRAIN_SECONDS", "45"))
 MAX_ERROR_RATE = float(os.environ.get("LOAD_MAX_ERROR_RATE", "0.01"))
 QUEUES = ("default", "exports", "webhooks")
+WEB_INSTANCES = int(os.environ.get("LOAD_WEB_INSTANCES", "1"))
+CELERY_WORKERS = int(os.environ.get("LOAD_CELERY_WORKERS", "1"))
+KILL_AFTER = float(os.environ["LOAD_KILL_AFTER"]) if os.environ.get("LOAD_KILL_AFTER") else None
+RESTART_AFTER = float(os.environ.get("LOAD_RESTART_AFTER", "6"))
+RESULTS_DIR = Path(os.environ.get("LOAD_RESULTS_DIR", ROOT / "bench" / "results"))
+WEB_PORTS = [PORT + 2 * i for i in range(WEB_INSTANCES)]  # PORT + 1 is the sink's
 
 from bench import _load_driver as driver  # noqa: E402
 from bench import _load_setup as setup  # noqa: E402
@@ -88,27 +107,96 @@ def _stop(process: subprocess.Popen | None, name: str) -> None:
         process.wait(timeout=10)
 
 
-def _wait_ready(gunicorn: subprocess.Popen, worker: subprocess.Popen) -> None:
+def _web_up(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=5) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def _wait_ready(gunicorns: list[subprocess.Popen], workers: list[subprocess.Popen]) -> None:
     from procurement.celery import app
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     web = celery = False
     while time.monotonic() < deadline and not (web and celery):
-        for process, name in ((gunicorn, "gunicorn"), (worker, "celery worker")):
+        for process, name in [(g, "gunicorn") for g in gunicorns] + [
+            (w, "celery worker") for w in workers
+        ]:
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited with {process.returncode} while starting")
-        if not web:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz/", timeout=5) as r:
-                    web = r.status == 200
-            except OSError:
-                pass
+        web = web or all(_web_up(port) for port in WEB_PORTS)
         if not celery:
-            celery = bool(app.control.ping(timeout=1.0))
+            celery = len(app.control.ping(timeout=1.0)) >= len(workers)
         if not (web and celery):
             time.sleep(0.5)
     if not (web and celery):
-        raise RuntimeError(f"not ready after 60 s (gunicorn {web}, celery worker {celery})")
+        raise RuntimeError(f"not ready after 90 s (gunicorn {web}, celery workers {celery})")
+
+
+def _gunicorn(port: int, log: Path) -> subprocess.Popen:
+    return _start(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "procurement.wsgi:application",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        log,
+    )
+
+
+def _worker(n: int, log: Path) -> subprocess.Popen:
+    return _start(
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "procurement",
+            "worker",
+            "-Q",
+            ",".join(QUEUES),
+            "--concurrency",
+            str(CELERY_CONCURRENCY),
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"load{n}@%h",
+        ],
+        log,
+    )
+
+
+def _kill(process: subprocess.Popen) -> None:
+    """SIGKILL to the whole process group: no shutdown, no acknowledgement, no clean-up."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def _chaos(gunicorns, workers, logs: Path, events: list[str]) -> threading.Thread:
+    """Kill the first web instance and the first worker KILL_AFTER seconds into the measured
+    run; start the worker again RESTART_AFTER seconds later, as its supervisor would."""
+
+    def run() -> None:
+        time.sleep(WARMUP + KILL_AFTER)
+        _kill(gunicorns[0])
+        _kill(workers[0])
+        events.append(f"killed web instance :{WEB_PORTS[0]} and worker load0")
+        time.sleep(RESTART_AFTER)
+        workers[0] = _worker(0, logs / "celery-0-restarted.log")
+        events.append("worker load0 started again")
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
 
 
 def _drain() -> dict:
@@ -117,6 +205,7 @@ def _drain() -> dict:
     started = time.monotonic()
     while True:
         queued = {q: r.llen(q) for q in QUEUES}
+        queued["unacked"] = r.hlen("unacked")  # taken by a worker, not yet acknowledged
         hooks = setup.webhook_counts()
         open_hooks = hooks.get("pending", 0) + hooks.get("retrying", 0)
         if (not any(queued.values()) and not open_hooks) or time.monotonic() - started > DRAIN_S:
@@ -213,7 +302,9 @@ def main() -> int:
     _redis().flushdb()  # this run's broker and cache database: no stale tasks or counters
     name = setup.recreate_database(os.environ["DATABASE_URL"])
     sink = driver.WebhookSink(SINK_PORT)
-    gunicorn = worker = None
+    gunicorns: list[subprocess.Popen] = []
+    workers: list[subprocess.Popen] = []
+    events: list[str] = []
     try:
         print(f"Database {name} recreated; migrating and seeding...", flush=True)
         plan = setup.prepare(users=USERS, products=PRODUCTS, sink_url=sink.url)
@@ -223,55 +314,32 @@ def main() -> int:
             f"{plan['products_total']:,} products, {len(plan['orderables'])} cheap orderables",
             flush=True,
         )
-        bin_dir = Path(sys.executable).parent
-        gunicorn = _start(
-            [
-                str(bin_dir / "gunicorn"),
-                "procurement.wsgi:application",
-                "--workers",
-                str(WORKERS),
-                "--bind",
-                f"127.0.0.1:{PORT}",
-                "--timeout",
-                "30",
-                "--log-level",
-                "warning",
-            ],
-            logs / "gunicorn.log",
-        )
-        worker = _start(
-            [
-                str(bin_dir / "celery"),
-                "-A",
-                "procurement",
-                "worker",
-                "-Q",
-                ",".join(QUEUES),
-                "--concurrency",
-                str(CELERY_CONCURRENCY),
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            logs / "celery.log",
-        )
-        _wait_ready(gunicorn, worker)
+        gunicorns = [
+            _gunicorn(port, logs / f"gunicorn-{n}.log") for n, port in enumerate(WEB_PORTS)
+        ]
+        workers = [_worker(n, logs / f"celery-{n}.log") for n in range(CELERY_WORKERS)]
+        _wait_ready(gunicorns, workers)
         load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(
-            f"Running {USERS} virtual merchants for {WARMUP:.0f} + {SECONDS:.0f} s "
+            f"Running {USERS} virtual merchants for {WARMUP:.0f} + {SECONDS:.0f} s on "
+            f"{WEB_INSTANCES} web instance(s) and {CELERY_WORKERS} worker(s) "
             f"(load average {load_before})...",
             flush=True,
         )
+        chaos = _chaos(gunicorns, workers, logs, events) if KILL_AFTER is not None else None
         result = driver.run_load(
-            plan=plan, port=PORT, warmup_s=WARMUP, seconds=SECONDS, think_ms=THINK_MS
+            plan=plan, ports=WEB_PORTS, warmup_s=WARMUP, seconds=SECONDS, think_ms=THINK_MS
         )
+        if chaos is not None:
+            chaos.join(timeout=WARMUP + KILL_AFTER + RESTART_AFTER + 30)
         load_after = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         drained = _drain()
         after = setup.after_checks()
     finally:
-        _stop(gunicorn, "gunicorn")
-        _stop(worker, "celery worker")
+        for gunicorn in gunicorns:
+            _stop(gunicorn, "gunicorn")
+        for worker in workers:
+            _stop(worker, "celery worker")
         sink.close()
 
     rows = driver.summarize(result["stats"], result["elapsed"])
@@ -285,15 +353,19 @@ def main() -> int:
         "sink_distinct": len(sink.ids - {""}),
     }
     context["consistency"] = consistency(result["stats"].counters, after, context["sink_distinct"])
+    context["events"] = events
+    context["no_task_lost"] = tasks_done(after, drained, context["sink_distinct"])
     report(rows, result, context, after, drained)
-    for name, log in (("gunicorn", logs / "gunicorn.log"), ("celery", logs / "celery.log")):
+    for log in sorted(logs.glob("*.log")):
         found = _log_problems(log)
-        print(f"{name} log: {len(found)} error lines" + (f", first: {found[:5]}" if found else ""))
+        print(f"{log.name}: {len(found)} error lines" + (f", first: {found[:5]}" if found else ""))
+    for event in events:
+        print(f"event: {event}")
     if result["stuck_threads"]:
         print(f"{result['stuck_threads']} virtual merchants were still busy at the end")
 
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
+    out = RESULTS_DIR
+    out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (out / f"load-{stamp}.json").write_text(
         json.dumps(
@@ -302,6 +374,9 @@ def main() -> int:
                 "seconds": result["elapsed"],
                 "warmup": WARMUP,
                 "workers": WORKERS,
+                "web_instances": WEB_INSTANCES,
+                "celery_workers": CELERY_WORKERS,
+                "kill_after": KILL_AFTER,
                 "celery_concurrency": CELERY_CONCURRENCY,
                 "think_ms": THINK_MS,
                 "endpoints": rows,
@@ -315,14 +390,49 @@ def main() -> int:
     )
     total = sum(r["requests"] for r in rows)
     errors = sum(r["errors"] for r in rows)
-    print(
-        f"total {time.perf_counter() - started:.0f} s; results in bench/results/load-{stamp}.json"
-    )
+    print(f"total {time.perf_counter() - started:.0f} s; results in {out}/load-{stamp}.json")
     mismatched = not errors and any(ours != theirs for _w, ours, theirs in context["consistency"])
+    lost = result["stats"].counters.get("requests lost in flight", 0)
+    refused = sum(
+        count
+        for r in rows
+        for reason, (count, _example) in r["samples"].items()
+        if reason == "ConnectionRefusedError"
+    )
+    if KILL_AFTER is not None:
+        # At most one request in flight per merchant then on the killed instance; none refused
+        # (a refused request goes to the other instance); the other errors as usual.
+        on_killed = len(range(0, USERS, WEB_INSTANCES))
+        print(f"requests lost in flight: {lost} (at most {on_killed}); refused: {refused}")
+        too_many_lost = lost > on_killed or refused > 0
+        errors -= min(errors, lost)
+    else:
+        too_many_lost = False
     failed = (
-        bool(after["ledger_problems"]) or (total and errors / total > MAX_ERROR_RATE) or mismatched
+        bool(after["ledger_problems"])
+        or (total and errors / total > MAX_ERROR_RATE)
+        or mismatched
+        or too_many_lost
+        or not context["no_task_lost"]
     )
     return 1 if failed or not total else 0
+
+
+def tasks_done(after: dict, drained: dict, sink_distinct: int) -> bool:
+    """Every task the run caused has run: queues and unacknowledged tasks empty, no outbox row
+    unsent, and one delivered webhook per paid order (each order's webhook is a task), all of
+    them received by the sink."""
+    paid = sum(n for key, n in after["orders"].items() if key.endswith("/paid"))
+    checks = {
+        "queues and unacked empty": not any(drained["queued"].values()),
+        "no open webhook": drained["open_webhooks"] == 0,
+        "no unsent outbox row": after["outbox_unsent"] == 0,
+        "a webhook delivered per paid order": after["webhooks"].get("succeeded", 0) == paid,
+        "the sink received each": sink_distinct == paid,
+    }
+    for what, ok in checks.items():
+        print(f"  {'ok' if ok else 'FAILED'}: tasks: {what}")
+    return all(checks.values())
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from payments.models import ExportJob, LedgerTransaction, SupplierPayable
 from payments.money import minor_unit
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY, WALLET_CURRENCY_CODES
 from procurement.accounts.models import Company, User
-from procurement.core import states
+from procurement.core import replica, states
 from procurement.core.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -208,7 +208,9 @@ def _copied_csv(statements: list[tuple[str, dict]]) -> Iterator[bytes]:
     """Each statement's rows as PostgreSQL writes them with COPY ... (FORMAT csv), in blocks of
     about COPY_BLOCK_BYTES. One transaction for all (one snapshot), with JIT off: compiling
     these plans costs seconds and saves nothing on a single pass."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    # On the replica when the caller asked for it (procurement.core.replica).
+    reading = replica.reading_connection()
+    with transaction.atomic(using=reading.alias), reading.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         for sql, params in statements:
             with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:

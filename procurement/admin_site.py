@@ -32,6 +32,20 @@ class PortalAdminSite(admin.AdminSite):
         guarded.__wrapped__ = inner
         return guarded
 
+    def get_urls(self):
+        from django.urls import path
+
+        from procurement import operations
+
+        return [
+            path(
+                "operations/",
+                self.admin_view(lambda request: operations.operations(request, self)),
+                name="operations",
+            ),
+            *super().get_urls(),
+        ]
+
     def login(self, request, extra_context=None):
         user = request.user
         if user.is_authenticated and user.is_active and user.is_staff and not has_mfa(user):

@@ -5,14 +5,16 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from catalog.sitemaps import SITEMAPS
-from procurement import views
+from procurement import health, metrics, views
 from procurement.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("accessibility/", views.accessibility, name="accessibility"),
-    path("healthz/", views.healthz, name="healthz"),
+    path("healthz/", health.healthz, name="healthz"),
+    path("readyz/", health.readyz, name="readyz"),
+    path("metrics/", metrics.metrics, name="metrics"),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
     path(
         "sitemap-<section>.xml",

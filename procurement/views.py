@@ -97,12 +97,3 @@ def error_404(request, exception=None):
 def error_500(request):
     # No RequestContext: the context processors query the database, which may be what failed.
     return HttpResponseServerError(loader.render_to_string("500.html"))
-
-
-def healthz(request):
-    from django.db import connection
-    from django.http import JsonResponse
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

@@ -34,6 +34,7 @@ from payments.money import minor_unit
 from payments.reports.periods import period_bounds
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company
+from procurement.core import replica
 
 Kind = Account.Kind
 TxKind = LedgerTransaction.Kind
@@ -177,7 +178,7 @@ def _settlement_transaction_tuples(*, date_from: date, date_to: date, chunk_size
         )
         return
     # A server-side cursor: memory holds one chunk, whatever the period.
-    with connection.chunked_cursor() as cursor:
+    with replica.reading_connection().chunked_cursor() as cursor:
         cursor.execute(*raw)
         while rows := cursor.fetchmany(chunk_size):
             yield from rows

@@ -3,12 +3,15 @@
 Every variable read here is listed in the README's configuration table.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+
+from procurement.core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
@@ -63,6 +66,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "procurement.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -77,6 +81,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "procurement.accounts.middleware.CurrentCompanyMiddleware",
+    "procurement.middleware.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "procurement.urls"
@@ -116,6 +121,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; a busy timeout keeps concurrent requests from failing at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+def _pooled(alias: dict, mode: str) -> dict:
+    """Settings for an alias reached through PgBouncer in transaction pooling mode, where each
+    transaction may run on a different server connection. Django's own defaults already keep
+    psycopg from preparing statements (prepare_threshold None: a statement prepared on one server
+    connection does not exist on the next). What must change: `.iterator()` and chunked cursors
+    outside a transaction declare WITH HOLD cursors that outlive their transaction, so they are
+    read client-side instead, in chunks (DISABLE_SERVER_SIDE_CURSORS)."""
+    if mode not in ("", "session", "transaction"):
+        raise ValueError(f"unknown pool mode {mode!r}: expected session or transaction")
+    if mode == "transaction":
+        alias["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return alias
+
+
+# DATABASE_POOL_MODE=transaction when DATABASE_URL points at PgBouncer (pool_mode = transaction).
+_pooled(DATABASES["default"], os.environ.get("DATABASE_POOL_MODE", ""))
+
+# A streaming replica for reads that may lag (procurement/core/replica.py): reports, exports and
+# anonymous catalog pages. Its URL may point at the replica itself or at a pooler in front of it.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+# How long a client that wrote reads from the primary only (read-your-writes): longer than the
+# replica's worst expected lag.
+DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = _pooled(
+        dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=True,
+        ),
+        os.environ.get("DATABASE_REPLICA_POOL_MODE", ""),
+    )
+    # Tests that create databases point the replica alias at the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["procurement.core.replica.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis in production (it backs allauth's rate limits); local memory by default.
@@ -282,6 +324,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 
 INVITATION_TTL_DAYS = int(os.environ.get("INVITATION_TTL_DAYS", "7"))
 
+# /metrics/ (procurement/metrics.py) answers a bearer token or a client in these networks only.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(network, strict=False) for network in env_list("METRICS_ALLOWED_NETWORKS")
+]
+
 # The 1688 open platform (catalog/adapters/open1688.py, orders/adapters/trade1688.py). With no app
 # key the portal runs as before (purchase orders placed by hand) and the admin says so.
 # ALIBABA_OPEN_FAKE answers every call from the local fake platform
@@ -303,9 +351,21 @@ ALIBABA_RECEIVER_MOBILE = os.environ.get("ALIBABA_RECEIVER_MOBILE", "")
 # installation (staging) on the same 1688 account never collides with production's "PO-12".
 ALIBABA_OUT_ORDER_PREFIX = os.environ.get("ALIBABA_OUT_ORDER_PREFIX", "")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-}
+# Error reporting (procurement/core/errors_reporting.py): only when SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from procurement.core import errors_reporting
+
+    errors_reporting.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
+
+# Structured logs (procurement/core/logs.py): JSON lines when DJANGO_LOG_FORMAT=json (the
+# production default), readable lines otherwise; each carries the request id, user and company.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text")
+LOGGING = logging_config(
+    json=LOG_FORMAT == "json", level=os.environ.get("DJANGO_LOG_LEVEL", "INFO")
+)

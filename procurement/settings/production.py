@@ -39,6 +39,8 @@ if _scheme("CACHE_URL") not in ("redis", "rediss"):
         f"{_scheme('CACHE_URL')}: any other leaves each process a cache of its own."
     )
 
+os.environ.setdefault("DJANGO_LOG_FORMAT", "json")  # one JSON object per line, for collectors
+
 from procurement.settings.base import *  # noqa: E402, F403
 from procurement.settings.base import SECRET_KEY  # noqa: E402
 

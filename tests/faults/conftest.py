@@ -22,9 +22,11 @@ BROKER_URL = os.environ.get("TEST_FAULTS_BROKER_URL", "redis://127.0.0.1:6379/14
 
 
 def backend_pid() -> int:
-    """The server process behind this thread's Django connection."""
-    connection.ensure_connection()
-    return connection.connection.info.backend_pid
+    """The server process running this thread's current transaction. Asked of the server: behind
+    PgBouncer the process id the client was given is the pooler's, not a server's."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
 
 
 def terminate_backend(pid: int) -> None:

@@ -142,6 +142,9 @@ TABLE = {
     "home": Same(OK),
     "accessibility": Same(OK),
     "healthz": Same(OK),
+    "readyz": Same(OK),
+    # Only for a bearer token or an allowed network (none in the tests): hidden from everyone.
+    "metrics": Same(NOT_FOUND),
     "set_language": Same(OK, OK),
     "dashboard": Merchant(V),
     # Company, members, integrations.
@@ -427,6 +430,7 @@ ADMIN_SITE = {
     "admin:orders_sourcingquote_send": AdminCustom(frozenset(PO_ROUTERS), post_only=True),
     # Staff holding catalog.import_offer (account managers) import a linked 1688 offer.
     "admin:orders_sourcingrequest_import_offer": AdminCustom(frozenset(PO_ROUTERS), post_only=True),
+    "admin:operations": each((LOGIN, None), staff=(FORBIDDEN, None), superuser=(OK, None)),
     "admin/(?P<url>.*)$": each((LOGIN, None), staff=(NOT_FOUND, None)),
 }
 
