@@ -1,4 +1,4 @@
-"""Product links pasted into the catalog (issue 15, item 3).
+"""Product links pasted into the catalog.
 
 - `respond_to_link(request)`: the search view asks it first. A query that is a product link or
   share text opens the product when it is already imported, and otherwise answers with a page

@@ -383,7 +383,7 @@ def category(request, slug: str):
 
 
 def search(request):
-    # --- issue 15: a pasted product link opens the product or offers to source it ---
+    # --- a pasted product link opens the product or offers to source it ---
     if (answer := link_views.respond_to_link(request)) is not None:
         return answer
     # ---

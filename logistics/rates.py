@@ -1,6 +1,6 @@
 """Shipping prices by chargeable weight.
 
-Rules (DESIGN.md, Shipping; issue 6):
+Rules (DESIGN.md, Shipping):
 
 - volumetric weight (kg) = length x width x height (cm) / the channel's divisor (5000, 6000, 8000);
 - chargeable weight = max(actual, volumetric), rounded UP to the zone's additional-weight unit;

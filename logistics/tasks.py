@@ -66,7 +66,7 @@ def charges_settle_pending() -> int:
     return services.charges_settle_pending()
 
 
-# Parcel PDFs (issue 18). The name matches the "*.export_*" route: the `exports` queue.
+# Parcel PDFs. The name matches the "*.export_*" route: the `exports` queue.
 @shared_task(name="logistics.tasks.export_parcel_document", acks_late=True)
 def export_parcel_document(document_id: int) -> str:
     return services.parcel_document_build(document_id=document_id).status

@@ -333,7 +333,7 @@ class GatewayEventAdmin(ReadOnlyAdmin):
     list_select_related = ["top_up"]
 
 
-# --- Finance: payables, payout batches, exports (issue 7). Read-only here; the work is done on
+# --- Finance: payables, payout batches, exports. Read-only here; the work is done on
 # the /finance/ pages through payments.payouts and payments.exports. ------------------------------
 
 from payments.models import (  # noqa: E402

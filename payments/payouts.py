@@ -1,4 +1,4 @@
-"""Supplier payables in CNY and the payout batches that pay them (issue 7).
+"""Supplier payables in CNY and the payout batches that pay them.
 
 The boundary: `orders` (above this app) calls `supplier_payable_record` when a purchase order is
 placed, `supplier_payable_adjust` when its price changes and `supplier_payable_cancel` when it is

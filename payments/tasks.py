@@ -22,7 +22,7 @@ def top_ups_expire() -> int:
     return services.top_ups_expire()
 
 
-# Finance exports (issue 7). The name matches the "*.export_*" route: the `exports` queue.
+# Finance exports. The name matches the "*.export_*" route: the `exports` queue.
 @shared_task(name="payments.tasks.export_settlement_xlsx", acks_late=True)
 def export_settlement_xlsx(job_id: int) -> int:
     from payments import exports
@@ -39,7 +39,7 @@ def finance_exports_purge() -> int:
     return exports.export_jobs_purge()
 
 
-# The monthly statement PDF (issue 18). The name matches the "*.export_*" route: `exports`.
+# The monthly statement PDF. The name matches the "*.export_*" route: `exports`.
 @shared_task(name="payments.tasks.export_statement_pdf", acks_late=True)
 def export_statement_pdf(company_id: int, year: int, month: int, language: str) -> str:
     from payments.statement_pdf import statement_pdf_build

@@ -1,4 +1,4 @@
-"""Finance pages (issue 7): dashboard, payables and payout batches, settlement and
+"""Finance pages: dashboard, payables and payout batches, settlement and
 reconciliation reports, exports, monthly merchant statements, and the FX rates of a past day.
 
 Staff pages are gated by `finance_required` (Finance group or superuser, staff, TOTP). The

@@ -2,7 +2,7 @@
 
 `parse_offer(response, language=...)` takes a response exactly as the open platform sends it,
 from either API, and returns an `OfferRecord`; `catalog.services.offer_import` writes it. The
-client that fetches responses (issue 15, item 1) feeds this function; `import_offers` feeds it
+client that fetches responses feeds this function; `import_offers` feeds it
 one response per line.
 
 Where each mapping comes from
@@ -468,7 +468,7 @@ def _unique(urls) -> tuple[str, ...]:
     return tuple(seen)
 
 
-# --- fetching (issue 15, item 1) --------------------------------------------------------------
+# --- fetching --------------------------------------------------------------
 
 
 def fetch_offer_detail(*, offer_id: str, country: str = "en", client: Client | None = None) -> dict:

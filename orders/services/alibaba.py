@@ -98,7 +98,7 @@ class TradeRequest:
 
 
 def _spec_id(sku) -> str:
-    """1688's ``specId`` of a SKU: the importer of issue 15 keeps it on the SKU as ``spec_id``;
+    """1688's ``specId`` of a SKU: the offer importer keeps it on the SKU as ``spec_id``;
     a SKU imported before that has none, and its purchase order is refused with a clear
     message rather than sent with a guessed id."""
     return str(getattr(sku, "spec_id", "") or "") if sku is not None else ""

@@ -1,5 +1,5 @@
-"""The API keeps its own OpenAPI contract: each test here is a break a schema fuzzer found
-(issue 16), checked against the live answer and against the published document."""
+"""The API keeps its own OpenAPI contract: each test here is a break a schema fuzzer found,
+checked against the live answer and against the published document."""
 
 import json
 import re

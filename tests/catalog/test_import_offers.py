@@ -1,4 +1,4 @@
-"""Offers in (issue 15, item 2): real open-platform responses, whole, in place, logged."""
+"""Offers in: real open-platform responses, whole, in place, logged."""
 
 import copy
 import json

@@ -1,4 +1,4 @@
-"""Links in (issue 15, item 3): a product link pasted into the catalog search."""
+"""Links in: a product link pasted into the catalog search."""
 
 from urllib.parse import quote
 

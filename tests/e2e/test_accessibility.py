@@ -65,7 +65,7 @@ STAFF_PAGES = [
     "settlement",
 ]
 # The top-up form is on the wallet page: /wallet/top-ups/new/ only takes its POST.
-# Known violations the lead is fixing (issue 9, accessibility): page -> reason. Each is strict,
+# Known violations still open: page -> reason. Each is strict,
 # so the case fails again as soon as the page is fixed and the entry must go.
 KNOWN: dict[str, str] = {}
 

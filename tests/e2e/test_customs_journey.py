@@ -1,4 +1,4 @@
-"""Issue 18 end to end: warehouse staff pack a two-box parcel holding a battery item on a
+"""End to end: warehouse staff pack a two-box parcel holding a battery item on a
 channel that accepts built-in batteries (the pack page shows the bin and the hazard), and the
 merchant downloads its commercial invoice as a PDF and reads its figures."""
 

@@ -29,7 +29,7 @@ pytestmark = [
 ]
 
 # How long an unacknowledged task stays with a dead worker before another may take it. In
-# production it is kombu's default, one hour (see the report on issue 9).
+# production it is kombu's default, one hour .
 VISIBILITY_SECONDS = 3
 TIMEOUT = 90
 

@@ -1,4 +1,4 @@
-"""Customs data on outbound parcels (issue 18, point 1) and packing by boxes (point 4)."""
+"""Customs data on outbound parcels and packing by boxes (point 4)."""
 
 from decimal import Decimal
 

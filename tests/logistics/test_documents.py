@@ -1,4 +1,4 @@
-"""Parcel PDFs (issue 18, point 2): rendered with WeasyPrint on the exports queue, read back."""
+"""Parcel PDFs: rendered with WeasyPrint on the exports queue, read back."""
 
 import io
 from decimal import Decimal

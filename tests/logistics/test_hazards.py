@@ -1,4 +1,4 @@
-"""Restricted goods (issue 18, point 3): hazards from the 1688 category on import, copied into
+"""Restricted goods: hazards from the 1688 category on import, copied into
 stock, one rule for parcels, packing and the checkout estimate."""
 
 import copy

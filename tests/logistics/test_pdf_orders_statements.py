@@ -1,5 +1,5 @@
 """The merchant's order confirmation / pro forma invoice and monthly statement as PDF
-(issue 18, point 2), in English or Simplified Chinese, built on the exports queue and read back."""
+in English or Simplified Chinese, built on the exports queue and read back."""
 
 import io
 

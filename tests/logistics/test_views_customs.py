@@ -1,4 +1,4 @@
-"""Merchant pages of issue 18: channel choices with reasons, the declaration and thresholds on
+"""Merchant pages for customs: channel choices with reasons, the declaration and thresholds on
 the parcel page, the charge stated before "Request packing", customs details, documents."""
 
 from decimal import Decimal

@@ -23,7 +23,7 @@ AS = AlibabaOrder.Status
 @pytest.fixture
 def platform(settings, monkeypatch):
     settings.ALIBABA_OPEN_FAKE = True
-    # The importer of issue 15 (item 2) keeps 1688's specId on the SKU; here each SKU has one.
+    # The offer importer keeps 1688's specId on the SKU; here each SKU has one.
     monkeypatch.setattr(alibaba, "_spec_id", lambda sku: f"spec-{sku.code}" if sku else "")
     WarehouseFactory(phone="0755-88990077")
     return fake1688.PLATFORM

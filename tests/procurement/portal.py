@@ -41,7 +41,7 @@ ROLES = [Role.OWNER, Role.BUYER, Role.APPROVER, Role.FINANCE, Role.VIEWER]
 OTHER_CURRENCIES = ["jpy-owner", "eur-owner"]
 BANK = ("义乌市测试有限公司", "6222 0202 0000 1234", "中国工商银行义乌分行")
 
-# What must never be read on a page (issue 19, "What must exist", point 2).
+# What must never be read on a page (numbers, names, references).
 EXPONENT = re.compile(r"\d(?:\.\d+)?E[+-]?\d", re.IGNORECASE)
 LONG_DECIMAL = re.compile(r"\d\.\d{7,}")
 INTERNAL_REFERENCE = re.compile(r"\b(?:order|po|supplier|parcel|stock|inbound|topup|payout):\d+\b")

@@ -171,7 +171,7 @@ TABLE = {
     "accounts:webhook-endpoint-toggle": Merchant(MM, scoped=True, methods=P),
     "accounts:webhook-endpoint-test": Merchant(MM, scoped=True, methods=P),
     # Catalog.
-    # The public catalog: anyone browses, searches and reads product pages (issue 19).
+    # The public catalog: anyone browses, searches and reads product pages.
     "catalog:index": Same(OK, OK),
     "catalog:search": Same(OK, OK),
     "catalog:category": Same(OK, OK),
