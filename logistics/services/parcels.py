@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from logistics import conf, rates
+from logistics import conf, rates, signals
 from logistics.exceptions import ChannelUnavailable, LogisticsError, StockUnavailable
 from logistics.models import Address, FreightCharge, Parcel, ParcelEvent, ShippingChannel, StockItem
 from logistics.services.charges import freight_charge_record, parcel_charges_refund
@@ -322,5 +322,9 @@ def parcel_ship(*, parcel: Parcel, actor: User, tracking_number: str) -> Parcel:
             "tracking_number": parcel.tracking_number,
             "shipped_at": parcel.shipped_at,
         },
+    )
+    parcel_id = parcel.pk
+    transaction.on_commit(
+        lambda: signals.parcel_shipped.send(sender=Parcel, parcel_id=parcel_id), robust=True
     )
     return parcel
