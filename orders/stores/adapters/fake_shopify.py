@@ -31,6 +31,10 @@ API_VERSION_PATH = "/admin/api/{version}/graphql.json"
 MAX_AVAILABLE = 2000.0
 RESTORE_RATE = 100.0
 QUERY_COST = 10
+# The demo shop every fresh fake knows (`make run`, seed_demo): its own credentials, public.
+DEMO_SHOP = "acme-demo.myshopify.com"
+DEMO_TOKEN = "shpat_demo_acme"  # noqa: S105
+DEMO_CLIENT_SECRET = "shpss_demo_acme"  # noqa: S105
 
 
 @dataclass
@@ -103,6 +107,9 @@ class FakeShopify:
     def __init__(self, version: str | None = None):
         self.shops: dict[str, FakeShop] = {}
         self.version = version
+        self.add_shop(
+            DEMO_SHOP, token=DEMO_TOKEN, client_secret=DEMO_CLIENT_SECRET, name="Acme demo shop"
+        )
 
     def reset(self) -> None:
         self.shops.clear()

@@ -27,6 +27,10 @@ from orders.stores.adapters.fakes import Failures, dumps, next_id, post_json
 from orders.stores.signatures import sign
 
 API = "/wp-json/wc/v3"
+# The demo site every fresh fake knows (`make run`, seed_demo): its own credentials, public.
+DEMO_SITE = "https://acme-demo-woo.example"
+DEMO_KEY = "ck_demo_acme"
+DEMO_SECRET = "cs_demo_acme"  # noqa: S105
 
 
 @dataclass
@@ -55,6 +59,7 @@ def _error(status: int, code: str, message: str) -> httpx.Response:
 class FakeWooCommerce:
     def __init__(self):
         self.sites: dict[str, FakeSite] = {}
+        self.add_site(DEMO_SITE, key=DEMO_KEY, secret=DEMO_SECRET)
 
     def reset(self) -> None:
         self.sites.clear()
