@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/resume/", views.store_resume, name="resume"),
     path("<int:pk>/remove/", views.store_remove, name="remove"),
     path("<int:pk>/mapping/", views.store_mapping, name="mapping"),
+    path("<int:pk>/publish/", views.product_publish, name="publish"),
     path("variants/<int:pk>/map/", views.variant_map, name="variant-map"),
     path("orders/<int:pk>/retry/", views.store_order_retry, name="order-retry"),
     path("orders/<int:pk>/decide/", views.store_order_decide, name="order-decide"),

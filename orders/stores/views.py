@@ -251,3 +251,33 @@ def webhook(request, token: str):
     except DomainError as error:
         return HttpResponse(str(error.message), status=error.status, content_type="text/plain")
     return HttpResponse(outcome, content_type="text/plain")
+
+
+@company_required(Capability.BUY)
+@require_POST
+def product_publish(request, pk: int):
+    """Publish a portal product (by id, from the catalog) to the store as a draft."""
+    from catalog import selectors as catalog_selectors
+
+    connection = _connection_or_404(request, pk)
+    product = (
+        catalog_selectors.products_visible()
+        .filter(
+            pk=request.POST.get("product_id") if request.POST.get("product_id", "").isdigit() else 0
+        )
+        .first()
+    )
+    if product is None:
+        messages.error(request, _("Choose a product of the catalog."))
+        return redirect("stores:detail", connection.pk)
+    try:
+        links = services.product_publish(connection=connection, product=product)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(title)s is in your store as a draft with %(n)s variants.")
+            % {"title": product.title_en, "n": len(links)},
+        )
+    return redirect("stores:detail", connection.pk)

@@ -34,6 +34,7 @@ from orders.stores.services.intake import (
     store_webhook_receive,
 )
 from orders.stores.services.mapping import variant_link_map
+from orders.stores.services.publishing import product_publish, publish_prices
 
 __all__ = [
     "connection_credentials_update",
@@ -43,6 +44,8 @@ __all__ = [
     "connection_resume",
     "connection_update",
     "connection_webhooks_register",
+    "product_publish",
+    "publish_prices",
     "store_connect",
     "store_order_cancel_decide",
     "store_order_cancelled_in_store",
