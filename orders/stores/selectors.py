@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from orders.stores.models import StoreConnection, StoreOrder, VariantLink
 
@@ -71,7 +71,8 @@ def variant_links(
     qs = VariantLink.objects.filter(connection=connection).select_related("product", "sku")
     if unmapped_only:
         qs = qs.filter(product__isnull=True)
-    return qs.order_by("product__isnull", "title", "pk").reverse()
+    # The variants still to map first.
+    return qs.order_by(F("product_id").asc(nulls_first=True), "title", "pk")
 
 
 def variant_link_for_company(*, company, pk: int) -> VariantLink:

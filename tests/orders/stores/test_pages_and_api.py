@@ -181,3 +181,24 @@ def test_api_lists_stores_orders_and_maps_variants(
     orders = client.get(f"/api/v1/stores/{woo_connection.pk}/orders", **headers).json()["items"]
     assert orders[0]["status"] == "awaiting_approval"
     assert orders[0]["order_id"] is not None
+
+
+def test_mapping_page_lists_variants_to_map_first_and_maps(
+    owner_client, woo_connection, woo, goods, wallet, client
+):
+    _product, skus = goods
+    unknown = {"product_id": 1, "variation_id": 5151, "sku": "", "name": "Green cup", "quantity": 1}
+    order = woo.create_order(SITE, lines=[woo_line(skus[0]), unknown])
+    _webhook(client, woo_connection, *woo.webhook(SITE, "order.created", order["id"]))
+    url = reverse("stores:mapping", args=[woo_connection.pk])
+    page = owner_client.get(url)
+    assert page.status_code == 200
+    assert "Green cup" in page.content.decode()
+    everything = owner_client.get(url, {"show": "all"}).content.decode()
+    assert everything.index("Green cup") < everything.index(f"Store {skus[0].code}")
+    link = woo_connection.variant_links.get(external_variant_id="5151")
+    response = owner_client.post(
+        reverse("stores:variant-map", args=[link.pk]), {"sku_code": skus[1].code}, follow=True
+    )
+    assert "Every variant is mapped." in response.content.decode()
+    assert StoreOrder.objects.get().status == StoreOrder.Status.AWAITING_APPROVAL
