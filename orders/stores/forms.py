@@ -82,3 +82,23 @@ class SettingsForm(forms.Form):
 
 class MapForm(forms.Form):
     sku_code = forms.CharField(label=_("Portal SKU code"), max_length=90, required=False)
+
+
+class CredentialsForm(forms.Form):
+    access_key = forms.CharField(
+        label=_("Access token or consumer key"),
+        max_length=255,
+        widget=forms.PasswordInput(render_value=False),
+    )
+    access_secret = forms.CharField(
+        label=_("Consumer secret (WooCommerce)"),
+        max_length=255,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+    )
+    client_secret = forms.CharField(
+        label=_("App client secret (Shopify)"),
+        max_length=255,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+    )

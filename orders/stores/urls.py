@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/pause/", views.store_pause, name="pause"),
     path("<int:pk>/resume/", views.store_resume, name="resume"),
     path("<int:pk>/remove/", views.store_remove, name="remove"),
+    path("<int:pk>/credentials/", views.store_credentials, name="credentials"),
     path("<int:pk>/mapping/", views.store_mapping, name="mapping"),
     path("<int:pk>/publish/", views.product_publish, name="publish"),
     path("variants/<int:pk>/map/", views.variant_map, name="variant-map"),

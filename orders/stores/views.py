@@ -281,3 +281,24 @@ def product_publish(request, pk: int):
             % {"title": product.title_en, "n": len(links)},
         )
     return redirect("stores:detail", connection.pk)
+
+
+@company_required(Capability.EDIT_COMPANY)
+@require_POST
+def store_credentials(request, pk: int):
+    """New credentials for a store that refused the old ones: checked, then the store is active
+    again with its webhooks registered anew."""
+    connection = _connection_or_404(request, pk)
+    form = forms.CredentialsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter the store's API credentials."))
+        return redirect("stores:detail", connection.pk)
+    try:
+        services.connection_credentials_update(
+            connection=connection, actor=request.user, **form.cleaned_data
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Store active again."))
+    return redirect("stores:detail", connection.pk)

@@ -202,3 +202,29 @@ def test_mapping_page_lists_variants_to_map_first_and_maps(
     )
     assert "Every variant is mapped." in response.content.decode()
     assert StoreOrder.objects.get().status == StoreOrder.Status.AWAITING_APPROVAL
+
+
+def test_owner_gives_new_credentials_after_a_revocation(owner_client, shop_connection, shopify):
+    from orders.stores import services
+    from orders.stores.exceptions import CredentialsRefused
+
+    shopify.revoke(SHOP)
+    with pytest.raises(CredentialsRefused):
+        services.store_orders_poll(connection=shop_connection)
+    page = owner_client.get(reverse("stores:detail", args=[shop_connection.pk]))
+    assert "Give us new credentials" in page.content.decode()
+    shopify.shops[SHOP].token = "shpat_new_token"
+    wrong = owner_client.post(
+        reverse("stores:credentials", args=[shop_connection.pk]),
+        {"access_key": "shpat_still_wrong"},
+        follow=True,
+    )
+    assert "refused these credentials" in wrong.content.decode()
+    owner_client.post(
+        reverse("stores:credentials", args=[shop_connection.pk]),
+        {"access_key": "shpat_new_token"},
+    )
+    connection = StoreConnection.objects.get(pk=shop_connection.pk)
+    assert connection.status == StoreConnection.Status.ACTIVE
+    assert connection.webhook_status == StoreConnection.WebhookStatus.REGISTERED
+    assert len(shopify.shops[SHOP].webhooks) == 3
