@@ -305,7 +305,8 @@ def store_order_cancelled_in_store(*, store_order: StoreOrder) -> StoreOrder:
 
 def store_orders_poll(*, connection: StoreConnection) -> int:
     """Read the orders the store changed since the last poll (minus a margin) and take each
-    in as a webhook would: the fallback that makes a lost webhook lose nothing."""
+    in as a webhook would: the fallback that makes a lost webhook lose nothing. Returns how
+    many store orders were read (those already in change nothing)."""
     if connection.status != CS.ACTIVE:
         return 0
     started = timezone.now()
