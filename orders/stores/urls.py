@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/credentials/", views.store_credentials, name="credentials"),
     path("<int:pk>/mapping/", views.store_mapping, name="mapping"),
     path("<int:pk>/publish/", views.product_publish, name="publish"),
+    path("<int:pk>/demo-order/", views.store_demo_order, name="demo-order"),
     path("variants/<int:pk>/map/", views.variant_map, name="variant-map"),
     path("orders/<int:pk>/retry/", views.store_order_retry, name="order-retry"),
     path("orders/<int:pk>/decide/", views.store_order_decide, name="order-decide"),

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from logistics import selectors as logistics_selectors
-from orders.stores import forms, selectors, services
+from orders.stores import conf, forms, selectors, services
 from orders.stores.models import StoreConnection, StoreOrder, VariantLink
 from procurement.accounts.decorators import company_required
 from procurement.accounts.roles import Capability, role_can
@@ -105,6 +105,7 @@ def store_detail(request, pk: int):
             "settings_form": settings_form,
             "can_manage": _can(request, Capability.EDIT_COMPANY),
             "can_buy": _can(request, Capability.BUY),
+            "fake_stores": conf.use_fakes(),
             "unmapped": selectors.variant_links(connection=connection, unmapped_only=True).count(),
             "crumbs": _crumbs((connection.name, "")),
         },
@@ -301,4 +302,28 @@ def store_credentials(request, pk: int):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Store active again."))
+    return redirect("stores:detail", connection.pk)
+
+
+@company_required(Capability.BUY)
+@require_POST
+def store_demo_order(request, pk: int):
+    """With the fake stores only (`make run`): a customer orders in the demo store, whose
+    signed webhook is taken in as the real endpoint takes it."""
+    from orders.stores.adapters.demo import demo_order_webhook
+
+    if not conf.use_fakes():
+        raise Http404
+    connection = _connection_or_404(request, pk)
+    try:
+        body, headers = demo_order_webhook(connection)
+        outcome = services.store_webhook_receive(
+            token=connection.webhook_token, body=body, headers=headers
+        )
+    except (LookupError, DomainError) as error:
+        messages.error(request, str(getattr(error, "message", error)))
+    else:
+        messages.info(
+            request, _("The demo store sent an order (%(outcome)s).") % {"outcome": outcome}
+        )
     return redirect("stores:detail", connection.pk)

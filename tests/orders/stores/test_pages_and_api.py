@@ -228,3 +228,14 @@ def test_owner_gives_new_credentials_after_a_revocation(owner_client, shop_conne
     assert connection.status == StoreConnection.Status.ACTIVE
     assert connection.webhook_status == StoreConnection.WebhookStatus.REGISTERED
     assert len(shopify.shops[SHOP].webhooks) == 3
+
+
+def test_demo_order_button_with_the_fakes_only(
+    owner_client, woo_connection, goods, wallet, settings
+):
+    url = reverse("stores:demo-order", args=[woo_connection.pk])
+    response = owner_client.post(url, follow=True)
+    assert "The demo store sent an order (accepted)." in response.content.decode()
+    assert StoreOrder.objects.get().status == StoreOrder.Status.AWAITING_APPROVAL
+    settings.STORES_FAKE = False
+    assert owner_client.post(url).status_code == 404
