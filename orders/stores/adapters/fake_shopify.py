@@ -107,12 +107,14 @@ class FakeShopify:
     def __init__(self, version: str | None = None):
         self.shops: dict[str, FakeShop] = {}
         self.version = version
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to a fresh fake: only the demo shop, with nothing in it."""
+        self.shops.clear()
         self.add_shop(
             DEMO_SHOP, token=DEMO_TOKEN, client_secret=DEMO_CLIENT_SECRET, name="Acme demo shop"
         )
-
-    def reset(self) -> None:
-        self.shops.clear()
 
     def add_shop(self, domain: str, *, token: str, client_secret: str, name: str = "") -> FakeShop:
         shop = FakeShop(

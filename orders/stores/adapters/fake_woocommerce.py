@@ -59,10 +59,12 @@ def _error(status: int, code: str, message: str) -> httpx.Response:
 class FakeWooCommerce:
     def __init__(self):
         self.sites: dict[str, FakeSite] = {}
-        self.add_site(DEMO_SITE, key=DEMO_KEY, secret=DEMO_SECRET)
+        self.reset()
 
     def reset(self) -> None:
+        """Back to a fresh fake: only the demo site, with nothing in it."""
         self.sites.clear()
+        self.add_site(DEMO_SITE, key=DEMO_KEY, secret=DEMO_SECRET)
 
     def add_site(self, url: str, *, key: str, secret: str) -> FakeSite:
         site = FakeSite(url=url.rstrip("/"), key=key, secret=secret)
