@@ -142,6 +142,7 @@ lint: venv
 		DATABASE_URL=$(LINT_DATABASE_URL) \
 		CELERY_BROKER_URL=$(LINT_REDIS_URL) \
 		CACHE_URL=$(LINT_REDIS_URL) \
+		STORE_SECRETS_KEY=lint-only-store-secrets-key \
 		$(MANAGE) check --deploy --fail-level WARNING
 	$(MAKE) --no-print-directory audit
 

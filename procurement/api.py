@@ -17,6 +17,7 @@ from catalog.api import router as catalog_router
 from logistics.api import router as logistics_router
 from orders.api import router as orders_router
 from orders.api import sourcing_router
+from orders.stores.api import router as stores_router
 from payments.api import wallet_router
 from procurement.accounts.api import webhooks_router
 from procurement.core.api import RATE_LIMIT_HEADERS, ApiError, error_body
@@ -31,6 +32,7 @@ OPERATION_ID_PREFIXES = {
     "logistics.api": "procurement_api_logistics",
     "payments.api": "procurement_api_logistics",
     "procurement.accounts.api": "procurement_api_webhooks",
+    "orders.stores.api": "procurement_api_stores",
 }
 
 
@@ -142,3 +144,4 @@ api.add_router("", sourcing_router)
 api.add_router("", logistics_router)
 api.add_router("", wallet_router)
 api.add_router("", webhooks_router)
+api.add_router("", stores_router)

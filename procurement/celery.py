@@ -53,6 +53,18 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/30"),
         "options": {"expires": 25 * 60},
     },
+    # Merchants' stores: orders changed since the last poll (the fallback for a lost webhook),
+    # and store orders following their portal orders (parcels prepared, tracking pushed again).
+    "stores-poll": {
+        "task": "orders.stores.tasks.stores_poll_due",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
+    "stores-sync": {
+        "task": "orders.stores.tasks.store_orders_sync_due",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
     "logistics-tracking-poll": {
         "task": "logistics.tasks.tracking_poll_due",
         "schedule": crontab(minute="*/30"),

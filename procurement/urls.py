@@ -30,6 +30,7 @@ urlpatterns = [
     path("finance/", include("payments.urls_finance")),
     path("orders/", include("orders.urls")),
     path("logistics/", include("logistics.urls")),
+    path("stores/", include("orders.stores.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

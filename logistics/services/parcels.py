@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from logistics import conf, rates
+from logistics import conf, rates, signals
 from logistics.exceptions import ChannelUnavailable, LogisticsError, StockUnavailable
 from logistics.models import (
     Address,
@@ -500,5 +500,9 @@ def parcel_ship(*, parcel: Parcel, actor: User, tracking_number: str) -> Parcel:
             "tracking_number": parcel.tracking_number,
             "shipped_at": parcel.shipped_at,
         },
+    )
+    parcel_id = parcel.pk
+    transaction.on_commit(
+        lambda: signals.parcel_shipped.send(sender=Parcel, parcel_id=parcel_id), robust=True
     )
     return parcel

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from catalog.demo import seed_demo_catalog
 from logistics.models import Address, RateZone, ShippingChannel, Warehouse
+from orders.stores.demo import seed_demo_stores
 from payments import services as payment_services
 from payments.models import TopUp
 from procurement.accounts.demo import seed_demo as seed_demo_accounts
@@ -198,4 +199,5 @@ def seed_demo() -> dict[str, object]:
         _seed_logistics()
         _seed_companies()
     created["alibaba"] = seed_demo_1688()
+    created["stores"] = seed_demo_stores()
     return created

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "catalog.adapters.fake1688",
     "logistics",
     "orders",
+    "orders.stores",
 ]
 
 MIDDLEWARE = [
@@ -350,6 +351,20 @@ ALIBABA_RECEIVER_MOBILE = os.environ.get("ALIBABA_RECEIVER_MOBILE", "")
 # Put before the purchase order number in the outOrderId 1688 receives, so that a second
 # installation (staging) on the same 1688 account never collides with production's "PO-12".
 ALIBABA_OUT_ORDER_PREFIX = os.environ.get("ALIBABA_OUT_ORDER_PREFIX", "")
+
+# Merchants' Shopify and WooCommerce stores (orders/stores/). Their credentials are encrypted
+# at rest with STORE_SECRETS_KEY (comma-separated, newest first, to rotate keys); production
+# refuses to start without it. STORES_FAKE answers every store call from the in-process fakes
+# (orders/stores/adapters/fake_*.py): for tests, `make run` and demos only.
+STORE_SECRETS_KEYS = env_list(
+    "STORE_SECRETS_KEY", "dev-only-store-secrets-key-do-not-use-in-production"
+)
+STORES_FAKE = env_bool("STORES_FAKE", DEBUG)
+STORES_TIMEOUT_SECONDS = float(os.environ.get("STORES_TIMEOUT_SECONDS", "15"))
+STORES_MAX_ATTEMPTS = int(os.environ.get("STORES_MAX_ATTEMPTS", "4"))
+STORES_BACKOFF_SECONDS = float(os.environ.get("STORES_BACKOFF_SECONDS", "1"))
+STORES_WEBHOOK_BASE_URL = os.environ.get("STORES_WEBHOOK_BASE_URL", SITE_URL)
+
 
 # Error reporting (procurement/core/errors_reporting.py): only when SENTRY_DSN is set.
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")

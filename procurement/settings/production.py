@@ -17,6 +17,7 @@ _REQUIRED = {
     "DATABASE_URL": "postgres://USER:PASSWORD@HOST:5432/NAME",
     "CELERY_BROKER_URL": "the task broker, e.g. redis://HOST:6379/0",
     "CACHE_URL": "the Redis every web process shares, e.g. redis://HOST:6379/1",
+    "STORE_SECRETS_KEY": "a long random key encrypting the merchants' store credentials",
 }
 for _name, _hint in _REQUIRED.items():
     if not os.environ.get(_name, "").strip():

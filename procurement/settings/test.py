@@ -12,3 +12,6 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "template_fragments": TEMPLATE_FRAGMENTS_CACHE,  # noqa: F405
 }
+# Store calls answered by the in-process fakes; retries without waiting.
+STORES_FAKE = True
+STORES_BACKOFF_SECONDS = 0

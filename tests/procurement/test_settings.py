@@ -24,6 +24,7 @@ COMPLETE = {
     "DJANGO_SECRET_KEY": SECRET,
     "DJANGO_ALLOWED_HOSTS": HOSTS,
     "EMAIL_HOST": "smtp.example.com",
+    "STORE_SECRETS_KEY": "prod-test-store-secrets-key-5c2e9a7d1b3f",
     **SERVICES,
 }
 # Removed from the inherited environment, so each case states exactly what it provides.
@@ -33,6 +34,7 @@ UNSET = (
     "DJANGO_SETTINGS_MODULE",
     "EMAIL_HOST",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "STORE_SECRETS_KEY",
     *SERVICES,
 )
 
@@ -74,7 +76,9 @@ def test_production_settings_refuse_to_start_without_secret_hosts_and_mail(env, 
     assert missing in result.stderr
 
 
-@pytest.mark.parametrize("missing", ["DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"])
+@pytest.mark.parametrize(
+    "missing", ["DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "STORE_SECRETS_KEY"]
+)
 @pytest.mark.parametrize("value", [None, " "], ids=["unset", "blank"])
 def test_production_settings_refuse_to_start_without_database_broker_or_cache(missing, value):
     env = {name: v for name, v in COMPLETE.items() if name != missing}

@@ -18,6 +18,8 @@ from logistics.models import StorageCharge
 from logistics.photos import photo_check
 from orders import services as orders_services
 from orders.models import InspectionPhoto
+from orders.stores import crypto as store_crypto
+from orders.stores.models import StoreConnection, StoreOrder, VariantLink
 from payments import exports, payouts
 from payments import services as payments_services
 from payments.adapters import sandbox as sandbox_gateway
@@ -268,6 +270,23 @@ def _build_world(django_capture_on_commit_callbacks) -> World:
     with django_capture_on_commit_callbacks(execute=True):
         o["export"] = exports.export_job_start(actor=finance, date_from=today, date_to=today)
     o["today"] = today
+
+    # A connected store (dropshipping) with a variant and an order of its customers.
+    o["store"] = StoreConnection.objects.create(
+        company=company,
+        platform="shopify",
+        name="Victim shop",
+        shop="victim-shop.myshopify.com",
+        created_by=owner,
+        access_key_encrypted=store_crypto.encrypt("shpat_victim"),
+        webhook_secret_encrypted=store_crypto.encrypt("shpss_victim"),
+    )
+    o["variant_link"] = VariantLink.objects.create(
+        connection=o["store"], external_variant_id="1", title="Victim mug"
+    )
+    o["store_order"] = StoreOrder.objects.create(
+        connection=o["store"], company=company, external_id="1", number="#1001"
+    )
     return world
 
 
@@ -280,7 +299,17 @@ def world(db, django_capture_on_commit_callbacks) -> World:
 
 # Columns that legitimately move on a refused request (a key's last use, a login's timestamp).
 VOLATILE = {"last_used_at", "last_login", "updated_at"}
-SNAPSHOT_APPS = {"accounts", "catalog", "payments", "logistics", "orders", "auth", "mfa", "account"}
+SNAPSHOT_APPS = {
+    "accounts",
+    "catalog",
+    "payments",
+    "logistics",
+    "orders",
+    "stores",
+    "auth",
+    "mfa",
+    "account",
+}
 
 
 def db_snapshot() -> dict[str, tuple[int, str]]:

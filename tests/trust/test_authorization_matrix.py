@@ -27,6 +27,7 @@ from tests.trust.probe import (
     NOT_FOUND,
     OK,
     REFUSED,
+    UNAUTHORIZED,
 )
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +127,7 @@ def each(default, **overrides):
     return Each(tuple(table.items()))
 
 
+EC = Capability.EDIT_COMPANY
 V, B, A, F, MM, TU, VW = (
     Capability.VIEW,
     Capability.BUY,
@@ -297,6 +299,23 @@ TABLE = {
     "mfa_view_recovery_codes": each((LOGIN, None), signed_in=(NOT_FOUND, None)),
     "mfa_generate_recovery_codes": LOGGED_IN_ONLY,
     "mfa_download_recovery_codes": each((LOGIN, None), signed_in=(NOT_FOUND, None)),
+    # Store connections (dropshipping): owners connect and manage, buyers map and retry.
+    "stores:list": Merchant(V),
+    "stores:connect": Merchant(EC, methods=GP),
+    "stores:detail": Merchant(V, scoped=True),
+    "stores:settings": Merchant(EC, scoped=True, methods=P),
+    "stores:pause": Merchant(EC, scoped=True, methods=P),
+    "stores:resume": Merchant(EC, scoped=True, methods=P),
+    "stores:remove": Merchant(EC, scoped=True, methods=P),
+    "stores:credentials": Merchant(EC, scoped=True, methods=P),
+    "stores:mapping": Merchant(V, scoped=True),
+    "stores:publish": Merchant(B, scoped=True, methods=P),
+    "stores:demo-order": Merchant(B, scoped=True, methods=P),
+    "stores:variant-map": Merchant(B, scoped=True, methods=P),
+    "stores:order-retry": Merchant(B, scoped=True, methods=P),
+    "stores:order-decide": Merchant(B, scoped=True, methods=P),
+    # The store's webhook: its signature is the credential (an unsigned POST is 401).
+    "stores:webhook": Same(NOT_ALLOWED, UNAUTHORIZED),
     # The API's own pages; its operations are in API below.
     "api:openapi-json": Same(OK),
     "api:openapi-view": Same(OK),
@@ -350,6 +369,8 @@ payments_posting              -     v     -     v
 payments_supplierpayable      -     v     -     v
 payments_topup                v     v     -     v
 payments_walletadjustment     -     va    -     va
+stores_storeconnection        -     -     -     v
+stores_storeorder             -     -     -     v
 """
 for row in ADMIN_ROWS.strip().splitlines():
     model, *cells = row.split()
@@ -495,6 +516,18 @@ def url_kwargs(world) -> dict[str, dict]:
         "admin:logistics_inboundparcel_receive": o["inbound"],
         "admin:logistics_parcel_pack": o["parcel"],
         "admin:logistics_parcel_ship": o["parcel"],
+        "stores:detail": o["store"],
+        "stores:settings": o["store"],
+        "stores:pause": o["store"],
+        "stores:resume": o["store"],
+        "stores:remove": o["store"],
+        "stores:credentials": o["store"],
+        "stores:mapping": o["store"],
+        "stores:publish": o["store"],
+        "stores:demo-order": o["store"],
+        "stores:variant-map": o["variant_link"],
+        "stores:order-retry": o["store_order"],
+        "stores:order-decide": o["store_order"],
     }
     for name in ADMIN_CUSTOM:
         pk.setdefault(name, o["po"])
@@ -518,6 +551,7 @@ def url_kwargs(world) -> dict[str, dict]:
         "payments:webhook": {"provider": "sandbox"},
         "django.contrib.sitemaps.views.sitemap": {"section": "products"},
         "logistics:tracking-webhook": {"provider": "sandbox"},
+        "stores:webhook": {"token": o["store"].webhook_token},
         "finance:payout-line-remove": {"pk": o["batch"].pk, "line_pk": o["batch_line"].pk},
         "finance:statement": {"company_pk": world.company.pk, **month},
         "finance:statement-csv": {"company_pk": world.company.pk, **month},
@@ -699,6 +733,12 @@ API = {
     ("POST", "/webhook-endpoints/{endpoint_id}/disable"): ("webhooks:manage", True),
     ("GET", "/webhook-deliveries"): ("webhooks:manage", False),
     ("POST", "/webhook-deliveries/{delivery_id}/redeliver"): ("webhooks:manage", True),
+    ("GET", "/stores"): ("orders:read", False),
+    ("GET", "/stores/{store_id}"): ("orders:read", True),
+    ("GET", "/stores/{store_id}/orders"): ("orders:read", True),
+    ("GET", "/stores/{store_id}/variants"): ("orders:read", True),
+    ("POST", "/stores/variants/{variant_id}/map"): ("orders:write", True),
+    ("POST", "/stores/orders/{store_order_id}/retry"): ("orders:write", True),
 }
 API_ACTORS = ["none", "garbage", "revoked", "victim", "victim_catalog_only", "other"]
 
@@ -739,6 +779,9 @@ def _api_url(world, path):
         "parcel_id": o["parcel"].pk,
         "endpoint_id": o["webhook_endpoint"].pk,
         "delivery_id": o["webhook_delivery"].pk,
+        "store_id": o["store"].pk,
+        "variant_id": o["variant_link"].pk,
+        "store_order_id": o["store_order"].pk,
     }
     url = "/api/v1" + path.format(**ids)
     return url + "?quantity=10" if path.endswith("/price") else url
@@ -751,6 +794,7 @@ def _api_body(world, path):
             "lines": [{"product_id": o["product"].pk, "sku_id": o["skus"][0].pk, "quantity": 10}]
         },
         "/sourcing-requests": {"title": "x"},
+        "/stores/variants/{variant_id}/map": {"sku_code": ""},
         "/parcels": {
             "item_ids": [o["stock"].pk],
             "channel_id": o["channel"].pk,
