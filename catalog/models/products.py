@@ -145,7 +145,7 @@ class Product(TimeStampedModel):
         validators=[HS_CODE],
         help_text=_("At least six digits; customs declarations copy it."),
     )
-    origin_country = CountryField(_("country of origin"), default="CN")
+    origin_country = CountryField(_("country of origin"), default="CN", db_default="CN")
     hazards = HazardListField(
         _("hazards"),
         help_text=_(

@@ -63,6 +63,8 @@ class HazardListField(models.JSONField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("default", list)
+        # Rows written without the ORM (COPY by the catalog seeder) get an empty list too.
+        kwargs.setdefault("db_default", models.Value([], output_field=models.JSONField()))
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
 
