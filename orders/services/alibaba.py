@@ -7,8 +7,9 @@ queued through the outbox); the task does the call (`alibaba_preview_run`,
 
 What keeps it safe:
 
-* The purchase order's number is the ``outOrderId`` 1688 receives, the same on every try, so a
-  retry after a timeout is answered with the order 1688 already made, never a second one. The
+* The purchase order's number is the ``outOrderId`` 1688 receives, the same on every try (the
+  fake answers a repeated id with the order it made; 1688's docs name the field but do not
+  promise that, so after a timeout staff are told to look for the order on 1688 first). The
   `AlibabaOrder` row moves through its own table: a timeout or a system error leaves it
   "unknown" (only "place again" is open), a refusal "failed" (nothing was ordered), an order
   made but not recorded here (wallet short, purchase order cancelled meanwhile) "created".
@@ -278,9 +279,10 @@ def alibaba_place_run(*, po_id: int) -> str:
         to, changes = _failure(error)
         if to == AS.UNKNOWN:
             note = _(
-                "1688 did not confirm the order (%(error)s). Place it again: 1688 receives the "
-                "same order id %(out)s and answers the order it made, if it made one."
-            ) % {"error": error.message, "out": link.out_order_id}
+                "1688 did not confirm the order (%(error)s); it may have made it. Before placing "
+                "it again, look in the buyer account's 1688 order list for an order with the "
+                "message %(po)s: placing again sends the same order id %(out)s."
+            ) % {"error": error.message, "out": link.out_order_id, "po": str(po)}
         else:
             note = _("1688 refused the order: %(error)s") % {"error": error.message}
         _finish(po_id, to=to, note=note, changes=changes)
