@@ -33,7 +33,13 @@ def formatter(*, json: bool) -> structlog.stdlib.ProcessorFormatter:
     if json:
         final += [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
     else:
-        final.append(structlog.dev.ConsoleRenderer(colors=False))
+        # Plain tracebacks: rich's renderer (structlog's default when rich is installed) takes
+        # tenths of a second per record, and every 403/404 logs one.
+        final.append(
+            structlog.dev.ConsoleRenderer(
+                colors=False, exception_formatter=structlog.dev.plain_traceback
+            )
+        )
     return structlog.stdlib.ProcessorFormatter(
         processors=final, foreign_pre_chain=SHARED_PROCESSORS
     )
