@@ -18,7 +18,12 @@ MOVED = [
 
 
 def _migrate(targets):
-    return MigrationExecutor(connection).migrate(targets).apps
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    # The whole state at the targets (the state `migrate` returns renders only what its plan
+    # touched, which leaves out reverse relations of models no migration in the plan changed).
+    executor.loader.build_graph()
+    return executor.loader.project_state(targets).apps
 
 
 def _seed(apps) -> dict:

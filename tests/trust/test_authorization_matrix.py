@@ -191,7 +191,7 @@ TABLE = {
     "payments:wallet": Merchant(VW),
     "payments:statement": Merchant(VW),
     "payments:statement-csv": Merchant(VW),
-    "payments:top-up-create": Merchant(TU, methods=P),
+    "payments:top-up-create": Merchant(TU, methods=GP),
     "payments:top-up-detail": Merchant(VW, scoped=True),
     # The sandbox gateway's hosted page (development only): its unguessable payment id is the
     # credential, as on a real gateway. An empty POST is an invalid form: nothing happens.
@@ -221,6 +221,8 @@ TABLE = {
     "finance:my-statements": Merchant(F),
     "finance:my-statement": Merchant(F),
     "finance:my-statement-csv": Merchant(F),
+    "finance:my-statement-pdf": Merchant(F),
+    "finance:statement-pdf": Finance(),
     # Cart, checkout, orders.
     "orders:order-list": Merchant(V),
     "orders:cart": Merchant(B),
@@ -234,6 +236,7 @@ TABLE = {
     "orders:checkout": Merchant(B, methods=GP),
     "orders:approval-list": Merchant(A),
     "orders:order-detail": Merchant(V, scoped=True),
+    "orders:order-confirmation-pdf": Merchant(V, scoped=True),
     "orders:order-pay": Merchant(B, scoped=True, methods=GP),
     "orders:order-quote-refresh": Merchant(B, scoped=True, methods=P),
     "orders:order-cancel": Merchant(B, scoped=True, methods=P),
@@ -266,6 +269,9 @@ TABLE = {
     "logistics:parcel-list": Merchant(V),
     "logistics:parcel-create": Merchant(B, methods=GP),
     "logistics:parcel-detail": Merchant(V, scoped=True),
+    "logistics:parcel-declaration-currency": Merchant(B, scoped=True, methods=P),
+    "logistics:parcel-document": Merchant(V, scoped=True),
+    "logistics:customs-profile": Merchant(EC, methods=GP),
     "logistics:parcel-request-packing": Merchant(B, scoped=True, methods=P),
     "logistics:parcel-cancel": Merchant(B, scoped=True, methods=P),
     "logistics:tracking-webhook": Same(NOT_ALLOWED, FORBIDDEN),
@@ -339,11 +345,14 @@ accounts_membership           v     v     -     vacd
 accounts_user                 v     -     -     vacd
 auth_group                    -     -     -     vacd
 catalog_category              vac   -     -     vacd
+catalog_hazardrule            vacd  -     -     vacd
 catalog_product               vac   -     -     vacd
 catalog_supplier              vac   -     -     vacd
 catalog_supplierperformance   v     -     -     vd
 core_outboxtask               -     -     -     v
 logistics_address             v     -     v     vacd
+logistics_customsprofile      v     -     v     vacd
+logistics_customsthreshold    vac   -     v     vacd
 logistics_freightcharge       v     v     -     v
 logistics_inboundparcel       v     -     v     vc
 logistics_parcel              v     v     v     vc
@@ -397,6 +406,7 @@ ADMIN_CUSTOM = {
     "admin:logistics_inboundparcel_receive": {WH, SU},
     "admin:logistics_parcel_pack": {WH, SU},
     "admin:logistics_parcel_ship": {WH, SU},
+    "admin:logistics_parcel_document": {AM, FS, WH, SU},
 }
 
 
@@ -511,6 +521,7 @@ def url_kwargs(world) -> dict[str, dict]:
         "logistics:parcel-detail": o["parcel"],
         "logistics:parcel-request-packing": o["parcel"],
         "logistics:parcel-cancel": o["parcel"],
+        "logistics:parcel-declaration-currency": o["parcel"],
         "admin:orders_sourcingquote_send": o["quote"],
         "admin:orders_sourcingrequest_import_offer": o["sourcing"],
         "admin:logistics_inboundparcel_receive": o["inbound"],
@@ -542,6 +553,7 @@ def url_kwargs(world) -> dict[str, dict]:
     ):
         pk[f"orders:{name}"] = o["order"]
     pk["orders:order-confirmation"] = o["paid_order"]
+    pk["orders:order-confirmation-pdf"] = o["paid_order"]
     kwargs = {name: {"pk": obj.pk} for name, obj in pk.items()}
     month = {"year": today.year, "month": today.month}
     kwargs |= {
@@ -557,6 +569,10 @@ def url_kwargs(world) -> dict[str, dict]:
         "finance:statement-csv": {"company_pk": world.company.pk, **month},
         "finance:my-statement": month,
         "finance:my-statement-csv": month,
+        "finance:my-statement-pdf": month,
+        "finance:statement-pdf": {"company_pk": world.company.pk, **month},
+        "logistics:parcel-document": {"pk": o["parcel"].pk, "kind": "packing_list"},
+        "admin:logistics_parcel_document": {"pk": o["parcel"].pk, "kind": "packing_list"},
         "orders:po-line-decide": {"pk": o["po_line"].pk, "decision": "accept"},
         "account_confirm_email": {"key": "not-a-key"},
         "account_reset_password_from_key": {"uidb36": "1", "key": "not-a-key"},

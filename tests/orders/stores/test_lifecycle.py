@@ -214,7 +214,10 @@ def test_bought_received_packed_shipped_and_pushed_after_a_throttle(
     warehouse_staff,
     django_capture_on_commit_callbacks,
 ):
-    _product, skus = goods
+    product, skus = goods
+    # Customs need an HS code before the parcel can be packed; stock copies it from the product.
+    product.hs_code = "392410"
+    product.save(update_fields=["hs_code"])
     order, store_order = _shop_order(client, shop_connection, shopify, [shop_line(skus[0], 2)])
     po = store_order.order.purchase_orders.get()
     order_services.purchase_order_place(
