@@ -12,7 +12,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -67,7 +66,7 @@ class PurchaseOrderLineInline(ReadOnlyInline):
     def timeline(self, line):
         """The line's own moves: inspected, decided on by the merchant, replaced."""
         return format_html_join(
-            mark_safe("<br>"),
+            format_html("<br>"),
             "{} {} → {}{}",
             (
                 (
