@@ -66,8 +66,8 @@ class PurchaseOrderLineInline(ReadOnlyInline):
     def timeline(self, line):
         """The line's own moves: inspected, decided on by the merchant, replaced."""
         return format_html_join(
-            format_html("<br>"),
-            "{} {} → {}{}",
+            "",
+            "<div>{} {} → {}{}</div>",
             (
                 (
                     date_format(timezone.localtime(event.created_at), "SHORT_DATETIME_FORMAT"),
