@@ -16,10 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from orders import selectors, services
+from orders.admin.alibaba import AlibabaActions, AlibabaCallInline, alibaba_of, may_send_to_1688
 from orders.admin.common import PS, _action_page
 from orders.admin.forms import (
-    AlibabaPlaceForm,
-    AlibabaPreviewForm,
     InspectLinesForm,
     NoteForm,
     PlaceForm,
@@ -32,7 +31,6 @@ from orders.admin.forms import (
 )
 from orders.models import (
     CHECKLIST,
-    AlibabaCall,
     AlibabaOrder,
     PurchaseOrder,
     PurchaseOrderEvent,
@@ -100,41 +98,6 @@ class PurchaseOrderEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class AlibabaCallInline(ReadOnlyInline):
-    """Every request to 1688 for this purchase order and its answer, secrets masked."""
-
-    model = AlibabaCall
-    fields = [
-        "created_at",
-        "api",
-        "http_status",
-        "error_code",
-        "duration_ms",
-        "request",
-        "response",
-    ]
-    readonly_fields = fields
-    verbose_name_plural = gettext_lazy("1688 requests and answers")
-
-
-def _alibaba(po: PurchaseOrder) -> AlibabaOrder | None:
-    try:
-        return po.alibaba
-    except AlibabaOrder.DoesNotExist:
-        return None
-
-
-def _may_send_to_1688(po: PurchaseOrder, step: str, *, partial: bool = False) -> bool:
-    """Waiting to be placed, 1688 configured, and the 1688 side's table allows the step (the
-    steps out of a partial split need the split)."""
-    if not (po.awaits_placement and services.alibaba_configured()):
-        return False
-    link = _alibaba(po)
-    if link is None:
-        return not partial
-    return link.can_become(step)
-
-
 @dataclass(frozen=True)
 class PurchaseOrderAction:
     """A staff action on a purchase order: the permission it needs, its label, and the question
@@ -162,22 +125,22 @@ PURCHASE_ORDER_ACTIONS: dict[str, PurchaseOrderAction] = {
     "preview_1688": PurchaseOrderAction(
         "place_purchaseorder",
         gettext_lazy("Preview on 1688"),
-        lambda po: _may_send_to_1688(po, AlibabaOrder.Status.PREVIEWING),
+        lambda po: may_send_to_1688(po, AlibabaOrder.Status.PREVIEWING),
     ),
     "place_1688": PurchaseOrderAction(
         "place_purchaseorder",
         gettext_lazy("Place on 1688"),
-        lambda po: _may_send_to_1688(po, AlibabaOrder.Status.PLACING),
+        lambda po: may_send_to_1688(po, AlibabaOrder.Status.PLACING),
     ),
     "cancel_1688": PurchaseOrderAction(
         "place_purchaseorder",
         gettext_lazy("Cancel the part made on 1688"),
-        lambda po: _may_send_to_1688(po, AlibabaOrder.Status.CANCELLING, partial=True),
+        lambda po: may_send_to_1688(po, AlibabaOrder.Status.CANCELLING, partial=True),
     ),
     "complete_1688": PurchaseOrderAction(
         "place_purchaseorder",
         gettext_lazy("Place the missing part on 1688"),
-        lambda po: _may_send_to_1688(po, AlibabaOrder.Status.COMPLETING, partial=True),
+        lambda po: may_send_to_1688(po, AlibabaOrder.Status.COMPLETING, partial=True),
     ),
     "out_of_stock": PurchaseOrderAction(
         "place_purchaseorder", gettext_lazy("Out of stock"), _moves_to(PS.OUT_OF_STOCK)
@@ -211,7 +174,7 @@ PURCHASE_ORDER_ACTIONS: dict[str, PurchaseOrderAction] = {
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(admin.ModelAdmin):
+class PurchaseOrderAdmin(AlibabaActions, admin.ModelAdmin):
     """The purchase order queue: filter by status, oldest status change first."""
 
     list_display = [
@@ -273,7 +236,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("Expected inbound"))
     def inbound(self, po):
         """The domestic parcel the warehouse waits for: carrier, tracking number, last scan."""
-        link = _alibaba(po)
+        link = alibaba_of(po)
         parcel = link.latest_parcel if link else None
         if parcel is None:
             return po.tracking_number or "—"
@@ -325,7 +288,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                 for name in self._allowed_actions(request, po)
             ]
             extra_context["alibaba_configured"] = services.alibaba_configured()
-            extra_context["alibaba"] = _alibaba(po)
+            extra_context["alibaba"] = alibaba_of(po)
         return super().change_view(request, object_id, form_url, extra_context)
 
     change_form_template = "orders/admin/purchaseorder_change_form.html"
@@ -410,87 +373,6 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                 actual_total_cny=d["actual_total_cny"],
                 handling=d["handling"],
             ),
-            note=note,
-        )
-
-    def _send_to_1688(self, request, po, form, label, call, *, note=""):
-        if request.method == "POST" and form.is_valid():
-            try:
-                link = call(form.cleaned_data)
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                link.refresh_from_db()
-                self.message_user(
-                    request,
-                    _("%(po)s: %(action)s: %(status)s.")
-                    % {"po": po, "action": label, "status": link.get_status_display()},
-                )
-                return redirect("admin:orders_purchaseorder_change", po.pk)
-        return _action_page(self, request, po, form, f"{label}: {po}", note=note)
-
-    def _do_preview_1688(self, request, po, label):
-        note = _(
-            "1688 is asked for the supplier's prices, freight and whether these quantities can "
-            "be ordered. Nothing is ordered. Expected ¥%(expected)s."
-        ) % {"expected": po.expected_total_cny}
-        return self._send_to_1688(
-            request,
-            po,
-            AlibabaPreviewForm(request.POST if request.method == "POST" else None),
-            label,
-            lambda d: services.alibaba_preview_request(po=po, actor=request.user),
-            note=note,
-        )
-
-    def _do_place_1688(self, request, po, label):
-        link = _alibaba(po)
-        note = _(
-            "The order is created on 1688 with the id %(out)s; placing again never creates a "
-            "second order. Expected ¥%(expected)s."
-        ) % {"out": link.out_order_id if link else str(po), "expected": po.expected_total_cny}
-        return self._send_to_1688(
-            request,
-            po,
-            AlibabaPlaceForm(request.POST if request.method == "POST" else None),
-            label,
-            lambda d: services.alibaba_place_request(
-                po=po, actor=request.user, handling=d["handling"]
-            ),
-            note=note,
-        )
-
-    def _do_cancel_1688(self, request, po, label):
-        link = _alibaba(po)
-        note = _(
-            "1688 is asked to cancel order(s) %(orders)s, which it made for part of this "
-            "purchase order. No money moves; afterwards nothing is ordered and the purchase "
-            "order can be placed again."
-        ) % {"orders": ", ".join(link.order_ids) if link else ""}
-        return self._send_to_1688(
-            request,
-            po,
-            forms.Form(request.POST if request.method == "POST" else None),
-            label,
-            lambda d: services.alibaba_cancel_request(po=po, actor=request.user),
-            note=note,
-        )
-
-    def _do_complete_1688(self, request, po, label):
-        link = _alibaba(po)
-        note = _(
-            "Only what 1688 refused is ordered (%(refused)s), with the order id %(out)s: "
-            "trying again never orders it twice. Then every 1688 order is recorded."
-        ) % {
-            "refused": link.error_message if link else "",
-            "out": link.rest_out_order_id if link else "",
-        }
-        return self._send_to_1688(
-            request,
-            po,
-            forms.Form(request.POST if request.method == "POST" else None),
-            label,
-            lambda d: services.alibaba_complete_request(po=po, actor=request.user),
             note=note,
         )
 
