@@ -107,9 +107,11 @@ def test_merchant_checks_out_pays_from_the_wallet_and_sees_purchase_orders(page)
     expect(landed).to_contain_text(re.compile(r"USD more in paid orders over 30 days"))
     expect(landed).to_contain_text("Shipping is chosen later")
     page.get_by_label("Ship to").select_option(label=str(address))
+    # The channel list is swapped for the channels serving that destination: choose after it.
+    page.wait_for_load_state("networkidle")
     page.get_by_label("Shipping channel").select_option(label=str(channel))
     expect(landed).to_contain_text(re.compile(r"kg chargeable weight"))
-    expect(landed).to_contain_text("locks the exchange rate for a limited time")
+    expect(landed).to_contain_text("locks the exchange rate for 15 minutes")
     page.get_by_role("button", name="Place order").click()
 
     expect(page.get_by_role("heading", name=re.compile(r"^Pay order "))).to_be_visible()

@@ -53,7 +53,10 @@ def test_a_store_order_goes_out_and_its_tracking_comes_back(page, live_server, s
     owner, company = merchant()
     fund_wallet(company, Decimal("500.00"))
     channel = channel_with_zone(name="Air parcel")
-    _product, (sku, _other) = product_with_skus(moq=1)
+    product, (sku, _other) = product_with_skus(moq=1)
+    # Customs need an HS code before the parcel can be packed; stock copies it from the product.
+    product.hs_code = "392410"
+    product.save(update_fields=["hs_code"])
 
     log_in(page, owner)
     page.get_by_role("link", name="Stores").first.click()
