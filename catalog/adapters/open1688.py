@@ -45,8 +45,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -55,6 +57,8 @@ from django.utils.translation import gettext_lazy as _
 from procurement.core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
+
+CHINA_TIME = ZoneInfo("Asia/Shanghai")
 
 DEFAULT_BASE_URL = "https://gw.open.1688.com"
 TOKEN_CACHE_KEY = "open1688:access-token"  # noqa: S105
@@ -144,6 +148,13 @@ def sign(url_path: str, params: Mapping[str, str], secret: str) -> str:
 
 def api_path(namespace: str, api: str, app_key: str, version: int = 1) -> str:
     return f"param2/{version}/{namespace}/{api}/{app_key}"
+
+
+def platform_time(moment: datetime) -> str:
+    """A moment as the platform's date parameters and fields are written (getBuyerOrderList's
+    "20180102211113000+0800"): China time, to the millisecond."""
+    local = moment.astimezone(CHINA_TIME)
+    return local.strftime("%Y%m%d%H%M%S") + f"{local.microsecond // 1000:03d}+0800"
 
 
 def encode_params(params: Mapping[str, Any]) -> dict[str, str]:

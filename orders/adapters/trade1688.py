@@ -41,17 +41,28 @@ Shapes, from the open.1688.com API pages (mirrored as markdown in public SDK rep
   "logisticsTrace": [{"logisticsId", "orderId", "logisticsBillNo", "logisticsSteps":
   [{"acceptTime", "remark"}]}]}``, steps oldest first.
 
-Assumptions, and what the published SDK classes say about them:
+More assumptions:
 
 * ``totalSuccessAmount`` includes ``postFee``. ``AlibabaTradeCrossResult`` calls it "订单总金额
   (单位分), 一次创建多个订单时, 该字段为空" (the order's total, in fen; empty when several
   orders are made) without naming freight; buyerView's ``totalAmount`` is documented as
   "∑itemAmount + shippingFee", and ``orderAmmount`` in the split example includes ``postFee``,
   so an order total includes its freight.
-* 1688 does not create a second order for an ``outOrderId`` it has seen. The createCrossOrder
-  parameter is documented only as "外部订单号" (outside order number); no published class states
-  the dedupe. A retry therefore goes out only after an unknown outcome, with the same id, and
-  the admin says so; staff can check the order list on 1688 before placing again.
+* ``alibaba.trade.getBuyerOrderList`` (com.alibaba.trade, v1; SDK classes
+  ``AlibabaTradeGetBuyerOrderListParam`` / ``…Result``): ``createStartTime``,
+  ``createEndTime`` (``yyyyMMddHHmmssSSS+0800``, as "20180102211113000+0800"), ``page`` (from
+  1), ``pageSize`` (the example says 20) and, in the newest SDK, ``outOrderId``; answer
+  ``{"result": [{"baseInfo": {…}, "productItems": […]}], "totalRecord"}``, or
+  ``errorCode`` / ``errorMessage``. ``baseInfo`` is buyerView's (``idOfStr``, ``status``,
+  ``outOrderId``, ``totalAmount``, ``shippingFee``, ``buyerFeedback``: the buyer's message).
+
+Assumptions, and what the published SDK classes say about them:
+
+* 1688 is not assumed to refuse a second order for an ``outOrderId`` it has seen: the
+  createCrossOrder parameter is documented only as "外部订单号" (outside order number), and no
+  published class states a dedupe. After an unknown outcome the buyer's order list is searched
+  for an order carrying the same ``outOrderId`` (or, where an entry has none, the same buyer
+  message) before anything is placed again (`orders_placed_as`).
 * An address given as text (province, city, area, street) needs no ``addressId`` (the
   parameter's own example has none).
 """
@@ -60,12 +71,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from catalog.adapters.open1688 import Client, MalformedResponse, Refused, error_fields
+from catalog.adapters.open1688 import (
+    Client,
+    MalformedResponse,
+    Refused,
+    error_fields,
+    platform_time,
+)
 
 NAMESPACE = "com.alibaba.trade"
 LOGISTICS_NAMESPACE = "com.alibaba.logistics"
@@ -75,6 +93,10 @@ LOGISTICS_TRACE = "alibaba.trade.getLogisticsTraceInfo.buyerView"
 PREVIEW = "alibaba.createOrder.preview"
 CREATE = "alibaba.trade.createCrossOrder"
 BUYER_VIEW = "alibaba.trade.get.buyerView"
+BUYER_ORDER_LIST = "alibaba.trade.getBuyerOrderList"
+LIST_PAGE_SIZE = 20
+# How far the order list is read (pages of LIST_PAGE_SIZE) before giving up on a verdict.
+LIST_MAX_PAGES = 10
 # buyerView's baseInfo.status values, grouped by what they mean for our purchase order.
 PAID = frozenset({"waitsellersend"})
 SHIPPED = frozenset({"waitbuyerreceive", "confirm_goods", "success"})
@@ -354,6 +376,75 @@ def buyer_view(client: Client, order_id: str) -> TradeView:
         status=str(base["status"]),
         refund_status=str(base.get("refundStatus") or ""),
         shipments=shipments,
+    )
+
+
+def _yuan(value: Any, where: str) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(FEN)
+    except (InvalidOperation, ValueError) as exc:
+        raise MalformedResponse(
+            _("1688 sent an unreadable amount in %(where)s.") % {"where": where}
+        ) from exc
+    if amount < 0:
+        raise MalformedResponse(
+            _("1688 sent an unreadable amount in %(where)s.") % {"where": where}
+        )
+    return amount
+
+
+def orders_placed_as(
+    client: Client, out_order_id: str, *, message: str, since: datetime, until: datetime
+) -> list[CreatedOrder]:
+    """The live 1688 orders of the buyer account placed between ``since`` and ``until`` under
+    this ``outOrderId``: what an earlier try whose answer was lost did make. An entry is ours
+    when its ``outOrderId`` is ours or, where 1688 left that out, when it carries our buyer
+    message. Cancelled and terminated orders are left out: they order nothing.
+
+    Raises `MalformedResponse` when the list is longer than it reads (no verdict): the caller
+    then keeps the outcome unknown rather than placing again."""
+    found: list[CreatedOrder] = []
+    for page in range(1, LIST_MAX_PAGES + 1):
+        data = client.call(
+            NAMESPACE,
+            BUYER_ORDER_LIST,
+            {
+                "createStartTime": platform_time(since),
+                "createEndTime": platform_time(until),
+                "page": page,
+                "pageSize": LIST_PAGE_SIZE,
+                "outOrderId": out_order_id,
+            },
+        )
+        code, text = error_fields(data)
+        if code or data.get("success") in (False, "false"):
+            raise refusal(code, text)
+        entries = data.get("result") or []
+        if not isinstance(entries, list):
+            raise MalformedResponse
+        for i, entry in enumerate(entries):
+            base = entry.get("baseInfo") if isinstance(entry, dict) else None
+            if not isinstance(base, dict) or not (base.get("idOfStr") or base.get("id")):
+                raise MalformedResponse
+            theirs = base.get("outOrderId")
+            ours = theirs == out_order_id if theirs else base.get("buyerFeedback") == message
+            if not ours or str(base.get("status") or "") in CLOSED:
+                continue
+            where = f"result[{i}].baseInfo"
+            found.append(
+                CreatedOrder(
+                    str(base.get("idOfStr") or base["id"]),
+                    _yuan(base.get("totalAmount"), where),
+                    _yuan(base.get("shippingFee") or 0, where),
+                )
+            )
+        total = data.get("totalRecord")
+        read = page * LIST_PAGE_SIZE
+        if len(entries) < LIST_PAGE_SIZE or (isinstance(total, int) and read >= total):
+            return found
+    raise MalformedResponse(
+        _("1688's order list is longer than %(n)s orders for that time: look for %(out)s there.")
+        % {"n": LIST_PAGE_SIZE * LIST_MAX_PAGES, "out": out_order_id}
     )
 
 

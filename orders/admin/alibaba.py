@@ -88,6 +88,17 @@ class AlibabaActions:
             "The order is created on 1688 with the id %(out)s, the same on every try. Expected "
             "¥%(expected)s."
         ) % {"out": link.out_order_id if link else str(po), "expected": po.expected_total_cny}
+        if link and link.order_ids:
+            note = _(
+                "1688 already made order(s) %(orders)s for this purchase order: they are "
+                "recorded now, and nothing is ordered on 1688 again."
+            ) % {"orders": ", ".join(link.order_ids)}
+        elif link and link.look_up_since:
+            note = _(
+                "The last try got no answer from 1688. The buyer account's 1688 order list is "
+                "read first for an order with the id %(out)s: what it finds is recorded, and "
+                "the order is placed only if there is none. Expected ¥%(expected)s."
+            ) % {"out": link.out_order_id, "expected": po.expected_total_cny}
         return self._send_to_1688(
             request,
             po,

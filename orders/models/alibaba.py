@@ -40,7 +40,7 @@ class AlibabaOrder(Stateful, TimeStampedModel):
             {Status.PLACED, Status.FAILED, Status.UNKNOWN, Status.CREATED, Status.PARTIAL}
         ),
         # After a refusal, a preview may come first; after an unknown outcome or an order not
-        # recorded, only placing again (same outOrderId: 1688 answers the order it made).
+        # recorded, only placing again (which first looks for the order, or records it).
         Status.FAILED: _AGAIN,
         Status.UNKNOWN: frozenset({Status.PLACING}),
         Status.CREATED: frozenset({Status.PLACING}),
@@ -81,6 +81,11 @@ class AlibabaOrder(Stateful, TimeStampedModel):
     error_code = models.CharField(_("last error code"), max_length=64, blank=True)
     error_message = models.TextField(_("last error"), blank=True)
     attempts = models.PositiveIntegerField(_("placing attempts"), default=0)
+    # Set when a try's outcome is unknown (no answer): the next try first reads the buyer's
+    # order list from then on for an order under the same outOrderId.
+    look_up_since = models.DateTimeField(
+        _("look for an unconfirmed order placed since"), null=True, blank=True
+    )
     failed_offers = models.JSONField(
         _("offers 1688 refused in a partial split"), default=list, blank=True
     )

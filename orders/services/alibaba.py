@@ -7,12 +7,14 @@ queued through the outbox); the task does the call (`alibaba_preview_run`,
 
 What keeps it safe:
 
-* The purchase order's number is the ``outOrderId`` 1688 receives, the same on every try (the
-  fake answers a repeated id with the order it made; 1688's docs name the field but do not
-  promise that, so after a timeout staff are told to look for the order on 1688 first). The
-  `AlibabaOrder` row moves through its own table: a timeout or a system error leaves it
-  "unknown" (only "place again" is open), a refusal "failed" (nothing was ordered), an order
-  made but not recorded here (wallet short, purchase order cancelled meanwhile) "created".
+* The purchase order's number is the ``outOrderId`` 1688 receives, the same on every try.
+  1688's docs do not promise that a repeated id is refused, so a try whose answer was lost
+  (timeout, system error, unreadable answer) leaves the `AlibabaOrder` row "unknown" with the
+  time it was sent, and the next try first reads the buyer's order list (getBuyerOrderList)
+  for an order under that id: found, it is recorded; not found, the order is placed; the list
+  unreadable, the outcome stays unknown. A refusal leaves the row "failed" (nothing was
+  ordered); an order made but not recorded here (wallet short, purchase order cancelled
+  meanwhile) "created", and placing again records it without calling 1688.
 * The 1688 order number, goods total and freight are recorded through
   `purchasing.purchase_order_place`, so a price difference goes through the one
   price-difference flow (charged, refunded or put to the merchant) and nothing else moves money.
@@ -30,6 +32,8 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
+from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -56,6 +60,8 @@ from procurement.core.exceptions import DomainError
 from procurement.core.outbox import outbox_enqueue
 
 AS = AlibabaOrder.Status
+# 1688's clock and ours may differ: the order list is read this much wider on both sides.
+LIST_CLOCK_MARGIN = timedelta(minutes=10)
 
 
 # --- The client --------------------------------------------------------------------------------
@@ -262,26 +268,57 @@ def failed_text(failed) -> str:
     return ", ".join(f"{f.offer_id}/{f.spec_id} ({f.code} {f.message})".strip() for f in failed)
 
 
+def _unconfirmed(link: AlibabaOrder, out_order_id: str, message: str) -> list | None:
+    """What an earlier try whose answer was lost made on 1688 under this outOrderId (read
+    from the buyer's order list), or None when no try is unconfirmed."""
+    if link.look_up_since is None:
+        return None
+    return trade1688.orders_placed_as(
+        trade_client(po_id=link.purchase_order_id).client,
+        out_order_id,
+        message=message,
+        since=link.look_up_since - LIST_CLOCK_MARGIN,
+        until=timezone.now() + LIST_CLOCK_MARGIN,
+    )
+
+
 def alibaba_place_run(*, po_id: int) -> str:
     link = AlibabaOrder.objects.select_related("purchase_order").get(purchase_order_id=po_id)
     if link.status != AS.PLACING:
         return link.status  # a repeated task: this attempt already has its outcome
     po = link.purchase_order
+    sent_at = timezone.now()
+    note = ""
+    if link.order_ids:
+        # Made on 1688 by an earlier try and not recorded here: record them, order nothing.
+        goods, freight = link.goods_total_cny or Decimal(0), link.freight_cny or Decimal(0)
+        found = {"order_ids": list(link.order_ids), "goods_total_cny": goods}
+        found["freight_cny"] = freight
+        return _record(link, po, found, total=goods + freight)
     try:
         request = alibaba_trade_request(po)
-        created = trade_client(po_id=po_id).create(
-            cargo=request.cargo,
-            receiver=request.receiver,
-            out_order_id=link.out_order_id,
-            message=str(po),
-        )
+        earlier = _unconfirmed(link, link.out_order_id, str(po))
+        if earlier:
+            created = trade1688.Created(earlier)
+            note = _(
+                "1688 had made order(s) %(orders)s at an earlier try whose answer was lost: "
+                "recorded, not placed again."
+            ) % {"orders": ", ".join(o.order_id for o in earlier)}
+        else:
+            created = trade_client(po_id=po_id).create(
+                cargo=request.cargo,
+                receiver=request.receiver,
+                out_order_id=link.out_order_id,
+                message=str(po),
+            )
     except DomainError as error:
         to, changes = _failure(error)
         if to == AS.UNKNOWN:
+            changes["look_up_since"] = link.look_up_since or sent_at
             note = _(
-                "1688 did not confirm the order (%(error)s); it may have made it. Before placing "
-                "it again, look in the buyer account's 1688 order list for an order with the "
-                "message %(po)s: placing again sends the same order id %(out)s."
+                "1688 did not confirm the order (%(error)s); it may have made it. Placing again "
+                "first looks in the buyer account's 1688 order list for order id %(out)s "
+                "(message %(po)s) and records what it finds instead of ordering twice."
             ) % {"error": error.message, "out": link.out_order_id, "po": str(po)}
         else:
             note = _("1688 refused the order: %(error)s") % {"error": error.message}
@@ -291,6 +328,7 @@ def alibaba_place_run(*, po_id: int) -> str:
         "order_ids": [o.order_id for o in created.orders],
         "goods_total_cny": created.goods_cny,
         "freight_cny": created.freight_cny,
+        "look_up_since": None,
     }
     if created.failed:
         refused = failed_text(created.failed)
@@ -306,6 +344,14 @@ def alibaba_place_run(*, po_id: int) -> str:
         }
         _finish(po_id, to=AS.PARTIAL, note=note, changes=changes)
         return AS.PARTIAL
+    return _record(link, po, found, total=created.total_cny, note=note)
+
+
+def _record(
+    link: AlibabaOrder, po: PurchaseOrder, found: dict, *, total: Decimal, note: str = ""
+) -> str:
+    """Record the 1688 order(s) on the purchase order (price difference included); if that is
+    refused, remember the orders so that placing again records them without ordering."""
     try:
         with transaction.atomic():
             locked = AlibabaOrder.objects.select_for_update().get(pk=link.pk)
@@ -316,20 +362,22 @@ def alibaba_place_run(*, po_id: int) -> str:
                 po=po,
                 actor=link.requested_by,
                 supplier_order_no=order_numbers(found["order_ids"]),
-                actual_total_cny=created.total_cny,
+                actual_total_cny=total,
                 handling=link.handling or DifferenceHandling.CHARGE,
             )
+            if note:
+                _po_note(PurchaseOrder.objects.get(pk=po.pk), actor=None, reason=note)
     except DomainError as error:
         note = _(
             "1688 order(s) %(orders)s created for ¥%(total)s, but not recorded here: %(error)s "
-            "Place again to record them (1688 answers the same orders)."
+            "Place again to record them (nothing is ordered again)."
         ) % {
             "orders": ", ".join(found["order_ids"]),
-            "total": created.total_cny,
+            "total": total,
             "error": error.message,
         }
         changes = {**found, "error_code": error.code, "error_message": str(error.message)}
-        _finish(po_id, to=AS.CREATED, note=note, changes=changes)
+        _finish(link.purchase_order_id, to=AS.CREATED, note=note, changes=changes)
         return AS.CREATED
     return AS.PLACED
 

@@ -9,7 +9,8 @@ manager either
   the cancelled order); or
 * places the missing part (`alibaba_complete_request`): only the refused offers' cargo, with
   ``outOrderId`` = the placement's id + "-rest<n>", the same on every retry until 1688 makes
-  another order, so a timeout followed by a retry never orders the rest twice. When nothing is
+  another order; after a try whose answer was lost, the buyer's order list is read for that id
+  first, so a timeout followed by a retry never orders the rest twice. When nothing is
   missing any more, every 1688 order is recorded at once through `purchase_order_place`, and a
   price difference goes through the one price-difference flow.
 
@@ -24,6 +25,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.adapters import open1688
@@ -33,6 +35,7 @@ from orders.models import AlibabaOrder, PurchaseOrder
 from orders.services.alibaba import (
     _failure,
     _finish,
+    _unconfirmed,
     alibaba_configured,
     alibaba_trade_request,
     failed_text,
@@ -141,19 +144,31 @@ def alibaba_complete_run(*, po_id: int) -> str:
     goods, freight = link.goods_total_cny or Decimal(0), link.freight_cny or Decimal(0)
     failed = list(link.failed_offers)
     if failed:
+        sent_at = timezone.now()
         try:
             request = alibaba_trade_request(po)
-            created = trade_client(po_id=po_id).create(
-                cargo=_rest_cargo(link),
-                receiver=request.receiver,
-                out_order_id=link.rest_out_order_id,
-                message=str(po),
-            )
+            earlier = [
+                o
+                for o in _unconfirmed(link, link.rest_out_order_id, str(po)) or []
+                if o.order_id not in order_ids
+            ]
+            if earlier:
+                created = trade1688.Created(earlier)
+            else:
+                created = trade_client(po_id=po_id).create(
+                    cargo=_rest_cargo(link),
+                    receiver=request.receiver,
+                    out_order_id=link.rest_out_order_id,
+                    message=str(po),
+                )
         except DomainError as error:
-            _to, changes = _failure(error)
+            to, changes = _failure(error)
+            if to == AS.UNKNOWN:
+                changes["look_up_since"] = link.look_up_since or sent_at
             note = _(
-                "1688 did not place the missing part (%(error)s). Try again: 1688 receives the "
-                "same order id %(out)s and answers the order it made, if it made one."
+                "1688 did not place the missing part (%(error)s). Try again: the buyer "
+                "account's 1688 order list is read first for order id %(out)s, so what 1688 "
+                "made is recorded, not ordered twice."
             ) % {"error": error.message, "out": link.rest_out_order_id}
             _finish(po_id, to=AS.PARTIAL, note=note, changes=changes)
             return AS.PARTIAL
@@ -165,6 +180,7 @@ def alibaba_complete_run(*, po_id: int) -> str:
         "goods_total_cny": goods,
         "freight_cny": freight,
         "failed_offers": failed,
+        "look_up_since": None,
     }
     if failed:
         refused = failed_text(created.failed)

@@ -1,9 +1,13 @@
 """The 1688 open-platform client against the local fake: signing, tokens, retries, refusals."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from catalog.adapters import open1688
 from catalog.adapters.fake1688 import gateway as fake1688
+from orders.adapters import trade1688
 from orders.adapters.trade1688 import Cargo, Receiver, TradeClient
 
 RECEIVER = Receiver(
@@ -205,12 +209,93 @@ def test_recorded_exchanges_mask_every_secret(trade, exchanges):
     assert create_call.http_status == 200
 
 
-def test_the_same_out_order_id_is_answered_with_the_same_order(trade, platform):
+def test_placing_the_same_out_order_id_twice_makes_two_orders_as_1688_promises_no_dedupe(
+    trade, platform
+):
     first = trade.create(cargo=CARGO, receiver=RECEIVER, out_order_id="PO-1")
     again = trade.create(cargo=CARGO, receiver=RECEIVER, out_order_id="PO-1")
 
-    assert first == again
-    assert len(platform.orders) == 1
+    assert first.orders[0].order_id != again.orders[0].order_id
+    assert len(platform.orders) == 2
+
+
+def _window():
+    now = timezone.now()
+    return {"since": now - timedelta(minutes=5), "until": now + timedelta(minutes=5)}
+
+
+def test_the_order_list_finds_what_an_out_order_id_made_and_nothing_else(trade, platform):
+    made = trade.create(cargo=CARGO, receiver=RECEIVER, out_order_id="PO-1", message="PO-1")
+    trade.create(cargo=CARGO, receiver=RECEIVER, out_order_id="PO-2", message="PO-2")
+
+    found = trade1688.orders_placed_as(trade.client, "PO-1", message="PO-1", **_window())
+
+    assert found == made.orders
+    assert trade1688.orders_placed_as(trade.client, "PO-3", message="PO-3", **_window()) == []
+    (call,) = [c for c in platform.calls if c[0] == trade1688.BUYER_ORDER_LIST][:1]
+    assert call[1]["outOrderId"] == "PO-1"
+    assert call[1]["pageSize"] == "20"
+    assert len(call[1]["createStartTime"]) == len("20261203100000000+0800")
+    assert call[1]["createStartTime"].endswith("+0800")
+
+
+def test_the_order_list_leaves_out_closed_orders_and_orders_outside_the_window(trade, platform):
+    made = trade.create(cargo=CARGO, receiver=RECEIVER, out_order_id="PO-1", message="PO-1")
+    platform.close(made.orders[0].order_id)
+
+    assert trade1688.orders_placed_as(trade.client, "PO-1", message="PO-1", **_window()) == []
+
+    trade.create(cargo=CARGO, receiver=RECEIVER, out_order_id="PO-1", message="PO-1")
+    earlier = timezone.now() - timedelta(days=2)
+    found = trade1688.orders_placed_as(
+        trade.client, "PO-1", message="PO-1", since=earlier, until=earlier + timedelta(hours=1)
+    )
+    assert found == []
+
+
+def test_the_order_list_reads_every_page_and_matches_by_message_without_an_out_order_id(
+    trade, platform, monkeypatch
+):
+    made = [
+        trade.create(cargo=CARGO, receiver=RECEIVER, out_order_id=f"PO-{i}", message=f"PO-{i}")
+        for i in range(45)
+    ]
+    answers = []
+    real = trade.client.call
+
+    def without_out_order_ids(namespace, api, params, **kwargs):
+        # Some answers leave baseInfo.outOrderId out and ignore the filter: the buyer message
+        # the order was placed with identifies it then.
+        params = {k: v for k, v in params.items() if k != "outOrderId"}
+        data = real(namespace, api, params, **kwargs)
+        for entry in data.get("result", []):
+            entry["baseInfo"].pop("outOrderId")
+        answers.append(data)
+        return data
+
+    monkeypatch.setattr(trade.client, "call", without_out_order_ids)
+
+    found = trade1688.orders_placed_as(trade.client, "PO-3", message="PO-3", **_window())
+
+    assert found == made[3].orders
+    assert len(answers) == 3  # 45 orders, 20 a page
+
+
+def test_an_order_list_longer_than_it_reads_gives_no_verdict(trade, platform, monkeypatch):
+    monkeypatch.setattr(trade1688, "LIST_MAX_PAGES", 1)
+    monkeypatch.setattr(trade1688, "LIST_PAGE_SIZE", 2)
+    for _ in range(3):
+        trade.create(cargo=CARGO, receiver=RECEIVER, out_order_id="PO-1", message="PO-1")
+
+    with pytest.raises(open1688.MalformedResponse):
+        trade1688.orders_placed_as(trade.client, "PO-1", message="PO-1", **_window())
+
+
+def test_an_order_list_refusal_is_a_refusal(trade, platform):
+    platform.fail(trade1688.BUYER_ORDER_LIST, *["system_error"] * 4)
+
+    with pytest.raises(open1688.OpenPlatformError):
+        trade1688.orders_placed_as(trade.client, "PO-1", message="PO-1", **_window())
 
 
 def test_a_split_answer_gives_every_order_with_its_freight(trade, platform):

@@ -130,13 +130,60 @@ def test_a_retry_after_a_timeout_never_creates_a_second_order(
     assert "did not confirm" in po.events.last().reason
     assert not LedgerTransaction.objects.filter(memo__contains="Price difference").exists()
 
+    assert link.look_up_since is not None
+
     link = _place(po, account_manager, django_capture_on_commit_callbacks)
 
     (order_id,) = platform.orders
     assert link.status == AS.PLACED
     assert link.attempts == 2
+    assert link.look_up_since is None
     assert po.status == PS.PLACED
     assert po.supplier_order_no == order_id
+    # Found in the buyer's order list, not placed again.
+    assert platform.api_calls("alibaba.trade.createCrossOrder") == 1
+    assert platform.api_calls("alibaba.trade.getBuyerOrderList") == 1
+    assert any("earlier try whose answer was lost" in e.reason for e in po.events.all())
+
+
+def test_a_retry_after_a_timeout_that_made_nothing_places_the_order_once(
+    po, account_manager, platform, django_capture_on_commit_callbacks
+):
+    platform.fail("alibaba.trade.createCrossOrder", "timeout")
+
+    link = _place(po, account_manager, django_capture_on_commit_callbacks)
+
+    assert link.status == AS.UNKNOWN
+    assert platform.orders == {}
+
+    link = _place(po, account_manager, django_capture_on_commit_callbacks)
+
+    (order_id,) = platform.orders
+    assert link.status == AS.PLACED
+    assert po.supplier_order_no == order_id
+    assert platform.api_calls("alibaba.trade.getBuyerOrderList") == 1
+
+
+def test_an_unreadable_order_list_keeps_the_outcome_unknown_and_orders_nothing_more(
+    po, account_manager, platform, django_capture_on_commit_callbacks
+):
+    platform.fail("alibaba.trade.createCrossOrder", "timeout_after")
+    link = _place(po, account_manager, django_capture_on_commit_callbacks)
+    since = link.look_up_since
+    platform.fail("alibaba.trade.getBuyerOrderList", *["system_error"] * 4)
+
+    link = _place(po, account_manager, django_capture_on_commit_callbacks)
+
+    assert link.status == AS.UNKNOWN
+    assert link.look_up_since == since  # the window still starts at the first try
+    assert len(platform.orders) == 1
+    assert platform.api_calls("alibaba.trade.createCrossOrder") == 1
+    assert po.status == PS.PENDING
+
+    link = _place(po, account_manager, django_capture_on_commit_callbacks)
+
+    assert link.status == AS.PLACED
+    assert len(platform.orders) == 1
 
 
 @pytest.mark.parametrize("code", ["500_004", "500_005", "500_001"])
@@ -204,6 +251,8 @@ def test_an_order_made_but_not_recorded_is_recorded_by_placing_again(
     assert len(platform.orders) == 1
     assert link.status == AS.PLACED
     assert po.status == PS.PRICE_CHANGED
+    # Recorded from what the first try made: 1688 was not asked again.
+    assert platform.api_calls("alibaba.trade.createCrossOrder") == 1
 
 
 def test_a_repeated_task_calls_1688_once(

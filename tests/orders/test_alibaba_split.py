@@ -129,6 +129,9 @@ def test_a_timeout_on_the_missing_part_then_a_retry_never_orders_it_twice(
     assert po.alibaba.status == AS.PLACED
     assert len(platform.orders) == 2
     assert po.supplier_order_no == ",".join(platform.orders)
+    # The partial first try and the lost one: the retry found the rest in the order list.
+    assert platform.api_calls("alibaba.trade.createCrossOrder") == 2
+    assert po.alibaba.look_up_since is None
 
 
 def test_cancelling_the_part_made_leaves_nothing_ordered_and_moves_no_money(

@@ -9,8 +9,9 @@ default price with plenty of stock.
 
 What it checks, as the real gateway does: the app key in the path, ``_aop_signature`` over the
 path and sorted parameters, the access token (issued by its own ``getToken``, which takes the
-refresh token), the MOQ and stock of each cargo line, and ``outOrderId`` (an id seen before is
-answered with the order it created, never a second one).
+refresh token), and the MOQ and stock of each cargo line. Like 1688 as far as its docs say, it
+does not refuse a second order under an ``outOrderId`` it has seen: an order placed twice is
+made twice, which is what the portal's look-up before placing again is tested against.
 
 What it can be told to do for the next calls of one API (`fail()`): ``timeout`` (no answer, no
 work), ``timeout_after`` (the work is done, then no answer), ``rate_limit``, ``system_error``,
@@ -36,7 +37,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.utils import timezone
 
+from catalog.adapters import open1688
 from catalog.adapters.fake1688.models import FakeCall, FakeRecord
 from catalog.adapters.open1688 import sign
 
@@ -70,6 +73,8 @@ class FakeOrder:
     goods_fen: int
     freight_fen: int
     trade_status: str = "waitbuyerpay"  # buyerView's baseInfo.status
+    buyer_feedback: str = ""  # the message the order was placed with
+    created: str = ""  # baseInfo.createTime, as 1688 writes times: "20261203100000000+0800"
     refund_status: str = ""
     # One entry per parcel the seller sent: getLogisticsInfos.buyerView's fields, with the
     # trace's steps ({"acceptTime", "remark"}) under "steps".
@@ -84,6 +89,8 @@ class FakeOrder:
             "freight_fen": self.freight_fen,
             "trade_status": self.trade_status,
             "refund_status": self.refund_status,
+            "buyer_feedback": self.buyer_feedback,
+            "created": self.created,
             "logistics": self.logistics,
         }
 
@@ -207,11 +214,19 @@ class FakeGateway:
     def save_order(self, order: FakeOrder) -> None:
         FakeRecord.objects.filter(kind=K.ORDER, key=order.order_id).update(data=order.as_data())
 
-    def new_order(self, out_order_id: str, cargo, goods_fen: int, freight_fen: int) -> FakeOrder:
+    def new_order(
+        self, out_order_id: str, cargo, goods_fen: int, freight_fen: int, message: str = ""
+    ) -> FakeOrder:
         with transaction.atomic():
             row = FakeRecord.objects.create(kind=K.ORDER, key=f"new-{uuid.uuid4().hex}")
             order = FakeOrder(
-                str(FIRST_ORDER_ID + row.pk), out_order_id, cargo, goods_fen, freight_fen
+                str(FIRST_ORDER_ID + row.pk),
+                out_order_id,
+                cargo,
+                goods_fen,
+                freight_fen,
+                buyer_feedback=message,
+                created=open1688.platform_time(timezone.now()),
             )
             row.key, row.data = order.order_id, order.as_data()
             row.save(update_fields=["key", "data"])

@@ -5,15 +5,14 @@ from django.db import models
 
 class FakeRecord(models.Model):
     """One thing the fake platform knows: an access token it issued, an offer's price and stock,
-    an offer's product response, an order, the answer it gave an ``outOrderId``, the failures it
-    was told to play, its settings. ``data`` is that thing as JSON."""
+    an offer's product response, an order, the failures it was told to play, its settings.
+    ``data`` is that thing as JSON."""
 
     class Kind(models.TextChoices):
         TOKEN = "token"  # noqa: S105
         OFFER = "offer"
         PRODUCT = "product"
         ORDER = "order"
-        ANSWER = "answer"
         FAILURES = "failures"
         SETTINGS = "settings"
 

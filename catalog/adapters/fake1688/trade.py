@@ -66,13 +66,7 @@ def _preview(platform, fields: dict[str, str], *, refuse: str) -> dict[str, Any]
 
 
 def _create(platform, fields: dict[str, str], *, refuse: str) -> dict[str, Any]:
-    from catalog.adapters.fake1688.models import FakeRecord
-
-    out_order_id = fields.get("outOrderId", "")
-    if out_order_id:
-        seen = FakeRecord.objects.filter(kind=FakeRecord.Kind.ANSWER, key=out_order_id).first()
-        if seen is not None:
-            return seen.data
+    out_order_id, feedback = fields.get("outOrderId", ""), fields.get("message", "")
     lines, code, message = _priced(platform, fields)
     if refuse:
         code, message = refuse, f"fake refusal {refuse}"
@@ -82,7 +76,7 @@ def _create(platform, fields: dict[str, str], *, refuse: str) -> dict[str, Any]:
     freight = int(settings["freight_cny"] * 100)
     if settings["partial"] and len(lines) > 1:
         first, rest = lines[0], lines[1:]
-        order = platform.new_order(out_order_id, [first], first["fen"], freight)
+        order = platform.new_order(out_order_id, [first], first["fen"], freight, feedback)
         answer = {
             "success": True,
             "result": {
@@ -102,7 +96,10 @@ def _create(platform, fields: dict[str, str], *, refuse: str) -> dict[str, Any]:
             },
         }
     elif settings["split_orders"] and len(lines) > 1:
-        orders = [platform.new_order(out_order_id, [line], line["fen"], freight) for line in lines]
+        orders = [
+            platform.new_order(out_order_id, [line], line["fen"], freight, feedback)
+            for line in lines
+        ]
         answer = {
             "success": True,
             "result": {
@@ -123,7 +120,7 @@ def _create(platform, fields: dict[str, str], *, refuse: str) -> dict[str, Any]:
         }
     else:
         goods = sum(line["fen"] for line in lines)
-        order = platform.new_order(out_order_id, lines, goods, freight)
+        order = platform.new_order(out_order_id, lines, goods, freight, feedback)
         answer = {
             "success": True,
             "result": {
@@ -133,8 +130,6 @@ def _create(platform, fields: dict[str, str], *, refuse: str) -> dict[str, Any]:
                 "postFee": freight,
             },
         }
-    if out_order_id:
-        FakeRecord.objects.create(kind=FakeRecord.Kind.ANSWER, key=out_order_id, data=answer)
     return answer
 
 
@@ -145,24 +140,63 @@ def _known(platform, order_id: str):
     return platform.order(order_id) if row is not None else None
 
 
+def _base_info(order) -> dict[str, Any]:
+    """buyerView's and getBuyerOrderList's ``baseInfo`` of one order (amounts in yuan)."""
+    return {
+        "id": int(order.order_id),
+        "idOfStr": order.order_id,
+        "status": order.trade_status,
+        "refundStatus": order.refund_status,
+        "outOrderId": order.out_order_id,
+        "buyerFeedback": order.buyer_feedback,
+        "createTime": order.created,
+        "totalAmount": (order.goods_fen + order.freight_fen) / 100,
+        "shippingFee": order.freight_fen / 100,
+        "sumProductPayment": order.goods_fen / 100,
+    }
+
+
+def _buyer_order_list(platform, fields: dict[str, str], *, refuse: str) -> dict[str, Any]:
+    """alibaba.trade.getBuyerOrderList: the buyer's orders created in the window, newest first,
+    a page at a time; ``outOrderId`` narrows them to one outside order id."""
+    start, end = fields.get("createStartTime", ""), fields.get("createEndTime", "")
+    try:
+        page, size = int(fields.get("page", 1)), int(fields.get("pageSize", 20))
+    except ValueError:
+        page = size = 0
+    if page < 1 or not 1 <= size <= 50:
+        return {"errorCode": "400", "errorMessage": "page and pageSize are invalid"}
+    wanted = fields.get("outOrderId", "")
+    orders = [
+        o
+        for o in reversed(list(platform.orders.values()))
+        if (not start or o.created >= start)
+        and (not end or o.created <= end)
+        and (not wanted or o.out_order_id == wanted)
+    ]
+    chunk = orders[(page - 1) * size : page * size]
+    return {
+        "result": [
+            {
+                "baseInfo": _base_info(o),
+                "productItems": [
+                    {"productID": line["offerId"], "specId": line["specId"]} for line in o.cargo
+                ],
+            }
+            for o in chunk
+        ],
+        "totalRecord": len(orders),
+    }
+
+
 def _buyer_view(platform, fields: dict[str, str], *, refuse: str) -> dict[str, Any]:
     order = _known(platform, fields.get("orderId", ""))
     if order is None or fields.get("webSite") != "1688":
         return {"success": "false", "errorCode": "400", "errorMessage": "order not found"}
-    total = (order.goods_fen + order.freight_fen) / 100
     return {
         "success": "true",
         "result": {
-            "baseInfo": {
-                "id": int(order.order_id),
-                "idOfStr": order.order_id,
-                "status": order.trade_status,
-                "refundStatus": order.refund_status,
-                "outOrderId": order.out_order_id,
-                "totalAmount": total,
-                "shippingFee": order.freight_fen / 100,
-                "sumProductPayment": order.goods_fen / 100,
-            },
+            "baseInfo": _base_info(order),
             "nativeLogistics": {
                 "logisticsItems": [
                     {
@@ -245,6 +279,7 @@ HANDLERS = {
     "alibaba.createOrder.preview": _preview,
     "alibaba.trade.createCrossOrder": _create,
     "alibaba.trade.get.buyerView": _buyer_view,
+    "alibaba.trade.getBuyerOrderList": _buyer_order_list,
     "alibaba.trade.cancel": _cancel,
     "alibaba.trade.getLogisticsInfos.buyerView": _logistics_infos,
     "alibaba.trade.getLogisticsTraceInfo.buyerView": _logistics_trace,
