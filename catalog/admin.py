@@ -28,7 +28,7 @@ S = Supplier.Status
 
 class SupplierEventInline(admin.TabularInline):
     model = SupplierEvent
-    fields = ("created_at", "from_status", "to_status", "actor", "reason")
+    fields = ("created_at", "from_status", "to_status", "actor", "reason_text")
     readonly_fields = fields
     extra = 0
     can_delete = False

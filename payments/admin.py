@@ -311,7 +311,7 @@ class WalletAdjustmentAdmin(admin.ModelAdmin):
 
 class TopUpEventInline(ReadOnlyInline):
     model = TopUpEvent
-    fields = ["created_at", "from_status", "to_status", "actor", "reason", "gateway_event"]
+    fields = ["created_at", "from_status", "to_status", "actor", "reason_text", "gateway_event"]
     readonly_fields = fields
 
 
@@ -379,7 +379,7 @@ class PayoutLineInline(ReadOnlyInline):
 
 class PayoutBatchEventInline(ReadOnlyInline):
     model = PayoutBatchEvent
-    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    fields = ["created_at", "from_status", "to_status", "actor", "reason_text"]
     readonly_fields = fields
 
 

@@ -34,7 +34,7 @@ from procurement.core.hazards import hazard_labels
 
 class ParcelEventInline(ReadOnlyInline):
     model = ParcelEvent
-    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    fields = ["created_at", "from_status", "to_status", "actor", "reason_text"]
     readonly_fields = fields
 
 

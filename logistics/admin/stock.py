@@ -206,7 +206,7 @@ class StockItemAdmin(admin.ModelAdmin):
 
 class InboundEventInline(ReadOnlyInline):
     model = InboundParcelEvent
-    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    fields = ["created_at", "from_status", "to_status", "actor", "reason_text"]
     readonly_fields = fields
 
 

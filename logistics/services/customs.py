@@ -24,6 +24,7 @@ from payments.money import quantize
 from payments.selectors import convert_for_display
 from procurement.accounts.models import Company, User
 from procurement.core.hazards import hazard_labels
+from procurement.core.phrases import phrase
 
 HS_CODE = re.compile(r"^[0-9]{6,12}$")
 IOSS_NUMBER = re.compile(r"^IM[0-9]{10}$")
@@ -214,11 +215,12 @@ def declaration_line_update(
     line.save()
     documents_stale(parcel)
     if changed_value:
-        note = _("%(line)s declared at %(value)s %(currency)s") % {
-            "line": label,
-            "value": line.declared_value,
-            "currency": parcel.declaration_currency,
-        }
+        note = phrase(
+            "%(line)s declared at %(value)s %(currency)s",
+            line=label,
+            value=line.declared_value,
+            currency=parcel.declaration_currency,
+        )
         if lowered:
             note = f"{note} ({_('paid %(paid)s') % {'paid': line.paid_value}}): {reason}"
         ParcelEvent.objects.create(

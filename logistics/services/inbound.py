@@ -13,6 +13,7 @@ from logistics.models import InboundParcel, InboundParcelEvent, StockItem, Wareh
 from logistics.services.stock import CustomsData, stock_receive
 from procurement.accounts.models import Company, User
 from procurement.core import states
+from procurement.core.phrases import phrase
 
 
 @transaction.atomic
@@ -47,7 +48,7 @@ def inbound_declare(
         actor=actor,
         from_status=InboundParcel.Status.DECLARED,
         to_status=InboundParcel.Status.DECLARED,
-        reason=_("Declared"),
+        reason=phrase("Declared"),
     )
     return inbound
 

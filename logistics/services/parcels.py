@@ -35,6 +35,7 @@ from procurement.core import states
 from procurement.core.hazards import hazard_labels
 from procurement.core.numbers import plain
 from procurement.core.outbox import outbox_enqueue
+from procurement.core.phrases import phrase
 from procurement.core.webhooks import webhook_event_emit
 
 _STATUS_TIMESTAMPS = {
@@ -202,7 +203,7 @@ def parcel_create(
         actor=actor,
         from_status=Parcel.Status.DRAFT,
         to_status=Parcel.Status.DRAFT,
-        reason=_("Created with %(n)s items") % {"n": len(items)},
+        reason=phrase("Created with %(n)s items", n=len(items)),
     )
     return parcel
 

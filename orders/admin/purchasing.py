@@ -94,7 +94,7 @@ class PurchaseOrderLineInline(ReadOnlyInline):
 
 class PurchaseOrderEventInline(ReadOnlyInline):
     model = PurchaseOrderEvent
-    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    fields = ["created_at", "from_status", "to_status", "actor", "reason_text"]
     readonly_fields = fields
 
 

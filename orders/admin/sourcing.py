@@ -39,7 +39,7 @@ class SourcingPhotoInline(ReadOnlyInline):
 
 class SourcingRequestEventInline(ReadOnlyInline):
     model = SourcingRequestEvent
-    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    fields = ["created_at", "from_status", "to_status", "actor", "reason_text"]
     readonly_fields = fields
 
 
@@ -210,7 +210,7 @@ class SourcingQuoteLineInline(admin.TabularInline):
 
 class SourcingQuoteEventInline(ReadOnlyInline):
     model = SourcingQuoteEvent
-    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    fields = ["created_at", "from_status", "to_status", "actor", "reason_text"]
     readonly_fields = fields
 
 

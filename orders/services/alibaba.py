@@ -58,6 +58,7 @@ from procurement.accounts.models import User
 from procurement.core import states
 from procurement.core.exceptions import DomainError
 from procurement.core.outbox import outbox_enqueue
+from procurement.core.phrases import phrase
 
 AS = AlibabaOrder.Status
 # 1688's clock and ours may differ: the order list is read this much wider on both sides.
@@ -241,18 +242,17 @@ def alibaba_preview_run(*, po_id: int) -> str:
         )
     except DomainError as error:
         _status, changes = _failure(error)
-        note = _("1688 preview failed: %(error)s") % {"error": error.message}
+        note = phrase("1688 preview failed: %(error)s", error=error.message)
         _finish(po_id, to=AS.FAILED, note=note, changes=changes)
         return AS.FAILED
-    note = _(
+    note = phrase(
         "1688 preview: goods ¥%(goods)s, freight ¥%(freight)s, total ¥%(total)s "
-        "(expected ¥%(expected)s)."
-    ) % {
-        "goods": preview.goods_cny,
-        "freight": preview.freight_cny,
-        "total": preview.total_cny,
-        "expected": po.expected_total_cny,
-    }
+        "(expected ¥%(expected)s).",
+        goods=preview.goods_cny,
+        freight=preview.freight_cny,
+        total=preview.total_cny,
+        expected=po.expected_total_cny,
+    )
     changes = {"preview": preview.as_json(), "error_code": "", "error_message": ""}
     _finish(po_id, to=AS.PREVIEWED, note=note, changes=changes)
     return AS.PREVIEWED
@@ -300,10 +300,11 @@ def alibaba_place_run(*, po_id: int) -> str:
         earlier = _unconfirmed(link, link.out_order_id, str(po))
         if earlier:
             created = trade1688.Created(earlier)
-            note = _(
+            note = phrase(
                 "1688 had made order(s) %(orders)s at an earlier try whose answer was lost: "
-                "recorded, not placed again."
-            ) % {"orders": ", ".join(o.order_id for o in earlier)}
+                "recorded, not placed again.",
+                orders=", ".join(o.order_id for o in earlier),
+            )
         else:
             created = trade_client(po_id=po_id).create(
                 cargo=request.cargo,
@@ -315,13 +316,16 @@ def alibaba_place_run(*, po_id: int) -> str:
         to, changes = _failure(error)
         if to == AS.UNKNOWN:
             changes["look_up_since"] = link.look_up_since or sent_at
-            note = _(
+            note = phrase(
                 "1688 did not confirm the order (%(error)s); it may have made it. Placing again "
                 "first looks in the buyer account's 1688 order list for order id %(out)s "
-                "(message %(po)s) and records what it finds instead of ordering twice."
-            ) % {"error": error.message, "out": link.out_order_id, "po": str(po)}
+                "(message %(po)s) and records what it finds instead of ordering twice.",
+                error=error.message,
+                out=link.out_order_id,
+                po=str(po),
+            )
         else:
-            note = _("1688 refused the order: %(error)s") % {"error": error.message}
+            note = phrase("1688 refused the order: %(error)s", error=error.message)
         _finish(po_id, to=to, note=note, changes=changes)
         return to
     found = {
@@ -332,10 +336,12 @@ def alibaba_place_run(*, po_id: int) -> str:
     }
     if created.failed:
         refused = failed_text(created.failed)
-        note = _(
+        note = phrase(
             "1688 created order(s) %(orders)s but refused %(refused)s. Cancel those orders on "
-            "1688 from here, or place the missing part."
-        ) % {"orders": ", ".join(found["order_ids"]), "refused": refused}
+            "1688 from here, or place the missing part.",
+            orders=", ".join(found["order_ids"]),
+            refused=refused,
+        )
         changes = {
             **found,
             "failed_offers": [asdict(f) for f in created.failed],
@@ -368,14 +374,13 @@ def _record(
             if note:
                 _po_note(PurchaseOrder.objects.get(pk=po.pk), actor=None, reason=note)
     except DomainError as error:
-        note = _(
+        note = phrase(
             "1688 order(s) %(orders)s created for ¥%(total)s, but not recorded here: %(error)s "
-            "Place again to record them (nothing is ordered again)."
-        ) % {
-            "orders": ", ".join(found["order_ids"]),
-            "total": total,
-            "error": error.message,
-        }
+            "Place again to record them (nothing is ordered again).",
+            orders=", ".join(found["order_ids"]),
+            total=total,
+            error=error.message,
+        )
         changes = {**found, "error_code": error.code, "error_message": str(error.message)}
         _finish(link.purchase_order_id, to=AS.CREATED, note=note, changes=changes)
         return AS.CREATED
@@ -420,8 +425,11 @@ def alibaba_sync_run(*, po_id: int) -> str:
                     po,
                     actor=None,
                     tracking_number=numbers,
-                    reason=_("Shipped by the seller on 1688: %(carrier)s %(no)s")
-                    % {"carrier": changes["carrier"], "no": numbers},
+                    reason=phrase(
+                        "Shipped by the seller on 1688: %(carrier)s %(no)s",
+                        carrier=changes["carrier"],
+                        no=numbers,
+                    ),
                 )
         elif all(v.status in trade1688.CLOSED or v.refunded for v in views):
             if po.can_become(PS.CANCELLED) and po.status != PS.SHIPPED:
@@ -431,13 +439,13 @@ def alibaba_sync_run(*, po_id: int) -> str:
                     po,
                     actor=None,
                     reason=(
-                        _("Refunded on 1688; the merchant is refunded.")
+                        phrase("Refunded on 1688; the merchant is refunded.")
                         if refunded
                         else _("Cancelled on 1688; the merchant is refunded.")
                     ),
                 )
         elif statuses != link.trade_status and all(v.status in trade1688.PAID for v in views):
-            _po_note(po, actor=None, reason=_("Paid on 1688; waiting for the seller to ship."))
+            _po_note(po, actor=None, reason=phrase("Paid on 1688; waiting for the seller to ship."))
         AlibabaOrder.objects.filter(pk=link.pk).update(**changes)
     return statuses
 

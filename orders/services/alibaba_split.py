@@ -48,6 +48,7 @@ from procurement.accounts.models import User
 from procurement.core import states
 from procurement.core.exceptions import DomainError
 from procurement.core.outbox import outbox_enqueue
+from procurement.core.phrases import phrase
 
 AS = AlibabaOrder.Status
 
@@ -112,10 +113,11 @@ def alibaba_cancel_run(*, po_id: int) -> str:
     if error is not None:
         changes.update(error_code=getattr(error, "platform_code", "") or error.code)
         changes["error_message"] = str(error.message)
-        note = _("1688 did not cancel order(s) %(orders)s: %(error)s") % {
-            "orders": ", ".join(remaining),
-            "error": error.message,
-        }
+        note = phrase(
+            "1688 did not cancel order(s) %(orders)s: %(error)s",
+            orders=", ".join(remaining),
+            error=error.message,
+        )
         _finish(po_id, to=AS.PARTIAL, note=note, changes=changes)
         return AS.PARTIAL
     # Nothing is ordered any more; the next placement must not be answered with these orders.
@@ -128,9 +130,10 @@ def alibaba_cancel_run(*, po_id: int) -> str:
         error_code="",
         error_message="",
     )
-    note = _("Cancelled on 1688: %(orders)s. Nothing is ordered; place the order again.") % {
-        "orders": ", ".join(cancelled)
-    }
+    note = phrase(
+        "Cancelled on 1688: %(orders)s. Nothing is ordered; place the order again.",
+        orders=", ".join(cancelled),
+    )
     _finish(po_id, to=AS.FAILED, note=note, changes=changes)
     return AS.FAILED
 
@@ -165,11 +168,13 @@ def alibaba_complete_run(*, po_id: int) -> str:
             to, changes = _failure(error)
             if to == AS.UNKNOWN:
                 changes["look_up_since"] = link.look_up_since or sent_at
-            note = _(
+            note = phrase(
                 "1688 did not place the missing part (%(error)s). Try again: the buyer "
                 "account's 1688 order list is read first for order id %(out)s, so what 1688 "
-                "made is recorded, not ordered twice."
-            ) % {"error": error.message, "out": link.rest_out_order_id}
+                "made is recorded, not ordered twice.",
+                error=error.message,
+                out=link.rest_out_order_id,
+            )
             _finish(po_id, to=AS.PARTIAL, note=note, changes=changes)
             return AS.PARTIAL
         order_ids += [o.order_id for o in created.orders]
@@ -184,7 +189,7 @@ def alibaba_complete_run(*, po_id: int) -> str:
     }
     if failed:
         refused = failed_text(created.failed)
-        note = _("1688 placed part of the rest and refused %(refused)s.") % {"refused": refused}
+        note = phrase("1688 placed part of the rest and refused %(refused)s.", refused=refused)
         changes = {**found, "error_code": failed[0]["code"], "error_message": refused}
         _finish(po_id, to=AS.PARTIAL, note=note, changes=changes)
         return AS.PARTIAL
@@ -202,10 +207,13 @@ def alibaba_complete_run(*, po_id: int) -> str:
                 handling=link.handling or DifferenceHandling.CHARGE,
             )
     except DomainError as error:
-        note = _(
+        note = phrase(
             "1688 order(s) %(orders)s cover the whole purchase order (¥%(total)s) but are not "
-            "recorded here: %(error)s Complete again to record them."
-        ) % {"orders": ", ".join(order_ids), "total": goods + freight, "error": error.message}
+            "recorded here: %(error)s Complete again to record them.",
+            orders=", ".join(order_ids),
+            total=goods + freight,
+            error=error.message,
+        )
         changes = {**found, "error_code": error.code, "error_message": str(error.message)}
         _finish(po_id, to=AS.PARTIAL, note=note, changes=changes)
         return AS.PARTIAL

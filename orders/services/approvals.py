@@ -16,6 +16,7 @@ from procurement.accounts.models import Membership, User
 from procurement.accounts.roles import Capability, role_can
 from procurement.core import states
 from procurement.core.outbox import outbox_enqueue
+from procurement.core.phrases import phrase
 
 
 def _require_approver(order: Order, actor: User, membership: Membership | None) -> None:
@@ -64,7 +65,7 @@ def order_reject(
         order,
         to=OS.CANCELLED,
         actor=actor,
-        reason=_("Rejected: %(comment)s") % {"comment": comment},
+        reason=phrase("Rejected: %(comment)s", comment=comment),
         changes={"approval_comment": comment},
     )
     outbox_enqueue(task="orders.tasks.order_approval_decided", args=[order.pk])

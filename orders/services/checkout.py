@@ -38,6 +38,7 @@ from procurement.accounts.models import Company, Membership, User
 from procurement.core import states
 from procurement.core.exceptions import DomainError
 from procurement.core.outbox import outbox_enqueue
+from procurement.core.phrases import phrase
 
 logger = logging.getLogger(__name__)
 
@@ -253,7 +254,7 @@ def _order_create(
         for line in lines
     )
     if needs_approval:
-        _order_created(order, actor=actor, reason=_("Above the buyer's spending limit"))
+        _order_created(order, actor=actor, reason=phrase("Above the buyer's spending limit"))
         outbox_enqueue(task="orders.tasks.order_approval_needed", args=[order.pk])
     else:
         _order_created(order, actor=actor)
@@ -375,7 +376,7 @@ def order_pay(
             order,
             to=OS.PENDING_APPROVAL,
             actor=actor,
-            reason=_("Above the spending limit of the person paying"),
+            reason=phrase("Above the spending limit of the person paying"),
         )
         outbox_enqueue(task="orders.tasks.order_approval_needed", args=[order.pk])
         return order
@@ -424,6 +425,6 @@ def _split_into_purchase_orders(order: Order, *, actor: User | None) -> list[Pur
             )
             for line in by_supplier[supplier_id]
         )
-        _po_created(po, actor=actor, reason=_("Created when the order was paid"))
+        _po_created(po, actor=actor, reason=phrase("Created when the order was paid"))
         created.append(po)
     return created

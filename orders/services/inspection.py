@@ -43,6 +43,7 @@ from procurement.accounts.models import User
 from procurement.core import states
 from procurement.core.exceptions import DomainError
 from procurement.core.outbox import outbox_enqueue
+from procurement.core.phrases import phrase
 
 LS = PurchaseOrderLine.Status
 
@@ -136,7 +137,7 @@ def _inspection_write(po: PurchaseOrder, finding: _Finding, *, actor: User) -> N
     line = finding.line
     failed_items = [str(CHECKLIST[key]) for key, ok in finding.results.items() if not ok]
     reason = (
-        _("%(line)s passed inspection.") % {"line": _line_label(line)}
+        phrase("%(line)s passed inspection.", line=_line_label(line))
         if finding.passed
         else _("%(line)s failed inspection: %(items)s.")
         % {"line": _line_label(line), "items": ", ".join(failed_items)}
@@ -182,8 +183,11 @@ def _po_after_inspection(po: PurchaseOrder, *, actor: User) -> None:
         po,
         to=PS.INSPECTED,
         actor=actor,
-        reason=_("%(passed)s line(s) passed, %(failed)s failed.")
-        % {"passed": len(lines) - len(failed), "failed": len(failed)},
+        reason=phrase(
+            "%(passed)s line(s) passed, %(failed)s failed.",
+            passed=len(lines) - len(failed),
+            failed=len(failed),
+        ),
     )
     po.inspection_summary = "\n".join(
         f"{line.description}: {line.get_status_display()}" for line in lines

@@ -27,6 +27,7 @@ from payments.money import quantize
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import User
 from procurement.core.exceptions import DomainError
+from procurement.core.phrases import phrase
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +88,10 @@ def _payable_record(po: PurchaseOrder, *, actor: User | None) -> bool:
         _po_note(
             po,
             actor=actor,
-            reason=_("Supplier payable NOT recorded (%(why)s). Finance must record it.")
-            % {"why": error.message},
+            reason=phrase(
+                "Supplier payable NOT recorded (%(why)s). Finance must record it.",
+                why=error.message,
+            ),
         )
         return False
     po.payable_recorded = True
@@ -113,7 +116,7 @@ def purchase_order_payable_record(*, po: PurchaseOrder, actor: User) -> Purchase
     _po_note(
         po,
         actor=actor,
-        reason=_("Supplier payable recorded."),
+        reason=phrase("Supplier payable recorded."),
     )
     return po
 
@@ -148,8 +151,12 @@ def purchase_order_supplier_price_correct(
     _po_note(
         po,
         actor=actor,
-        reason=_("Supplier price corrected from ¥%(before)s to ¥%(after)s: %(reason)s")
-        % {"before": before, "after": actual, "reason": reason},
+        reason=phrase(
+            "Supplier price corrected from ¥%(before)s to ¥%(after)s: %(reason)s",
+            before=before,
+            after=actual,
+            reason=reason,
+        ),
     )
     _payable_adjust(po, actor=actor, reason=reason)
     return po
@@ -193,9 +200,9 @@ def _finance_must_settle(po: PurchaseOrder, *, actor: User | None, what: str) ->
     _po_note(
         po,
         actor=actor,
-        reason=_(
+        reason=phrase(
             "The supplier payable is already exported or paid and could not change (%(what)s). "
-            "Finance must settle it with the supplier manually."
-        )
-        % {"what": what},
+            "Finance must settle it with the supplier manually.",
+            what=what,
+        ),
     )

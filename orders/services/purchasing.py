@@ -35,6 +35,7 @@ from payments.models import LedgerTransaction
 from payments.money import quantize
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Membership, User
+from procurement.core.phrases import phrase
 
 
 @transaction.atomic
@@ -49,7 +50,7 @@ def purchase_order_change_supplier(
         raise exceptions.InvalidTransition(_("Only a purchase order not yet placed is rerouted."))
     if supplier.status != Supplier.Status.APPROVED:
         raise exceptions.OrdersError(_("Choose an approved supplier."))
-    note = _("Supplier changed from %(old)s to %(new)s.") % {"old": po.supplier, "new": supplier}
+    note = phrase("Supplier changed from %(old)s to %(new)s.", old=po.supplier, new=supplier)
     note = f"{note} {reason}".strip()
     if po.status == PS.OUT_OF_STOCK:
         _po_apply(po, to=PS.PENDING, actor=actor, reason=note, changes={"supplier": supplier})
@@ -89,12 +90,13 @@ def purchase_order_split(
         )
     new = PurchaseOrder.objects.create(order=order, supplier=supplier)
     PurchaseOrderLine.objects.filter(pk__in=moving).update(purchase_order=new)
-    note = _("%(n)s line(s) moved from %(old)s to %(new)s with %(supplier)s.") % {
-        "n": len(moving),
-        "old": po,
-        "new": new,
-        "supplier": supplier,
-    } + (f" {reason}" if reason else "")
+    note = phrase(
+        "%(n)s line(s) moved from %(old)s to %(new)s with %(supplier)s.",
+        n=len(moving),
+        old=po,
+        new=new,
+        supplier=supplier,
+    ) + (f" {reason}" if reason else "")
     _po_note(po, actor=actor, reason=note)
     _po_created(new, actor=actor, reason=note)
     _order_follow_purchase_orders(order, actor=actor)
@@ -143,8 +145,11 @@ def purchase_order_place(
             po,
             to=PS.PRICE_CHANGED,
             actor=actor,
-            reason=_("The supplier asks ¥%(actual)s instead of ¥%(expected)s.")
-            % {"actual": actual, "expected": po.expected_total_cny},
+            reason=phrase(
+                "The supplier asks ¥%(actual)s instead of ¥%(expected)s.",
+                actual=actual,
+                expected=po.expected_total_cny,
+            ),
             changes={"supplier_order_no": supplier_order_no, "proposed_total_cny": actual},
         )
     if not supplier_order_no:
@@ -156,7 +161,7 @@ def purchase_order_place(
     }
     if difference:
         changes["price_difference"] = _price_difference(order, po, difference, actor)
-    reason = _("1688 order %(no)s, ¥%(actual)s") % {"no": supplier_order_no, "actual": actual}
+    reason = phrase("1688 order %(no)s, ¥%(actual)s", no=supplier_order_no, actual=actual)
     if difference:
         reason += " " + _("(difference ¥%(d)s settled with the wallet)") % {"d": difference}
     _po_apply(po, to=PS.PLACED, actor=actor, reason=reason, changes=changes)
@@ -180,7 +185,7 @@ def purchase_order_price_accept(
         po,
         to=PS.PLACED,
         actor=actor,
-        reason=_("New price accepted; ¥%(d)s charged.") % {"d": difference},
+        reason=phrase("New price accepted; ¥%(d)s charged.", d=difference),
         changes={
             "actual_total_cny": po.proposed_total_cny,
             "placed_at": timezone.now(),

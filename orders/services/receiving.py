@@ -42,6 +42,7 @@ from orders.services.status import (
 from payments import services as payments_services
 from procurement.accounts.models import Membership, User
 from procurement.core import states
+from procurement.core.phrases import phrase
 
 LS = PurchaseOrderLine.Status
 
@@ -85,8 +86,9 @@ def purchase_order_receive(
                 line,
                 to=LS.PENDING,
                 actor=actor,
-                reason=_("Replacement received: %(n)s of %(ordered)s.")
-                % {"n": quantity, "ordered": line.quantity},
+                reason=phrase(
+                    "Replacement received: %(n)s of %(ordered)s.", n=quantity, ordered=line.quantity
+                ),
                 changes={"received_quantity": quantity},
             )
         else:
@@ -180,7 +182,7 @@ def _po_finish(po: PurchaseOrder, *, actor: User | None) -> None:
     returned = [line for line in lines if line.status == LS.RETURNED]
     replaced = [line for line in lines if line.status == LS.REPLACING]
     if len(returned) == len(lines):
-        _po_return(po, actor=actor, reason=_("Every line returned to the supplier."))
+        _po_return(po, actor=actor, reason=phrase("Every line returned to the supplier."))
         return
     order = po.order
     for line in returned:
@@ -198,7 +200,7 @@ def _po_finish(po: PurchaseOrder, *, actor: User | None) -> None:
         _payable_adjust(
             po,
             actor=actor,
-            reason=_("%(n)s line(s) returned to the supplier") % {"n": len(returned)},
+            reason=phrase("%(n)s line(s) returned to the supplier", n=len(returned)),
         )
     if replaced:
         # They stay "replacement requested" until the replacement is received and counted.
@@ -210,10 +212,10 @@ def _po_finish(po: PurchaseOrder, *, actor: User | None) -> None:
             po,
             to=PS.PLACED,
             actor=actor,
-            reason=_("Waiting for the supplier to replace %(n)s line(s).") % {"n": len(replaced)},
+            reason=phrase("Waiting for the supplier to replace %(n)s line(s).", n=len(replaced)),
         )
         return
-    _po_apply(po, to=PS.STOCKED, actor=actor, reason=_("Inspected goods stocked."))
+    _po_apply(po, to=PS.STOCKED, actor=actor, reason=phrase("Inspected goods stocked."))
 
 
 # What the merchant chose, in the words of the buttons on the order page.
@@ -232,10 +234,9 @@ def _line_decide(
     line = PurchaseOrderLine.objects.select_for_update().get(pk=line.pk, purchase_order=po)
     if not (po.awaits_line_decisions and line.can_become(decision)):
         raise exceptions.InvalidTransition(_("This line does not wait for your decision."))
-    reason = _("%(line)s: %(decision)s") % {
-        "line": _line_label(line),
-        "decision": DECISION_LABELS[decision],
-    }
+    reason = phrase(
+        "%(line)s: %(decision)s", line=_line_label(line), decision=DECISION_LABELS[decision]
+    )
     states.apply(
         line, to=decision, actor=actor, reason=reason, changes={"resolved_at": timezone.now()}
     )

@@ -31,6 +31,7 @@ from procurement.accounts.models import Company, Membership, User
 from procurement.accounts.roles import Capability, role_can
 from procurement.core import states
 from procurement.core.outbox import outbox_enqueue
+from procurement.core.phrases import phrase
 
 RS = SourcingRequest.Status
 QS = SourcingQuote.Status
@@ -130,11 +131,11 @@ def sourcing_quote_send(*, quote: SourcingQuote, actor: User) -> SourcingQuote:
             sent,
             to=QS.SUPERSEDED,
             actor=actor,
-            reason=_("Quote %(q)s sent") % {"q": quote},  # the one that replaces it
+            reason=phrase("Quote %(q)s sent", q=quote),  # the one that replaces it
             changes={"decided_at": now},
         )
     states.apply(quote, to=QS.SENT, actor=actor, changes={"sent_at": now})
-    states.apply(request, to=RS.QUOTED, actor=actor, reason=_("Quote %(q)s sent") % {"q": quote})
+    states.apply(request, to=RS.QUOTED, actor=actor, reason=phrase("Quote %(q)s sent", q=quote))
     outbox_enqueue(task="orders.tasks.sourcing_quote_ready", args=[quote.pk])
     webhooks.quote_ready(quote)
     return quote
@@ -183,7 +184,7 @@ def sourcing_quote_accept(
         source=Order.Source.QUOTE,
         sourcing_quote=quote,
     )
-    reason = _("Quote %(q)s accepted: order %(number)s") % {"q": quote, "number": order.number}
+    reason = phrase("Quote %(q)s accepted: order %(number)s", q=quote, number=order.number)
     states.apply(
         quote, to=QS.ACCEPTED, actor=actor, reason=reason, changes={"decided_at": timezone.now()}
     )

@@ -24,6 +24,7 @@ from payments.services import ledger
 from payments.services.wallets import _require_currency
 from procurement.accounts.models import Company, User
 from procurement.core import states
+from procurement.core.phrases import phrase
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def top_up_create(
             from_status="",
             to_status=TopUp.Status.PENDING,
             actor=top_up.created_by,
-            reason=_("Top-up started"),
+            reason=phrase("Top-up started"),
         )
     site = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
     try:
@@ -89,7 +90,7 @@ def top_up_create(
         )
     except exceptions.GatewayError:
         top_up_transition(
-            top_up=top_up, to_status=TopUp.Status.FAILED, reason=_("The gateway refused it")
+            top_up=top_up, to_status=TopUp.Status.FAILED, reason=phrase("The gateway refused it")
         )
         raise
     TopUp.objects.filter(pk=top_up.pk).update(
@@ -203,7 +204,7 @@ def _gateway_event_apply(*, provider: str, notification: GatewayNotification) ->
         top_up_transition(
             top_up=top_up,
             to_status=_STATUS_FOR[notification.status],
-            reason=_("Gateway: %(type)s") % {"type": notification.event_type},
+            reason=phrase("Gateway: %(type)s", type=notification.event_type),
             gateway_event=event,
         )
     return event
@@ -220,7 +221,7 @@ def top_ups_expire(*, now: datetime | None = None) -> int:
             top_up_transition(
                 top_up=TopUp(pk=pk),
                 to_status=TopUp.Status.EXPIRED,
-                reason=_("No payment arrived in time"),
+                reason=phrase("No payment arrived in time"),
             )
             count += 1
         except exceptions.InvalidTransition:

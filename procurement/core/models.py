@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from procurement.core.phrases import Phrase, phrase_text
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
@@ -39,6 +41,10 @@ class StatusEvent(models.Model):
         related_name="+",
     )
     reason = models.TextField(_("reason"), blank=True)
+    # How to say `reason` again in the reader's language, when it was written as a phrase.
+    reason_key = models.JSONField(
+        _("reason, translatable"), default=dict, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -47,6 +53,19 @@ class StatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{getattr(self, f'{self.subject}_id')}: {self.from_status} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if isinstance(self.reason, Phrase):
+            self.reason_key = self.reason.key
+            self.reason = str(self.reason)
+        super().save(*args, **kwargs)
+
+    def _reason_text(self) -> str:
+        """The reason in the reader's language (as written, when it was typed by a person)."""
+        return phrase_text(self.reason_key, self.reason)
+
+    _reason_text.short_description = _("reason")
+    reason_text = property(_reason_text)
 
 
 def hash_token(token: str) -> str:
