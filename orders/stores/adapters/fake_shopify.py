@@ -28,6 +28,21 @@ from orders.stores.adapters.fakes import Failures, dumps, next_id, post_json
 from orders.stores.signatures import sign
 
 API_VERSION_PATH = "/admin/api/{version}/graphql.json"
+# FulfillmentEventStatus of the 2025-01 Admin API.
+FULFILLMENT_EVENT_STATUSES = frozenset(
+    {
+        "ATTEMPTED_DELIVERY",
+        "CONFIRMED",
+        "DELAYED",
+        "DELIVERED",
+        "FAILURE",
+        "IN_TRANSIT",
+        "LABEL_PRINTED",
+        "LABEL_PURCHASED",
+        "OUT_FOR_DELIVERY",
+        "READY_FOR_PICKUP",
+    }
+)
 MAX_AVAILABLE = 2000.0
 RESTORE_RATE = 100.0
 QUERY_COST = 10
@@ -413,6 +428,42 @@ class FakeShopify:
                 "userErrors": [
                     {"field": ["fulfillment"], "message": "Fulfillment order does not exist."}
                 ],
+            }
+        }
+
+    def _op_FulfillmentEventCreate(self, shop: FakeShop, variables: dict) -> dict:
+        data = variables["fulfillmentEvent"]
+        record = next(
+            (
+                record
+                for records in shop.fulfillments.values()
+                for record in records
+                if record["id"] == data.get("fulfillmentId")
+            ),
+            None,
+        )
+        if record is None:
+            error = {
+                "field": ["fulfillmentEvent", "fulfillmentId"],
+                "message": "Fulfillment does not exist.",
+            }
+            return {"fulfillmentEventCreate": {"fulfillmentEvent": None, "userErrors": [error]}}
+        if data.get("status") not in FULFILLMENT_EVENT_STATUSES:
+            error = {"field": ["fulfillmentEvent", "status"], "message": "Status is invalid."}
+            return {"fulfillmentEventCreate": {"fulfillmentEvent": None, "userErrors": [error]}}
+        event = {
+            "id": _gid("FulfillmentEvent", next_id()),
+            "status": data["status"],
+            "message": data.get("message"),
+            "happenedAt": data.get("happenedAt") or _now(),
+        }
+        record.setdefault("events", []).append(event)
+        if data["status"] == "DELIVERED":
+            record["displayStatus"] = "DELIVERED"
+        return {
+            "fulfillmentEventCreate": {
+                "fulfillmentEvent": {"id": event["id"], "status": event["status"]},
+                "userErrors": [],
             }
         }
 
