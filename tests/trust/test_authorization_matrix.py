@@ -378,8 +378,8 @@ payments_posting              -     v     -     v
 payments_supplierpayable      -     v     -     v
 payments_topup                v     v     -     v
 payments_walletadjustment     -     va    -     va
-stores_storeconnection        -     -     -     v
-stores_storeorder             -     -     -     v
+stores_storeconnection        v     -     -     vc
+stores_storeorder             vc    -     -     vc
 """
 for row in ADMIN_ROWS.strip().splitlines():
     model, *cells = row.split()

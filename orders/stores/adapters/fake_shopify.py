@@ -5,9 +5,12 @@ shapes Shopify publishes: ``data`` with the queried fields, ``userErrors`` on mu
 ``extensions.cost`` with ``throttleStatus`` on every answer. It checks the path's API version
 and ``X-Shopify-Access-Token``. Orders are kept in the REST JSON that webhooks carry
 (id, name, email, customer, shipping_address, line_items, cancelled_at, updated_at), each
-with one fulfillment order; `webhook()` builds the signed request Shopify would POST
-(``X-Shopify-Hmac-Sha256`` with the shop's client secret, ``X-Shopify-Webhook-Id``,
-``X-Shopify-Topic``, ``X-Shopify-Shop-Domain``), reusing a delivery id to send a duplicate.
+with one fulfillment order. Fulfillments are recorded with their tracking info and the
+fulfillment events created on them later (``events``: id, status, message, happenedAt; the
+status checked against 2025-01's FulfillmentEventStatus). `webhook()` builds the signed
+request Shopify would POST (``X-Shopify-Hmac-Sha256`` with the shop's client secret,
+``X-Shopify-Webhook-Id``, ``X-Shopify-Topic``, ``X-Shopify-Shop-Domain``), reusing a delivery
+id to send a duplicate.
 
 `fail()` scripts the next answers: ``throttle`` (THROTTLED with an empty bucket),
 ``server_error`` (HTTP 503), ``revoked`` (HTTP 401, as for an uninstalled app or a revoked
