@@ -53,8 +53,11 @@ def store_orders_sync_due() -> int:
     for store_order in StoreOrder.objects.filter(status__in=StoreOrder.MOVING).order_by("pk"):
         services.store_order_retry(store_order=store_order)
         moved += 1
+    # A paused or removed store keeps its pending events until it is active again.
     waiting = TrackingPush.objects.filter(
-        status=TrackingPush.Status.PENDING, store_order__status=StoreOrder.Status.TRACKING_PUSHED
+        status=TrackingPush.Status.PENDING,
+        store_order__status=StoreOrder.Status.TRACKING_PUSHED,
+        store_order__connection__status=StoreConnection.Status.ACTIVE,
     )
     for push in waiting.order_by("pk"):
         services.tracking_push_send(push=push)

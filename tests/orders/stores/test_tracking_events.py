@@ -221,3 +221,21 @@ def test_another_parcels_events_touch_no_store_order(
 
     assert services.store_tracking_event_take(parcel_id=999999, event_id=1, kind="delivered") == []
     assert not TrackingPush.objects.exists()
+
+
+def test_a_paused_store_keeps_its_events_until_it_is_active_again(
+    shopify_shipped, shopify, owner, django_capture_on_commit_callbacks
+):
+    order, store_order, parcel = shopify_shipped(django_capture_on_commit_callbacks)
+    services.connection_pause(connection=store_order.connection, actor=owner)
+
+    _carrier(parcel, django_capture_on_commit_callbacks, ("p1", "delivered", "Delivered"))
+    tasks.store_orders_sync_due()
+
+    push = TrackingPush.objects.get()
+    assert (push.status, push.attempts) == (TP.PENDING, 1)
+    services.connection_resume(connection=store_order.connection, actor=owner)
+    tasks.store_orders_sync_due()
+    push.refresh_from_db()
+    assert push.status == TP.PUSHED
+    assert [e["status"] for e in _fulfillment(shopify, order)["events"]] == ["DELIVERED"]
