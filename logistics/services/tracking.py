@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from logistics import conf
+from logistics import conf, signals
 from logistics.adapters.tracking import CarrierEvent, TrackingUpdate, tracking_adapter
 from logistics.exceptions import WebhookRejected
 from logistics.models import Parcel, TrackingAlert, TrackingEvent
@@ -114,6 +114,7 @@ def tracking_events_record(*, provider: str, update: TrackingUpdate) -> int:
         else:
             logger.info("tracking: %s stays %s on %s", parcel.reference, parcel.status, event.kind)
     _alerts_raise(parcel=parcel, events=stored)
+    _announce(parcel_id=parcel.pk, events=stored)
     for event in sorted(fresh, key=lambda e: e.occurred_at):
         webhook_event_emit(
             company=parcel.company,
@@ -130,6 +131,28 @@ def tracking_events_record(*, provider: str, update: TrackingUpdate) -> int:
             },
         )
     return len(fresh)
+
+
+def _announce(*, parcel_id: int, events: list[TrackingEvent]) -> None:
+    """Tell the layers above about each new event, in the order the carrier saw them."""
+    announced = [
+        (event.pk, event.kind) for event in sorted(events, key=lambda e: (e.occurred_at, e.pk))
+    ]
+    if not announced:
+        return
+
+    def send() -> None:
+        for event_id, kind in announced:
+            answers = signals.tracking_event_recorded.send_robust(
+                sender=TrackingEvent, parcel_id=parcel_id, event_id=event_id, kind=kind
+            )
+            for receiver, answer in answers:
+                if isinstance(answer, Exception):
+                    logger.warning(
+                        "tracking: %s failed on event %s: %r", receiver, event_id, answer
+                    )
+
+    transaction.on_commit(send, robust=True)
 
 
 def tracking_register(*, parcel_id: int) -> None:

@@ -1,22 +1,32 @@
-"""Store connections through the API, by the same services as the pages: the connected
-stores with their health, their orders with status and reason, variant mapping, retry."""
+"""Store connections through the API, by the same services as the pages: connecting a store,
+its settings, pausing, resuming, new credentials and removing it (company owners and admins,
+as on the pages), the connected stores with their health, their orders with status and reason,
+variant mapping, publishing a portal product as a draft, retry. No answer carries a secret."""
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from pydantic import AfterValidator
 
+from catalog import selectors as catalog_selectors
+from logistics import selectors as logistics_selectors
+from logistics.models import ShippingChannel
 from orders.stores import selectors, services
 from orders.stores.models import StoreConnection, StoreOrder, VariantLink
 from payments.api import Money, money
 from procurement.accounts.api import KeyAuth
 from procurement.accounts.roles import Capability, role_can
 from procurement.core.api import (
+    AMOUNT_PATTERN,
     ERRORS,
     READ_ERRORS,
     ApiError,
     BodyIn,
+    Id,
     IdempotencyKey,
     IdPath,
     KeysetPagination,
@@ -46,6 +56,8 @@ class StoreOut(Schema):
     auto_pay_limit: Money | None
     notify_customer: bool
     shipping_channel_id: int | None
+    markup_percent: str = Field(description="Percent added to the landed cost when publishing.")
+    brand_name: str
 
 
 class StorePage(Schema):
@@ -95,6 +107,74 @@ class MapIn(BodyIn):
     )
 
 
+def _decimal(value: str) -> Decimal:
+    return Decimal(value)
+
+
+# A percent the connection's column holds (up to 9999.99), as a decimal string.
+PercentIn = Annotated[
+    str,
+    Field(pattern=r"^(0|[1-9][0-9]{0,3})(\.[0-9]{1,2})?$", examples=["100"]),
+    AfterValidator(_decimal),
+]
+LimitIn = Annotated[
+    str, Field(pattern=AMOUNT_PATTERN, examples=["250.00"]), AfterValidator(_decimal)
+]
+Secret = Annotated[str, Field(max_length=255, json_schema_extra={"writeOnly": True})]
+
+
+class SettingsIn(BodyIn):
+    """What the store's settings page sets. A field left out keeps its value; `auto_pay_limit`
+    and `shipping_channel_id` sent as null clear them."""
+
+    auto_pay: bool | None = None
+    auto_pay_limit: LimitIn | None = Field(
+        None, description="In the wallet currency; orders above it wait for approval."
+    )
+    notify_customer: bool | None = None
+    shipping_channel_id: Id | None = None
+    markup_percent: PercentIn | None = None
+    brand_name: str | None = Field(None, max_length=80)
+
+
+class ConnectIn(SettingsIn):
+    platform: Literal["shopify", "woocommerce"]
+    name: str = Field("", max_length=120)
+    shop: str = Field(
+        ...,
+        max_length=255,
+        description="Shopify: the shop's myshopify.com domain. WooCommerce: the https site URL.",
+    )
+    access_key: Secret = Field(
+        ...,
+        description=(
+            "Shopify: the custom app's Admin API access token. WooCommerce: the REST API "
+            "consumer key (read/write)."
+        ),
+    )
+    access_secret: Secret = Field("", description="WooCommerce: the consumer secret.")
+    client_secret: Secret = Field(
+        "", description="Shopify: the app's client secret, which signs its webhooks."
+    )
+
+
+class CredentialsIn(BodyIn):
+    access_key: Secret
+    access_secret: Secret = ""
+    client_secret: Secret = ""
+
+
+class PublishIn(BodyIn):
+    product_id: Id
+
+
+class PublishOut(Schema):
+    store_id: int
+    product_id: int
+    external_product_id: str
+    variants: list[VariantOut]
+
+
 def _store(connection: StoreConnection) -> dict:
     return {
         "id": connection.pk,
@@ -113,6 +193,8 @@ def _store(connection: StoreConnection) -> dict:
         else None,
         "notify_customer": connection.notify_customer,
         "shipping_channel_id": connection.shipping_channel_id,
+        "markup_percent": str(connection.markup_percent),
+        "brand_name": connection.brand_name,
     }
 
 
@@ -158,6 +240,39 @@ def _may_buy(request) -> None:
     membership = request.auth.membership
     if membership is None or not role_can(membership.role, Capability.BUY):
         raise ApiError(403, "role_refused", _("The key's creator may not buy for the company."))
+
+
+def _may_manage(request) -> None:
+    """Connecting, pausing, resuming and removing stores: owners and admins, as on the pages."""
+    membership = request.auth.membership
+    if membership is None or not role_can(membership.role, Capability.EDIT_COMPANY):
+        raise ApiError(
+            403,
+            "role_refused",
+            _("The key's creator may not manage the company's store connections."),
+        )
+
+
+def _channel(request, channel_id: int | None) -> ShippingChannel | None:
+    if channel_id is None:
+        return None
+    channel = (
+        logistics_selectors.channels_for_company(company=request.auth.company)
+        .filter(pk=channel_id)
+        .first()
+    )
+    if channel is None:
+        raise ApiError(
+            422, "invalid", _("Choose one of your shipping channels."), "shipping_channel_id"
+        )
+    return channel
+
+
+def _shown(connection: StoreConnection) -> dict:
+    """The connection as saved, read again (the services return it with its secrets)."""
+    return _store(
+        StoreConnection.objects.select_related("company", "shipping_channel").get(pk=connection.pk)
+    )
 
 
 @router.get("/stores", response={200: StorePage, **READ_ERRORS}, auth=ORDERS_READ)
@@ -240,5 +355,170 @@ def store_order_retry(request, store_order_id: IdPath, idempotency_key: Idempote
         return _store_order(
             selectors.store_order_for_company(company=request.auth.company, pk=done.pk)
         )
+
+    return idempotent(request, status=200, run=run)
+
+
+def _settings(request, payload: SettingsIn, connection: StoreConnection | None) -> dict:
+    """The settings the payload sets, the others as they are (or their defaults on connect)."""
+    sent = payload.model_fields_set
+    current = {
+        "auto_pay": connection.auto_pay if connection else False,
+        "auto_pay_limit": connection.auto_pay_limit if connection else None,
+        "notify_customer": connection.notify_customer if connection else True,
+        "shipping_channel": connection.shipping_channel if connection else None,
+        "markup_percent": connection.markup_percent if connection else Decimal(100),
+        "brand_name": connection.brand_name if connection else "",
+    }
+    for name in ("auto_pay", "notify_customer", "markup_percent", "brand_name"):
+        value = getattr(payload, name)
+        if name in sent and value is not None:
+            current[name] = value
+    if "auto_pay_limit" in sent:
+        current["auto_pay_limit"] = payload.auto_pay_limit
+    if "shipping_channel_id" in sent:
+        current["shipping_channel"] = _channel(request, payload.shipping_channel_id)
+    return current
+
+
+@router.post("/stores", response={201: StoreOut, **ERRORS}, auth=ORDERS_WRITE)
+def store_connect(request, payload: ConnectIn, idempotency_key: IdempotencyKey = ""):
+    """Connect a Shopify or WooCommerce store: the credentials are checked with one read call
+    and kept encrypted, and the store's webhooks are registered (polling covers a failure)."""
+    _may_manage(request)
+    chosen = _settings(request, payload, None)
+
+    def run() -> dict:
+        connection = services.store_connect(
+            company=request.auth.company,
+            actor=request.auth.created_by,
+            platform=payload.platform,
+            name=payload.name,
+            shop=payload.shop,
+            access_key=payload.access_key,
+            access_secret=payload.access_secret,
+            client_secret=payload.client_secret,
+            auto_pay=chosen["auto_pay"],
+            auto_pay_limit=chosen["auto_pay_limit"],
+            notify_customer=chosen["notify_customer"],
+            shipping_channel=chosen["shipping_channel"],
+            markup_percent=chosen["markup_percent"],
+        )
+        if chosen["brand_name"]:
+            # The packing slip's brand is not asked when connecting on the page; set after.
+            services.connection_update(connection=connection, **chosen)
+        return _shown(connection)
+
+    return idempotent(request, status=201, run=run)
+
+
+@router.post("/stores/{store_id}/settings", response={200: StoreOut, **ERRORS}, auth=ORDERS_WRITE)
+def store_settings(
+    request, store_id: IdPath, payload: SettingsIn, idempotency_key: IdempotencyKey = ""
+):
+    """Change what the store's page sets: auto-pay and its limit, customer notification,
+    shipping channel, publishing markup, the brand name on packing slips."""
+    _may_manage(request)
+    connection = _connection_of(request, store_id)
+    chosen = _settings(request, payload, connection)
+
+    def run() -> dict:
+        return _shown(services.connection_update(connection=connection, **chosen))
+
+    return idempotent(request, status=200, run=run)
+
+
+@router.post("/stores/{store_id}/pause", response={200: StoreOut, **ERRORS}, auth=ORDERS_WRITE)
+def store_pause(request, store_id: IdPath, idempotency_key: IdempotencyKey = ""):
+    """Stop taking in the store's orders (its webhooks are answered and ignored, no polling)."""
+    _may_manage(request)
+    connection = _connection_of(request, store_id)
+
+    def run() -> dict:
+        return _shown(
+            services.connection_pause(connection=connection, actor=request.auth.created_by)
+        )
+
+    return idempotent(request, status=200, run=run)
+
+
+@router.post("/stores/{store_id}/resume", response={200: StoreOut, **ERRORS}, auth=ORDERS_WRITE)
+def store_resume(request, store_id: IdPath, idempotency_key: IdempotencyKey = ""):
+    """Active again after a pause: the credentials are checked with one read call first."""
+    _may_manage(request)
+    connection = _connection_of(request, store_id)
+
+    def run() -> dict:
+        return _shown(
+            services.connection_resume(connection=connection, actor=request.auth.created_by)
+        )
+
+    return idempotent(request, status=200, run=run)
+
+
+@router.post(
+    "/stores/{store_id}/credentials", response={200: StoreOut, **ERRORS}, auth=ORDERS_WRITE
+)
+def store_credentials(
+    request, store_id: IdPath, payload: CredentialsIn, idempotency_key: IdempotencyKey = ""
+):
+    """New credentials (after a revocation): checked, saved encrypted, webhooks registered
+    again, the store active again."""
+    _may_manage(request)
+    connection = _connection_of(request, store_id)
+
+    def run() -> dict:
+        return _shown(
+            services.connection_credentials_update(
+                connection=connection,
+                actor=request.auth.created_by,
+                access_key=payload.access_key,
+                access_secret=payload.access_secret,
+                client_secret=payload.client_secret,
+            )
+        )
+
+    return idempotent(request, status=200, run=run)
+
+
+@router.post("/stores/{store_id}/remove", response={200: StoreOut, **ERRORS}, auth=ORDERS_WRITE)
+def store_remove(request, store_id: IdPath, idempotency_key: IdempotencyKey = ""):
+    """Remove the connection: its webhooks are deleted in the store, its credentials forgotten."""
+    _may_manage(request)
+    connection = _connection_of(request, store_id)
+
+    def run() -> dict:
+        return _shown(
+            services.connection_remove(connection=connection, actor=request.auth.created_by)
+        )
+
+    return idempotent(request, status=200, run=run)
+
+
+@router.post("/stores/{store_id}/publish", response={200: PublishOut, **ERRORS}, auth=ORDERS_WRITE)
+def store_product_publish(
+    request, store_id: IdPath, payload: PublishIn, idempotency_key: IdempotencyKey = ""
+):
+    """Publish a catalog product to the store as a draft, priced at its landed cost plus the
+    store's markup; its variants come back mapped to the portal SKUs."""
+    _may_buy(request)
+    connection = _connection_of(request, store_id)
+    product = catalog_selectors.products_visible().filter(pk=payload.product_id).first()
+    if product is None:
+        raise ApiError(422, "invalid", _("Choose a product of the catalog."), "product_id")
+
+    def run() -> dict:
+        published = services.product_publish(connection=connection, product=product)
+        links = list(
+            VariantLink.objects.select_related("sku")
+            .filter(pk__in=[link.pk for link in published])
+            .order_by("pk")
+        )
+        return {
+            "store_id": connection.pk,
+            "product_id": product.pk,
+            "external_product_id": links[0].external_product_id if links else "",
+            "variants": [_variant(link) for link in links],
+        }
 
     return idempotent(request, status=200, run=run)

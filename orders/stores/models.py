@@ -344,3 +344,42 @@ class WebhookReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} {self.delivery_id}"
+
+
+class TrackingPush(TimeStampedModel):
+    """A carrier event of a store order's parcel passed on to the store after the first
+    fulfillment: one row per store order and event, so a replayed event is never pushed twice.
+    `event_id` is the logistics tracking event's id (kept as a plain number: logistics is
+    below this app and its events are read through it, not linked)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be pushed")
+        PUSHED = "pushed", _("Pushed")
+        SKIPPED = "skipped", _("Not supported by the store")
+
+    store_order = models.ForeignKey(
+        StoreOrder, on_delete=models.CASCADE, related_name="tracking_pushes"
+    )
+    event_id = models.PositiveBigIntegerField(_("tracking event"))
+    kind = models.CharField(_("kind"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.CharField(_("push error"), max_length=500, blank=True)
+    external_id = models.CharField(_("store event id"), max_length=120, blank=True)
+    pushed_at = models.DateTimeField(_("pushed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tracking event pushed to the store")
+        verbose_name_plural = _("tracking events pushed to the store")
+        ordering = ["store_order", "event_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store_order", "event_id"], name="trackingpush_once_per_event"
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="trackingpush_status")]
+
+    def __str__(self) -> str:
+        return f"{self.store_order} {self.kind}"

@@ -378,8 +378,8 @@ payments_posting              -     v     -     v
 payments_supplierpayable      -     v     -     v
 payments_topup                v     v     -     v
 payments_walletadjustment     -     va    -     va
-stores_storeconnection        -     -     -     v
-stores_storeorder             -     -     -     v
+stores_storeconnection        v     -     -     vc
+stores_storeorder             vc    -     -     vc
 """
 for row in ADMIN_ROWS.strip().splitlines():
     model, *cells = row.split()
@@ -755,6 +755,13 @@ API = {
     ("GET", "/stores/{store_id}/variants"): ("orders:read", True),
     ("POST", "/stores/variants/{variant_id}/map"): ("orders:write", True),
     ("POST", "/stores/orders/{store_order_id}/retry"): ("orders:write", True),
+    ("POST", "/stores"): ("orders:write", False),
+    ("POST", "/stores/{store_id}/settings"): ("orders:write", True),
+    ("POST", "/stores/{store_id}/pause"): ("orders:write", True),
+    ("POST", "/stores/{store_id}/resume"): ("orders:write", True),
+    ("POST", "/stores/{store_id}/credentials"): ("orders:write", True),
+    ("POST", "/stores/{store_id}/remove"): ("orders:write", True),
+    ("POST", "/stores/{store_id}/publish"): ("orders:write", True),
 }
 API_ACTORS = ["none", "garbage", "revoked", "victim", "victim_catalog_only", "other"]
 
@@ -811,6 +818,9 @@ def _api_body(world, path):
         },
         "/sourcing-requests": {"title": "x"},
         "/stores/variants/{variant_id}/map": {"sku_code": ""},
+        "/stores": {"platform": "shopify", "shop": "x.myshopify.com", "access_key": "x"},
+        "/stores/{store_id}/credentials": {"access_key": "x"},
+        "/stores/{store_id}/publish": {"product_id": o["product"].pk},
         "/parcels": {
             "item_ids": [o["stock"].pk],
             "channel_id": o["channel"].pk,

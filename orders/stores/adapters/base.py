@@ -175,3 +175,23 @@ class StoreClient:
         self, *, title: str, description: str, images: list[str], variants: list[dict]
     ) -> PublishedProduct:
         raise NotImplementedError
+
+    # Carrier events after the fulfillment, by the logistics kind of the event ("delivered",
+    # "out_for_delivery", ...): a platform passes on the kinds it has a place for.
+    TRACKING_EVENT_KINDS: frozenset[str] = frozenset()
+
+    def supports_tracking_event(self, kind: str) -> bool:
+        return kind in self.TRACKING_EVENT_KINDS
+
+    def tracking_event(
+        self,
+        *,
+        external_id: str,
+        fulfillment_id: str,
+        kind: str,
+        message: str,
+        happened_at: datetime,
+        notify: bool,
+    ) -> str:
+        """Pass one carrier event on to the store; the store's id of what it recorded."""
+        raise NotImplementedError

@@ -5,9 +5,12 @@ shapes Shopify publishes: ``data`` with the queried fields, ``userErrors`` on mu
 ``extensions.cost`` with ``throttleStatus`` on every answer. It checks the path's API version
 and ``X-Shopify-Access-Token``. Orders are kept in the REST JSON that webhooks carry
 (id, name, email, customer, shipping_address, line_items, cancelled_at, updated_at), each
-with one fulfillment order; `webhook()` builds the signed request Shopify would POST
-(``X-Shopify-Hmac-Sha256`` with the shop's client secret, ``X-Shopify-Webhook-Id``,
-``X-Shopify-Topic``, ``X-Shopify-Shop-Domain``), reusing a delivery id to send a duplicate.
+with one fulfillment order. Fulfillments are recorded with their tracking info and the
+fulfillment events created on them later (``events``: id, status, message, happenedAt; the
+status checked against 2025-01's FulfillmentEventStatus). `webhook()` builds the signed
+request Shopify would POST (``X-Shopify-Hmac-Sha256`` with the shop's client secret,
+``X-Shopify-Webhook-Id``, ``X-Shopify-Topic``, ``X-Shopify-Shop-Domain``), reusing a delivery
+id to send a duplicate.
 
 `fail()` scripts the next answers: ``throttle`` (THROTTLED with an empty bucket),
 ``server_error`` (HTTP 503), ``revoked`` (HTTP 401, as for an uninstalled app or a revoked
@@ -28,6 +31,21 @@ from orders.stores.adapters.fakes import Failures, dumps, next_id, post_json
 from orders.stores.signatures import sign
 
 API_VERSION_PATH = "/admin/api/{version}/graphql.json"
+# FulfillmentEventStatus of the 2025-01 Admin API.
+FULFILLMENT_EVENT_STATUSES = frozenset(
+    {
+        "ATTEMPTED_DELIVERY",
+        "CONFIRMED",
+        "DELAYED",
+        "DELIVERED",
+        "FAILURE",
+        "IN_TRANSIT",
+        "LABEL_PRINTED",
+        "LABEL_PURCHASED",
+        "OUT_FOR_DELIVERY",
+        "READY_FOR_PICKUP",
+    }
+)
 MAX_AVAILABLE = 2000.0
 RESTORE_RATE = 100.0
 QUERY_COST = 10
@@ -413,6 +431,42 @@ class FakeShopify:
                 "userErrors": [
                     {"field": ["fulfillment"], "message": "Fulfillment order does not exist."}
                 ],
+            }
+        }
+
+    def _op_FulfillmentEventCreate(self, shop: FakeShop, variables: dict) -> dict:
+        data = variables["fulfillmentEvent"]
+        record = next(
+            (
+                record
+                for records in shop.fulfillments.values()
+                for record in records
+                if record["id"] == data.get("fulfillmentId")
+            ),
+            None,
+        )
+        if record is None:
+            error = {
+                "field": ["fulfillmentEvent", "fulfillmentId"],
+                "message": "Fulfillment does not exist.",
+            }
+            return {"fulfillmentEventCreate": {"fulfillmentEvent": None, "userErrors": [error]}}
+        if data.get("status") not in FULFILLMENT_EVENT_STATUSES:
+            error = {"field": ["fulfillmentEvent", "status"], "message": "Status is invalid."}
+            return {"fulfillmentEventCreate": {"fulfillmentEvent": None, "userErrors": [error]}}
+        event = {
+            "id": _gid("FulfillmentEvent", next_id()),
+            "status": data["status"],
+            "message": data.get("message"),
+            "happenedAt": data.get("happenedAt") or _now(),
+        }
+        record.setdefault("events", []).append(event)
+        if data["status"] == "DELIVERED":
+            record["displayStatus"] = "DELIVERED"
+        return {
+            "fulfillmentEventCreate": {
+                "fulfillmentEvent": {"id": event["id"], "status": event["status"]},
+                "userErrors": [],
             }
         }
 

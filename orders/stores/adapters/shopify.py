@@ -12,6 +12,12 @@ the bucket cannot pay answers HTTP 200 with ``errors[].extensions.code == "THROT
 data. We then wait as long as the bucket needs to refill what was asked
 ((requested - available) / restoreRate seconds) and try again.
 
+Carrier events after the fulfillment go to ``fulfillmentEventCreate`` with a
+``FulfillmentEventInput`` (fulfillmentId, status, message, happenedAt); its status is one of
+``FulfillmentEventStatus`` (2025-01: IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED, ATTEMPTED_DELIVERY,
+READY_FOR_PICKUP, DELAYED, FAILURE, ...). Shopify shows them on the order's timeline and, for
+the customer, on the order status page.
+
 Webhooks (orders/create, orders/updated, orders/cancelled) carry the REST order JSON;
 `order_from_webhook` reads that shape, `_order_from_graphql` the GraphQL one.
 """
@@ -78,6 +84,28 @@ PRODUCT_SET = """mutation ProductPublish($input: ProductSetInput!) {
     userErrors { field message code }
   }
 }"""
+FULFILLMENT_EVENT_CREATE = """mutation FulfillmentEventCreate(
+  $fulfillmentEvent: FulfillmentEventInput!
+) {
+  fulfillmentEventCreate(fulfillmentEvent: $fulfillmentEvent) {
+    fulfillmentEvent { id status }
+    userErrors { field message }
+  }
+}"""
+# Our carrier event kinds (logistics `TrackingEvent.Kind`) and the FulfillmentEventStatus each
+# is told to Shopify as; the others (information received, unknown scans) are not passed on.
+FULFILLMENT_EVENT_STATUSES = {
+    "in_transit": "IN_TRANSIT",
+    "available_for_pickup": "READY_FOR_PICKUP",
+    "out_for_delivery": "OUT_FOR_DELIVERY",
+    "failed_attempt": "ATTEMPTED_DELIVERY",
+    "delivered": "DELIVERED",
+    "customs_hold": "DELAYED",
+    "exception": "DELAYED",
+    "returning": "FAILURE",
+    "returned": "FAILURE",
+    "lost": "FAILURE",
+}
 # Fulfillment orders that can still be fulfilled.
 FULFILLABLE = frozenset({"OPEN", "IN_PROGRESS", "SCHEDULED"})
 
@@ -311,6 +339,35 @@ class ShopifyClient(StoreClient):
         )["fulfillmentCreate"]
         _user_errors(data)
         return data["fulfillment"]["id"]
+
+    TRACKING_EVENT_KINDS = frozenset(FULFILLMENT_EVENT_STATUSES)
+
+    def tracking_event(
+        self,
+        *,
+        external_id: str,
+        fulfillment_id: str,
+        kind: str,
+        message: str,
+        happened_at: datetime,
+        notify: bool,
+    ) -> str:
+        # The customer hears of it as the fulfillment was set up (`notifyCustomer` of the
+        # fulfillment); the event itself carries no notification flag.
+        data = self.graphql(
+            FULFILLMENT_EVENT_CREATE,
+            "FulfillmentEventCreate",
+            {
+                "fulfillmentEvent": {
+                    "fulfillmentId": fulfillment_id,
+                    "status": FULFILLMENT_EVENT_STATUSES[kind],
+                    "message": message[:255],
+                    "happenedAt": happened_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+            },
+        )["fulfillmentEventCreate"]
+        _user_errors(data)
+        return data["fulfillmentEvent"]["id"]
 
     def product_publish(
         self, *, title: str, description: str, images: list[str], variants: list[dict]

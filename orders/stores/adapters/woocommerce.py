@@ -169,6 +169,38 @@ class WooCommerceClient(StoreClient):
         ).json()
         return str(note["id"])
 
+    # Each note mails the customer: every in-transit scan would be noise, so only these.
+    TRACKING_EVENT_KINDS = frozenset(
+        {
+            "available_for_pickup",
+            "out_for_delivery",
+            "failed_attempt",
+            "delivered",
+            "customs_hold",
+            "returned",
+            "lost",
+        }
+    )
+
+    def tracking_event(
+        self,
+        *,
+        external_id: str,
+        fulfillment_id: str,
+        kind: str,
+        message: str,
+        happened_at: datetime,
+        notify: bool,
+    ) -> str:
+        if kind == "delivered":
+            self._call("PUT", f"/orders/{external_id}", json={"status": "completed"})
+        note = self._call(
+            "POST",
+            f"/orders/{external_id}/notes",
+            json={"note": message, "customer_note": notify},
+        ).json()
+        return str(note["id"])
+
     def product_publish(
         self, *, title: str, description: str, images: list[str], variants: list[dict]
     ) -> PublishedProduct:

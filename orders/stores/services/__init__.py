@@ -5,7 +5,8 @@
 * `intake`: store orders in by signed webhook and by polling, one portal order each;
 * `mapping`: store variants linked to portal SKUs, waiting orders placed again;
 * `fulfilment`: following the portal order to a parcel, pushing tracking, store cancellations;
-* `publishing`: a portal product published to the store as a draft.
+* `publishing`: a portal product published to the store as a draft;
+* `tracking`: carrier events after the first fulfillment passed on to the store.
 """
 
 from orders.stores.services.connections import (
@@ -35,6 +36,11 @@ from orders.stores.services.intake import (
 )
 from orders.stores.services.mapping import variant_link_map
 from orders.stores.services.publishing import product_publish, publish_prices
+from orders.stores.services.tracking import (
+    store_tracking_event_take,
+    tracking_push_send,
+    tracking_pushes_send,
+)
 
 __all__ = [
     "connection_credentials_update",
@@ -56,7 +62,10 @@ __all__ = [
     "store_order_sync",
     "store_order_take",
     "store_orders_poll",
+    "store_tracking_event_take",
     "store_webhook_receive",
+    "tracking_push_send",
+    "tracking_pushes_send",
     "variant_link_map",
     "webhook_url",
 ]

@@ -4,10 +4,13 @@ settings, pausing, resuming and removing it, and the health every call records."
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 from collections.abc import Iterator
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +27,8 @@ from procurement.core.outbox import outbox_enqueue
 
 CS = StoreConnection.Status
 WS = StoreConnection.WebhookStatus
+# A shop's permanent domain: one DNS label under myshopify.com.
+SHOPIFY_HOST = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com")
 
 
 def webhook_url(connection: StoreConnection) -> str:
@@ -34,17 +39,19 @@ def _normalise_shop(platform: str, shop: str) -> str:
     shop = (shop or "").strip().rstrip("/")
     if platform == Platform.SHOPIFY:
         host = shop.removeprefix("https://").removeprefix("http://").split("/", 1)[0].lower()
-        if not host.endswith(".myshopify.com") or host.count(".") != 2:
+        if not SHOPIFY_HOST.fullmatch(host):
             raise DomainError(
                 _("Enter the shop's myshopify.com domain, e.g. my-shop.myshopify.com."),
                 field="shop",
             )
         return host
-    if not shop.startswith("https://") or len(shop) < 12:
+    try:
+        URLValidator(schemes=["https"])(shop)
+    except ValidationError:
         raise DomainError(
             _("Enter the store's address starting with https:// (WooCommerce's API needs HTTPS)."),
             field="shop",
-        )
+        ) from None
     return shop
 
 

@@ -20,6 +20,7 @@ from orders.stores.models import StoreConnection, StoreOrder
 from orders.stores.services.connections import calling
 from orders.stores.services.intake import store_order_place
 from orders.stores.services.status import move
+from orders.stores.services.tracking import tracking_pushes_send
 from procurement.accounts.models import User
 from procurement.core.exceptions import DomainError
 from procurement.core.outbox import outbox_enqueue
@@ -145,7 +146,7 @@ def store_order_push(*, store_order: StoreOrder) -> StoreOrder:
         store_order = _locked(store_order)
         if store_order.status != SO.SHIPPED:
             return store_order
-        return move(
+        store_order = move(
             store_order,
             SO.TRACKING_PUSHED,
             parcel.tracking_number,
@@ -156,6 +157,9 @@ def store_order_push(*, store_order: StoreOrder) -> StoreOrder:
                 "push_attempts": store_order.push_attempts + 1,
             },
         )
+    # Carrier events that came before the fulfillment was in the store follow it now.
+    tracking_pushes_send(store_order=store_order)
+    return store_order
 
 
 def _push_failed(store_order: StoreOrder, message: str) -> StoreOrder:
