@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stores', '0001_store_connections_orders_and_variant_links'),
+        ('stores', '0003_account_managers_see_store_orders'),
     ]
 
     operations = [
