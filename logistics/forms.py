@@ -241,7 +241,7 @@ BoxFormSet = forms.formset_factory(BoxForm, extra=3, min_num=1, validate_min=Tru
 
 
 class DeclarationLineForm(forms.ModelForm):
-    """A declaration line as staff correct it before packing (`declaration_line_update`
+    """A declaration line as staff correct it before packing (`declaration_lines_update`
     checks it and records a lowered value with its reason)."""
 
     class Meta:
@@ -267,8 +267,69 @@ class DeclarationLineForm(forms.ModelForm):
         }
 
 
+class BaseDeclarationFormSet(forms.BaseModelFormSet):
+    """The lines of one parcel's declaration, edited in place: a row naming a line of another
+    parcel (or no line) is refused rather than taken for a new line."""
+
+    def clean(self):
+        super().clean()
+        if any(form.instance.pk is None for form in self.forms):
+            raise ValidationError(
+                _("Only lines of this parcel's declaration can be changed."), code="foreign_line"
+            )
+
+
 DeclarationFormSet = forms.modelformset_factory(
-    DeclarationLine, form=DeclarationLineForm, extra=0, can_delete=False
+    DeclarationLine,
+    form=DeclarationLineForm,
+    formset=BaseDeclarationFormSet,
+    extra=0,
+    can_delete=False,
+    edit_only=True,
+)
+
+
+class MerchantDeclarationLineForm(StyledFormMixin, forms.ModelForm):
+    """What a merchant corrects on a line of its parcel's declaration before packing; the
+    quantities and weights are the warehouse's."""
+
+    class Meta:
+        model = DeclarationLine
+        fields = [
+            "description_en",
+            "description_zh",
+            "hs_code",
+            "origin_country",
+            "declared_value",
+            "value_reason",
+        ]
+        widgets = {
+            "description_zh": forms.TextInput(attrs={"lang": "zh-Hans"}),
+            "hs_code": forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9. ]*"}),
+            "value_reason": forms.TextInput(),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["declared_value"].required = True
+        self.fields["hs_code"].help_text = _("6 to 12 digits.")
+        self.fields["value_reason"].help_text = _(
+            "Needed only when you declare less than was paid."
+        )
+
+    def _post_clean(self):
+        # `declaration_lines_update` checks the line as a whole (one rule for staff and
+        # merchants) and reports each fault on its field.
+        pass
+
+
+MerchantDeclarationFormSet = forms.modelformset_factory(
+    DeclarationLine,
+    form=MerchantDeclarationLineForm,
+    formset=BaseDeclarationFormSet,
+    extra=0,
+    can_delete=False,
+    edit_only=True,
 )
 
 
