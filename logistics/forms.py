@@ -8,6 +8,7 @@ from django_countries.fields import LazyTypedChoiceField
 
 from logistics.addressing import normalize_phone, normalize_postcode
 from logistics.models import Address, CustomsProfile, DeclarationLine
+from logistics.models.stock import BIN_LOCATION_LENGTH, bin_location_clean
 from procurement.core.hazards import HazardFormField, hazard_labels
 from procurement.core.numbers import plain
 
@@ -220,8 +221,25 @@ class MultiplePhotoField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class BinLocationField(forms.CharField):
+    """Where staff put the goods; written one way (`bin_location_clean`) before it is checked."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Storage location (bin)"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("Optional. For example A-03-2."))
+        # Room for spaces typed between groups; the cleaned value is checked for its length.
+        kwargs.setdefault("max_length", BIN_LOCATION_LENGTH * 2)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocapitalize": "characters", "spellcheck": "false"})
+
+    def clean(self, value):
+        return bin_location_clean(super().clean(value))
+
+
 class InboundReceiveForm(MeasureForm):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    bin_location = BinLocationField()
     inspection_summary = forms.CharField(
         label=_("Inspection result"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
