@@ -25,7 +25,6 @@ from logistics.services.addresses import (
 from logistics.services.charges import charges_settle_pending
 from logistics.services.customs import (
     LINE_FIELDS,
-    MERCHANT_LINE_FIELDS,
     customs_profile_save,
     declaration_currencies,
     declaration_currency_set,
@@ -75,7 +74,6 @@ from logistics.services.tracking import (
 __all__ = [
     "ADDRESS_FIELDS",
     "LINE_FIELDS",
-    "MERCHANT_LINE_FIELDS",
     "Box",
     "address_archive",
     "address_create",

@@ -147,8 +147,8 @@ def declaration_check(*, parcel: Parcel) -> None:
         raise DeclarationIncomplete(problems=problems)
 
 
-# What a declaration line holds that people correct. Merchants correct the first six (see
-# `MERCHANT_LINE_FIELDS`); staff on the pack page also the quantity, unit and weights.
+# What a declaration line holds that people correct: merchants the first six (their form on
+# the parcel's page), staff on the pack page also the quantity, unit and weights.
 LINE_FIELDS = (
     "description_en",
     "description_zh",
@@ -161,7 +161,6 @@ LINE_FIELDS = (
     "net_weight_kg",
     "gross_weight_kg",
 )
-MERCHANT_LINE_FIELDS = LINE_FIELDS[:6]
 
 
 def declaration_open(parcel: Parcel) -> bool:
@@ -169,7 +168,7 @@ def declaration_open(parcel: Parcel) -> bool:
     return parcel.status in Parcel.DECLARATION_OPEN
 
 
-def _normalized(line: DeclarationLine, values: Mapping[str, Any]) -> dict[str, Any]:
+def _normalized(values: Mapping[str, Any]) -> dict[str, Any]:
     values = dict(values)
     if "hs_code" in values:
         values["hs_code"] = "".join((values["hs_code"] or "").split()).replace(".", "")
@@ -292,7 +291,7 @@ def declaration_lines_update(
     notes = []
     for pk, line in sorted(lines.items()):
         before = {name: getattr(line, name) for name in LINE_FIELDS}
-        line_errors = _line_errors(line, _normalized(line, changes[pk]), currency)
+        line_errors = _line_errors(line, _normalized(changes[pk]), currency)
         if line_errors:
             errors[pk] = line_errors
             continue

@@ -4,6 +4,7 @@ rule the warehouse uses, recorded in the parcel's history, the parcel's PDFs reb
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,7 +13,12 @@ from logistics import services
 from logistics.exceptions import DeclarationRefused, LogisticsError
 from logistics.models import DeclarationLine, Parcel, ParcelDocument, ParcelEvent
 from procurement.accounts.models import Role
-from tests.logistics.factories import AddressFactory, StockItemFactory, channel_with_zone
+from tests.logistics.factories import (
+    AddressFactory,
+    StockItemFactory,
+    channel_with_zone,
+    pack_form_data,
+)
 from tests.logistics.test_documents import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -327,3 +333,18 @@ def test_the_page_costs_the_same_queries_for_one_line_or_many(owner_client, comp
         page = owner_client.get(reverse("logistics:parcel-detail", args=[large.pk]))
     assert page.text.count('name="line-') > 6 * 6
     assert len(six.captured_queries) == len(one.captured_queries)
+
+
+def test_the_pack_page_saves_the_declaration_by_the_same_rule(client, staff_user, company, owner):
+    staff_user.groups.add(Group.objects.get(name="Warehouse"))
+    client.force_login(staff_user)
+    parcel = services.parcel_request_packing(parcel=make_parcel(company, owner), actor=owner)
+    before = snapshot(parcel)
+    data = pack_form_data(parcel, [("2.5", "30", "20", "10")])
+    data |= {"line-0-hs_code": "950300", "line-1-hs_code": "95"}
+    response = client.post(reverse("admin:logistics_parcel_pack", args=[parcel.pk]), data)
+    assert response.status_code == 200
+    assert "an HS code has 6 to 12 digits." in response.text
+    assert snapshot(parcel) == before  # the good first line waits for the second
+    parcel.refresh_from_db()
+    assert parcel.status == Parcel.Status.PACKING_REQUESTED
