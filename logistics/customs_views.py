@@ -1,5 +1,6 @@
-"""Merchant pages for customs: the company's customs numbers, the declaration currency of a
-parcel and the parcel's PDFs. Everything is scoped to request.company (404 for others)."""
+"""Merchant pages for customs: the company's customs numbers, the declaration of a parcel
+(its lines and currency) and the parcel's PDFs. Everything is scoped to request.company (404
+for others)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,9 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from logistics import services
-from logistics.forms import CustomsProfileForm, DeclarationCurrencyForm
-from logistics.models import CustomsProfile, Parcel, ParcelDocument
-from logistics.views import _crumbs, _validation_messages
+from logistics.exceptions import DeclarationRefused
+from logistics.forms import (
+    CustomsProfileForm,
+    DeclarationCurrencyForm,
+    MerchantDeclarationFormSet,
+)
+from logistics.models import CustomsProfile, DeclarationLine, Parcel, ParcelDocument
+from logistics.views import _crumbs, _parcel_or_404, _validation_messages, parcel_page
 from procurement.accounts.decorators import company_required
 from procurement.accounts.roles import Capability
 from procurement.core.exceptions import DomainError
@@ -59,6 +65,47 @@ def parcel_declaration_currency(request, pk: int):
                 _("The declaration is now in %(c)s.") % {"c": form.cleaned_data["currency"]},
             )
     return redirect("logistics:parcel-detail", pk=parcel.pk)
+
+
+@company_required(Capability.BUY)
+@require_POST
+def parcel_declaration_edit(request, pk: int):
+    """The merchant's corrections to its parcel's declaration, saved together or not at all;
+    refused ones come back on the parcel's page with each fault on its field."""
+    parcel = _parcel_or_404(request, pk)
+    if not services.declaration_open(parcel):
+        messages.error(request, _("The declaration of a packed parcel cannot change."))
+        return redirect(reverse("logistics:parcel-detail", args=[parcel.pk]) + "#declaration")
+    forms = MerchantDeclarationFormSet(
+        request.POST,
+        queryset=DeclarationLine.objects.filter(parcel=parcel).order_by("position"),
+        prefix="line",
+    )
+    if forms.is_valid():
+        changes = {
+            form.instance.pk: {name: form.cleaned_data[name] for name in form._meta.fields}
+            for form in forms.forms
+            if form.instance.pk and form.has_changed()
+        }
+        try:
+            if changes:
+                services.declaration_lines_update(
+                    parcel=parcel, actor=request.user, changes=changes
+                )
+        except DeclarationRefused as refused:
+            for form in forms.forms:
+                for field, texts in refused.errors.get(form.instance.pk, {}).items():
+                    form.add_error(field if field in form.fields else None, texts)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(reverse("logistics:parcel-detail", args=[parcel.pk]) + "#declaration")
+        else:
+            messages.success(
+                request,
+                _("Declaration saved.") if changes else _("Nothing in the declaration changed."),
+            )
+            return redirect(reverse("logistics:parcel-detail", args=[parcel.pk]) + "#declaration")
+    return parcel_page(request, parcel, declaration_forms=forms)
 
 
 @company_required()

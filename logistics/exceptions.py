@@ -40,6 +40,22 @@ class DeclarationIncomplete(LogisticsError):
         super().__init__(" ".join(self.problems))
 
 
+class DeclarationRefused(LogisticsError):
+    """Corrections to a declaration were refused, nothing saved. `errors` maps each refused
+    line's id to its fields' messages, each message naming the line."""
+
+    code = "declaration_refused"
+    default_message = _("The declaration was not changed.")
+
+    def __init__(self, *, errors: dict[int, dict[str, list[str]]]):
+        self.errors = errors
+        super().__init__(
+            " ".join(
+                text for fields in errors.values() for texts in fields.values() for text in texts
+            )
+        )
+
+
 class DocumentFailed(LogisticsError):
     """A PDF could not be rendered; the parcel stays as it was."""
 

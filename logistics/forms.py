@@ -8,6 +8,7 @@ from django_countries.fields import LazyTypedChoiceField
 
 from logistics.addressing import normalize_phone, normalize_postcode
 from logistics.models import Address, CustomsProfile, DeclarationLine
+from logistics.models.stock import BIN_LOCATION_LENGTH, bin_location_clean
 from procurement.core.hazards import HazardFormField, hazard_labels
 from procurement.core.numbers import plain
 
@@ -220,8 +221,25 @@ class MultiplePhotoField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class BinLocationField(forms.CharField):
+    """Where staff put the goods; written one way (`bin_location_clean`) before it is checked."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Storage location (bin)"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("Optional. For example A-03-2."))
+        # Room for spaces typed between groups; the cleaned value is checked for its length.
+        kwargs.setdefault("max_length", BIN_LOCATION_LENGTH * 2)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocapitalize": "characters", "spellcheck": "false"})
+
+    def clean(self, value):
+        return bin_location_clean(super().clean(value))
+
+
 class InboundReceiveForm(MeasureForm):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    bin_location = BinLocationField()
     inspection_summary = forms.CharField(
         label=_("Inspection result"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -241,7 +259,7 @@ BoxFormSet = forms.formset_factory(BoxForm, extra=3, min_num=1, validate_min=Tru
 
 
 class DeclarationLineForm(forms.ModelForm):
-    """A declaration line as staff correct it before packing (`declaration_line_update`
+    """A declaration line as staff correct it before packing (`declaration_lines_update`
     checks it and records a lowered value with its reason)."""
 
     class Meta:
@@ -267,8 +285,69 @@ class DeclarationLineForm(forms.ModelForm):
         }
 
 
+class BaseDeclarationFormSet(forms.BaseModelFormSet):
+    """The lines of one parcel's declaration, edited in place: a row naming a line of another
+    parcel (or no line) is refused rather than taken for a new line."""
+
+    def clean(self):
+        super().clean()
+        if any(form.instance.pk is None for form in self.forms):
+            raise ValidationError(
+                _("Only lines of this parcel's declaration can be changed."), code="foreign_line"
+            )
+
+
 DeclarationFormSet = forms.modelformset_factory(
-    DeclarationLine, form=DeclarationLineForm, extra=0, can_delete=False
+    DeclarationLine,
+    form=DeclarationLineForm,
+    formset=BaseDeclarationFormSet,
+    extra=0,
+    can_delete=False,
+    edit_only=True,
+)
+
+
+class MerchantDeclarationLineForm(StyledFormMixin, forms.ModelForm):
+    """What a merchant corrects on a line of its parcel's declaration before packing; the
+    quantities and weights are the warehouse's."""
+
+    class Meta:
+        model = DeclarationLine
+        fields = [
+            "description_en",
+            "description_zh",
+            "hs_code",
+            "origin_country",
+            "declared_value",
+            "value_reason",
+        ]
+        widgets = {
+            "description_zh": forms.TextInput(attrs={"lang": "zh-Hans"}),
+            "hs_code": forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9. ]*"}),
+            "value_reason": forms.TextInput(),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["declared_value"].required = True
+        self.fields["hs_code"].help_text = _("6 to 12 digits.")
+        self.fields["value_reason"].help_text = _(
+            "Needed only when you declare less than was paid."
+        )
+
+    def _post_clean(self):
+        # `declaration_lines_update` checks the line as a whole (one rule for staff and
+        # merchants) and reports each fault on its field.
+        pass
+
+
+MerchantDeclarationFormSet = forms.modelformset_factory(
+    DeclarationLine,
+    form=MerchantDeclarationLineForm,
+    formset=BaseDeclarationFormSet,
+    extra=0,
+    can_delete=False,
+    edit_only=True,
 )
 
 

@@ -25,6 +25,11 @@ urlpatterns = [
     ),
     path("parcels/<int:pk>/cancel/", views.parcel_cancel, name="parcel-cancel"),
     path(
+        "parcels/<int:pk>/declaration/",
+        customs_views.parcel_declaration_edit,
+        name="parcel-declaration-edit",
+    ),
+    path(
         "parcels/<int:pk>/declaration/currency/",
         customs_views.parcel_declaration_currency,
         name="parcel-declaration-currency",

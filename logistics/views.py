@@ -21,11 +21,12 @@ from logistics.forms import (
     ChannelCompareForm,
     DeclarationCurrencyForm,
     InboundDeclareForm,
+    MerchantDeclarationFormSet,
     ParcelForm,
 )
 from logistics.models import Address, InboundParcel, Parcel, StockItem
 from procurement.accounts.decorators import company_required
-from procurement.accounts.roles import Capability
+from procurement.accounts.roles import Capability, role_can
 from procurement.core.exceptions import DomainError
 
 LOGISTICS = gettext_lazy("Logistics")
@@ -320,15 +321,25 @@ def _parcel_or_404(request, pk: int) -> Parcel:
         raise Http404 from None
 
 
-@company_required()
-def parcel_detail(request, pk: int):
-    parcel = _parcel_or_404(request, pk)
+def can_edit_declaration(request, parcel: Parcel) -> bool:
+    """The merchant's roles that prepare parcels (request packing) correct their declaration,
+    until packing locks it."""
+    return services.declaration_open(parcel) and role_can(request.membership.role, Capability.BUY)
+
+
+def parcel_page(request, parcel: Parcel, *, declaration_forms=None):
+    """The parcel's page; `declaration_forms` are the merchant's refused corrections, shown
+    with their errors in place of fresh ones."""
     items = list(parcel.items.all())
     quote = charge = None
     if parcel.status == Parcel.Status.DRAFT and items:
         charge = services.parcel_packing_charge(parcel=parcel, items=items)
         quote = charge.quote
-    editable = parcel.status in (Parcel.Status.DRAFT, Parcel.Status.PACKING_REQUESTED)
+    editable = services.declaration_open(parcel)
+    if declaration_forms is None and can_edit_declaration(request, parcel):
+        declaration_forms = MerchantDeclarationFormSet(
+            queryset=parcel.declaration.all(), prefix="line"
+        )
     return render(
         request,
         "logistics/parcel_detail.html",
@@ -338,6 +349,8 @@ def parcel_detail(request, pk: int):
             "quote": quote,
             "charge": charge,
             "declaration": list(parcel.declaration.all()),
+            "declaration_forms": declaration_forms,
+            "declaration_locked": not editable and parcel.status != Parcel.Status.CANCELLED,
             "declaration_problems": services.declaration_problems(parcel=parcel)
             if editable
             else [],
@@ -356,6 +369,11 @@ def parcel_detail(request, pk: int):
             ),
         },
     )
+
+
+@company_required()
+def parcel_detail(request, pk: int):
+    return parcel_page(request, _parcel_or_404(request, pk))
 
 
 @company_required(Capability.BUY)

@@ -2,7 +2,7 @@
 boxes, shipping, freight and storage charges. Status changes go through the services."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from logistics import services
 from logistics.admin.common import action_page as _action_page
 from logistics.documents.parcels import document_links
+from logistics.exceptions import DeclarationRefused
 from logistics.forms import BoxFormSet, DeclarationFormSet, ShipForm
 from logistics.models import (
     DeclarationLine,
@@ -147,26 +148,27 @@ def _label_rows(formset, row: str) -> None:
             field.widget.attrs["aria-label"] = f"{prefix} {field.label}"
 
 
-def _save_declaration(request, formset) -> bool:
-    """Save each changed line through `declaration_line_update`; a refusal goes on its form."""
-    saved = True
-    for form in formset.forms:
-        if not form.has_changed():
-            continue
-        try:
-            services.declaration_line_update(
-                line=form.instance,
-                actor=request.user,
-                **{name: form.cleaned_data[name] for name in form._meta.fields},
-            )
-        except ValidationError as error:
-            saved = False
-            for field, texts in error.message_dict.items():
+def declaration_save(request, parcel, formset) -> bool:
+    """Save the changed lines together through `declaration_lines_update` (all or none); each
+    refusal goes on its line's field."""
+    changes = {
+        form.instance.pk: {name: form.cleaned_data[name] for name in form._meta.fields}
+        for form in formset.forms
+        if form.instance.pk and form.has_changed()
+    }
+    if not changes:
+        return True
+    try:
+        services.declaration_lines_update(parcel=parcel, actor=request.user, changes=changes)
+    except DeclarationRefused as refused:
+        for form in formset.forms:
+            for field, texts in refused.errors.get(form.instance.pk, {}).items():
                 form.add_error(field if field in form.fields else None, texts)
-        except DomainError as error:
-            saved = False
-            form.add_error(None, error.message)
-    return saved
+        return False
+    except DomainError as error:
+        messages.error(request, error.message)
+        return False
+    return True
 
 
 @admin.register(Parcel)
@@ -264,8 +266,8 @@ class ParcelAdmin(admin.ModelAdmin):
 
     def pack_view(self, request, pk: int):
         """The pack page: items to pick with their bins and hazards, the declaration to
-        complete, the boxes to record. Declaration lines are saved line by line (a refused line
-        names itself and keeps what was typed); packing runs only when every line is saved."""
+        complete, the boxes to record. Declaration lines are saved together (a refused line
+        names itself, keeps what was typed and nothing is saved); packing runs only then."""
         if not request.user.has_perm("logistics.pack_parcel"):
             raise PermissionDenied
         parcel = get_object_or_404(
@@ -275,7 +277,7 @@ class ParcelAdmin(admin.ModelAdmin):
         declaration = DeclarationFormSet(request.POST or None, queryset=lines, prefix="line")
         boxes = BoxFormSet(request.POST or None, prefix="box")
         if request.method == "POST":
-            saved = declaration.is_valid() and _save_declaration(request, declaration)
+            saved = declaration.is_valid() and declaration_save(request, parcel, declaration)
             if saved and boxes.is_valid():
                 try:
                     parcel = services.parcel_pack(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from logistics import services
 from logistics.admin.common import action_page as _action_page
-from logistics.forms import InboundReceiveForm
+from logistics.forms import BinLocationField, InboundReceiveForm
 from logistics.models import (
     Address,
     InboundParcel,
@@ -125,13 +125,25 @@ class StockPhotoInline(admin.TabularInline):
         return format_html('<img src="{}" alt="" width="80">', photo.thumbnail.url)
 
 
+class StockItemForm(forms.ModelForm):
+    """Staff move goods to another bin here; the bin is written as at receiving."""
+
+    bin_location = BinLocationField()
+
+    class Meta:
+        model = StockItem
+        fields = ["bin_location"]
+
+
 @admin.register(StockItem)
 class StockItemAdmin(admin.ModelAdmin):
+    form = StockItemForm
     list_display = [
         "id",
         "description",
         "company",
         "warehouse",
+        "bin_location",
         "quantity",
         "weight_kg",
         "status",
@@ -190,16 +202,27 @@ class StockItemAdmin(admin.ModelAdmin):
         return False
 
     def save_formset(self, request, form, formset, change):
+        """New photos go through `stock_photo_add` (checked, thumbnailed); the formset keeps
+        what it saved, deleted and added, as the admin's change message reads it."""
         if formset.model is not StockPhoto:
             return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for photo_form in formset.forms:
             upload = photo_form.cleaned_data.get("upload") if photo_form.cleaned_data else None
             if photo_form.instance.pk:
-                if photo_form.has_changed():
+                if photo_form in formset.deleted_forms:
+                    formset.deleted_objects.append(photo_form.instance)
+                    photo_form.instance.delete()
+                elif photo_form.has_changed():
                     photo_form.save()
+                    formset.changed_objects.append((photo_form.instance, photo_form.changed_data))
             elif upload:
-                services.stock_photo_add(
-                    item=form.instance, upload=upload, caption=photo_form.cleaned_data["caption"]
+                formset.new_objects.append(
+                    services.stock_photo_add(
+                        item=form.instance,
+                        upload=upload,
+                        caption=photo_form.cleaned_data["caption"],
+                    )
                 )
         return None
 
@@ -286,7 +309,11 @@ class InboundParcelAdmin(admin.ModelAdmin):
                     inspection_summary=data["inspection_summary"],
                     restricted_goods=data["restricted_goods"],
                     photos=data["photos"],
+                    bin_location=data["bin_location"],
                 )
+            except ValidationError as error:
+                for field, texts in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, texts)
             except DomainError as error:
                 form.add_error(None, error.message)
             else:

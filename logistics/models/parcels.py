@@ -31,6 +31,8 @@ class Parcel(Stateful, TimeStampedModel):
         CANCELLED = "cancelled", _("Cancelled")
 
     EXCEPTIONS = frozenset({Status.CUSTOMS_HOLD, Status.RETURNED, Status.LOST})
+    # Statuses in which the customs declaration may still change; packing locks it.
+    DECLARATION_OPEN = frozenset({Status.DRAFT, Status.PACKING_REQUESTED})
     # Statuses in which the carrier has the parcel and tracking events are expected.
     TRACKED = frozenset({Status.SHIPPED, Status.IN_TRANSIT, Status.CUSTOMS_HOLD})
     # The one table of allowed transitions (STYLE.md, State transitions).

@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,29 @@ from procurement.accounts.models import Company
 from procurement.core.hazards import HazardListField, hazard_labels
 from procurement.core.models import StatusEvent, TimeStampedModel
 from procurement.core.states import Stateful
+
+BIN_LOCATION_LENGTH = 40
+bin_location_format = RegexValidator(
+    r"^[A-Z0-9]+(?:-[A-Z0-9]+)*\Z",
+    message=_("A bin is letters and digits in groups joined by hyphens, for example A-03-2."),
+    code="bin_location",
+)
+
+
+def bin_location_clean(value: str) -> str:
+    """A storage location as staff type it, written one way: trimmed, upper case, spaces
+    between groups as hyphens ("a 03 2" is "A-03-2"). Raises ValidationError for any other
+    shape. Empty stays empty (not stored in a bin yet)."""
+    location = "-".join((value or "").upper().split())
+    if not location:
+        return ""
+    if len(location) > BIN_LOCATION_LENGTH:
+        raise ValidationError(
+            _("A bin has at most %(n)s characters.") % {"n": BIN_LOCATION_LENGTH},
+            code="bin_location_length",
+        )
+    bin_location_format(location)
+    return location
 
 
 class StockItem(TimeStampedModel):
@@ -53,7 +77,11 @@ class StockItem(TimeStampedModel):
     )
     value_currency = models.CharField(_("currency of the value paid"), max_length=3, blank=True)
     bin_location = models.CharField(
-        _("storage location (bin)"), max_length=40, blank=True, help_text=_("For example A-03-2.")
+        _("storage location (bin)"),
+        max_length=BIN_LOCATION_LENGTH,
+        blank=True,
+        validators=[bin_location_format],
+        help_text=_("For example A-03-2."),
     )
     source_reference = models.CharField(
         _("source"),

@@ -24,10 +24,13 @@ from logistics.services.addresses import (
 )
 from logistics.services.charges import charges_settle_pending
 from logistics.services.customs import (
+    LINE_FIELDS,
     customs_profile_save,
     declaration_currencies,
     declaration_currency_set,
     declaration_line_update,
+    declaration_lines_update,
+    declaration_open,
     declaration_problems,
     parcel_customs_data,
     thresholds_for,
@@ -70,6 +73,7 @@ from logistics.services.tracking import (
 
 __all__ = [
     "ADDRESS_FIELDS",
+    "LINE_FIELDS",
     "Box",
     "address_archive",
     "address_create",
@@ -79,6 +83,8 @@ __all__ = [
     "declaration_currencies",
     "declaration_currency_set",
     "declaration_line_update",
+    "declaration_lines_update",
+    "declaration_open",
     "declaration_problems",
     "documents_stale",
     "hazards_check",

@@ -2,16 +2,17 @@
 by staff, checked before packing; the merchant's customs numbers; the thresholds that apply."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from logistics.exceptions import DeclarationIncomplete, LogisticsError
+from logistics.exceptions import DeclarationIncomplete, DeclarationRefused, LogisticsError
 from logistics.models import (
     CustomsProfile,
     CustomsThreshold,
@@ -24,7 +25,6 @@ from payments.money import quantize
 from payments.selectors import convert_for_display
 from procurement.accounts.models import Company, User
 from procurement.core.hazards import hazard_labels
-from procurement.core.phrases import phrase
 
 HS_CODE = re.compile(r"^[0-9]{6,12}$")
 IOSS_NUMBER = re.compile(r"^IM[0-9]{10}$")
@@ -147,89 +147,185 @@ def declaration_check(*, parcel: Parcel) -> None:
         raise DeclarationIncomplete(problems=problems)
 
 
-@transaction.atomic
-def declaration_line_update(
-    *,
-    line: DeclarationLine,
-    actor: User,
-    description_en: str,
-    description_zh: str,
-    hs_code: str,
-    origin_country: str,
-    quantity: int,
-    unit: str,
-    declared_value: Decimal,
-    value_reason: str = "",
-    net_weight_kg: Decimal,
-    gross_weight_kg: Decimal,
-) -> DeclarationLine:
-    """Staff (or the merchant before packing) correct a line. A value below what was paid needs a
-    reason, which is kept on the line and in the parcel's history."""
-    line = DeclarationLine.objects.select_for_update().select_related("parcel").get(pk=line.pk)
-    parcel = line.parcel
-    if parcel.status not in (Parcel.Status.DRAFT, Parcel.Status.PACKING_REQUESTED):
-        raise LogisticsError(_("The declaration of a packed parcel cannot change."))
+# What a declaration line holds that people correct: merchants the first six (their form on
+# the parcel's page), staff on the pack page also the quantity, unit and weights.
+LINE_FIELDS = (
+    "description_en",
+    "description_zh",
+    "hs_code",
+    "origin_country",
+    "declared_value",
+    "value_reason",
+    "quantity",
+    "unit",
+    "net_weight_kg",
+    "gross_weight_kg",
+)
+
+
+def declaration_open(parcel: Parcel) -> bool:
+    """Whether the declaration may still change: until the parcel is packed."""
+    return parcel.status in Parcel.DECLARATION_OPEN
+
+
+def _normalized(values: Mapping[str, Any]) -> dict[str, Any]:
+    values = dict(values)
+    if "hs_code" in values:
+        values["hs_code"] = "".join((values["hs_code"] or "").split()).replace(".", "")
+    for name in ("description_en", "description_zh", "unit"):
+        if name in values:
+            values[name] = (values[name] or "").strip()
+    if "value_reason" in values:
+        values["value_reason"] = (values["value_reason"] or "").strip()
+    if "origin_country" in values:
+        values["origin_country"] = str(values["origin_country"] or "").upper()
+    return values
+
+
+def _line_errors(
+    line: DeclarationLine, values: Mapping[str, Any], currency: str
+) -> dict[str, list[str]]:
+    """Apply `values` to `line` (in memory) and say what is wrong with the result, by field,
+    each message naming the line. The one rule for staff and merchants."""
     label = _line_label(line)
-    hs_code = "".join((hs_code or "").split()).replace(".", "")
-    if hs_code and not HS_CODE.match(hs_code):
-        raise ValidationError(
-            {"hs_code": _("%(line)s: an HS code has 6 to 12 digits.") % {"line": label}}
-        )
-    if declared_value is None or declared_value <= 0:
-        raise ValidationError(
-            {
-                "declared_value": _("%(line)s: the declared value must be greater than zero.")
-                % {"line": label}
-            }
-        )
-    reason = (value_reason or "").strip()
-    lowered = line.paid_value is not None and declared_value < line.paid_value
-    if lowered and not reason:
-        raise ValidationError(
-            {
-                "value_reason": _(
-                    "%(line)s: %(value)s is below the %(paid)s paid; give the reason."
-                )
-                % {"line": label, "value": declared_value, "paid": line.paid_value}
-            }
-        )
-    if gross_weight_kg < net_weight_kg:
-        raise ValidationError(
-            {
-                "gross_weight_kg": _("%(line)s: the gross weight cannot be below the net weight.")
-                % {"line": label}
-            }
-        )
-    changed_value = declared_value != line.declared_value
-    line.description_en = description_en.strip()[:300]
-    line.description_zh = description_zh.strip()[:300]
-    line.hs_code = hs_code
-    line.origin_country = origin_country
-    line.quantity = quantity
-    line.unit = unit
-    line.declared_value = quantize(declared_value, parcel.declaration_currency)
-    line.value_reason = reason if lowered else ""
-    line.net_weight_kg = net_weight_kg
-    line.gross_weight_kg = gross_weight_kg
-    line.full_clean(exclude=["parcel"])
-    line.save()
-    documents_stale(parcel)
-    if changed_value:
-        note = phrase(
-            "%(line)s declared at %(value)s %(currency)s",
-            line=label,
-            value=line.declared_value,
-            currency=parcel.declaration_currency,
-        )
-        if lowered:
-            note = f"{note} ({_('paid %(paid)s') % {'paid': line.paid_value}}): {reason}"
-        ParcelEvent.objects.create(
+    for name, value in values.items():
+        setattr(line, name, value)
+    errors: dict[str, list[str]] = {}
+    if line.hs_code and not HS_CODE.match(line.hs_code):
+        errors["hs_code"] = [_("%(line)s: an HS code has 6 to 12 digits.") % {"line": label}]
+    if line.declared_value is None or line.declared_value <= 0:
+        errors["declared_value"] = [
+            _("%(line)s: the declared value must be greater than zero.") % {"line": label}
+        ]
+    else:
+        line.declared_value = quantize(line.declared_value, currency)
+        lowered = line.paid_value is not None and line.declared_value < line.paid_value
+        if lowered and not line.value_reason:
+            errors["value_reason"] = [
+                _("%(line)s: %(value)s is below the %(paid)s paid; give the reason.")
+                % {"line": label, "value": line.declared_value, "paid": line.paid_value}
+            ]
+        if not lowered:
+            line.value_reason = ""
+    if (
+        line.net_weight_kg is not None
+        and line.gross_weight_kg is not None
+        and line.gross_weight_kg < line.net_weight_kg
+    ):
+        errors["gross_weight_kg"] = [
+            _("%(line)s: the gross weight cannot be below the net weight.") % {"line": label}
+        ]
+    try:
+        line.full_clean(exclude=["parcel", *errors])
+    except ValidationError as error:
+        for field, texts in error.message_dict.items():
+            errors.setdefault(field, []).extend(
+                _("%(line)s: %(error)s") % {"line": label, "error": text} for text in texts
+            )
+    return errors
+
+
+def _shown(name: str, value: Any) -> str:
+    if name == "origin_country":
+        return getattr(value, "code", None) or str(value or "") or "—"
+    return str(value) if value not in (None, "") else "—"
+
+
+def _change_note(line: DeclarationLine, before: Mapping[str, Any], currency: str) -> str | None:
+    """What changed on the line, for the parcel's history; None when nothing did."""
+    parts = []
+    for name in LINE_FIELDS:
+        if name in ("declared_value", "value_reason"):
+            continue
+        old, new = _shown(name, before[name]), _shown(name, getattr(line, name))
+        same = old == new if name == "origin_country" else before[name] == getattr(line, name)
+        if not same:
+            parts.append(
+                _("%(field)s %(old)s → %(new)s")
+                % {
+                    "field": DeclarationLine._meta.get_field(name).verbose_name,
+                    "old": old,
+                    "new": new,
+                }
+            )
+    if (line.declared_value, line.value_reason) != (
+        before["declared_value"],
+        before["value_reason"],
+    ):
+        note = _("declared at %(value)s %(currency)s") % {
+            "value": line.declared_value,
+            "currency": currency,
+        }
+        if line.value_reason:
+            note = f"{note} ({_('paid %(paid)s') % {'paid': line.paid_value}}): {line.value_reason}"
+        parts.append(note)
+    if not parts:
+        return None
+    return f"{_line_label(line)}: {'; '.join(parts)}"
+
+
+@transaction.atomic
+def declaration_lines_update(
+    *, parcel: Parcel, actor: User, changes: Mapping[int, Mapping[str, Any]]
+) -> list[DeclarationLine]:
+    """Correct several lines of a parcel's declaration at once (`changes`: line id to the
+    fields that change). All or nothing: one refused line saves none and `DeclarationRefused`
+    names every fault by line and field. Each changed line leaves an entry in the parcel's
+    history (who, what); the parcel's documents go out of date."""
+    parcel = Parcel.objects.select_for_update().get(pk=parcel.pk)
+    if not declaration_open(parcel):
+        raise LogisticsError(_("The declaration of a packed parcel cannot change."))
+    unknown = {name for values in changes.values() for name in values} - set(LINE_FIELDS)
+    if unknown:
+        raise TypeError(f"not declaration line fields: {sorted(unknown)}")
+    lines = {
+        line.pk: line
+        for line in DeclarationLine.objects.select_for_update()
+        .filter(parcel=parcel, pk__in=list(changes))
+        .order_by("pk")
+    }
+    if set(changes) - set(lines):
+        raise LogisticsError(_("Only lines of this parcel's declaration can be changed."))
+    currency = parcel.declaration_currency
+    errors: dict[int, dict[str, list[str]]] = {}
+    notes = []
+    for pk, line in sorted(lines.items()):
+        before = {name: getattr(line, name) for name in LINE_FIELDS}
+        line_errors = _line_errors(line, _normalized(changes[pk]), currency)
+        if line_errors:
+            errors[pk] = line_errors
+            continue
+        note = _change_note(line, before, currency)
+        if note:
+            notes.append((line, note))
+    if errors:
+        raise DeclarationRefused(errors=errors)
+    if not notes:
+        return list(lines.values())
+    DeclarationLine.objects.bulk_update([line for line, _note in notes], list(LINE_FIELDS))
+    ParcelEvent.objects.bulk_create(
+        ParcelEvent(
             parcel=parcel,
             actor=actor,
             from_status=parcel.status,
             to_status=parcel.status,
-            reason=note[:500],
+            reason=note,
         )
+        for _line, note in notes
+    )
+    documents_stale(parcel)
+    return list(lines.values())
+
+
+def declaration_line_update(*, line: DeclarationLine, actor: User, **values) -> DeclarationLine:
+    """One line corrected (`declaration_lines_update` with one line); a refusal is a
+    `ValidationError` by field."""
+    try:
+        (line,) = declaration_lines_update(
+            parcel=line.parcel, actor=actor, changes={line.pk: values}
+        )
+    except DeclarationRefused as refused:
+        raise ValidationError(refused.errors[line.pk]) from None
     return line
 
 
@@ -239,18 +335,63 @@ def declaration_currencies(parcel: Parcel) -> list[str]:
     return list(dict.fromkeys([parcel.currency, "USD", "EUR", "GBP", "CNY"]))
 
 
+def _declared_in(line: DeclarationLine, *, previous: DeclarationLine, from_currency: str):
+    """The value a corrected line declares once the currency changes: what was paid when it
+    declared what was paid, else its own value converted (None without a rate: asked again,
+    never guessed)."""
+    if previous.declared_value is None or previous.declared_value == previous.paid_value:
+        return line.paid_value
+    if from_currency == line.parcel.declaration_currency:
+        return previous.declared_value
+    converted = convert_for_display(
+        amount=previous.declared_value,
+        from_currency=from_currency,
+        to_currency=line.parcel.declaration_currency,
+    )
+    return None if converted is None else quantize(converted, line.parcel.declaration_currency)
+
+
 @transaction.atomic
 def declaration_currency_set(*, parcel: Parcel, actor: User, currency: str) -> Parcel:
-    """The merchant chooses the declaration's currency: the values paid are converted again."""
+    """The merchant chooses the declaration's currency: the values paid are converted again,
+    and what people corrected on the lines (descriptions, HS codes, origin, a lower value and
+    its reason) is kept."""
     parcel = Parcel.objects.select_for_update().get(pk=parcel.pk)
-    if parcel.status not in (Parcel.Status.DRAFT, Parcel.Status.PACKING_REQUESTED):
+    if not declaration_open(parcel):
         raise LogisticsError(_("The declaration of a packed parcel cannot change."))
     currency = (currency or "").upper()
     if currency not in declaration_currencies(parcel):
         raise ValidationError({"currency": _("Choose a currency.")})
+    previous_currency = parcel.declaration_currency
+    if currency == previous_currency:
+        return parcel
+    previous = {line.position: line for line in parcel.declaration.all()}
     parcel.declared_currency = currency
     parcel.save(update_fields=["declared_currency", "updated_at"])
-    declaration_build(parcel=parcel, items=list(parcel.items.all()))
+    lines = declaration_build(parcel=parcel, items=list(parcel.items.all()))
+    for line in lines:
+        before = previous.get(line.position)
+        if before is None or before.product_reference != line.product_reference:
+            continue
+        for name in LINE_FIELDS:
+            if name not in ("declared_value", "value_reason"):
+                setattr(line, name, getattr(before, name))
+        line.declared_value = _declared_in(line, previous=before, from_currency=previous_currency)
+        lowered = (
+            line.declared_value is not None
+            and line.paid_value is not None
+            and line.declared_value < line.paid_value
+        )
+        line.value_reason = before.value_reason if lowered else ""
+    DeclarationLine.objects.bulk_update(lines, list(LINE_FIELDS))
+    ParcelEvent.objects.create(
+        parcel=parcel,
+        actor=actor,
+        from_status=parcel.status,
+        to_status=parcel.status,
+        reason=_("Declaration currency %(old)s → %(new)s")
+        % {"old": previous_currency, "new": currency},
+    )
     return parcel
 
 

@@ -71,8 +71,10 @@ def inbound_receive(
     inspection_summary: str = "",
     restricted_goods: Iterable[str] = (),
     photos: Sequence[UploadedFile] = (),
+    bin_location: str = "",
 ) -> StockItem:
-    """Warehouse staff take a declared parcel in: it becomes one stock item of its company."""
+    """Warehouse staff take a declared parcel in: it becomes one stock item of its company,
+    stored in `bin_location` when they say where."""
     inbound = InboundParcel.objects.select_for_update().select_related("company").get(pk=inbound.pk)
     states.apply(
         inbound,
@@ -93,6 +95,7 @@ def inbound_receive(
         inspection_summary=inspection_summary,
         restricted_goods=restricted_goods,
         photos=photos,
+        bin_location=bin_location,
         arrived_at=inbound.received_at,
         receipt_key=inbound.reference,
         # The merchant's own declaration is what it paid for the goods.

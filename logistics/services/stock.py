@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from logistics import conf
 from logistics.models import StockItem, StockPhoto, Warehouse
+from logistics.models.stock import bin_location_clean
 from logistics.photos import photo_check
 from procurement.accounts.models import Company
 from procurement.core.hazards import hazards_clean
@@ -84,8 +85,10 @@ def stock_receive(
     arrived_at: datetime | None = None,
     receipt_key: str | None = None,
     customs: CustomsData | None = None,
+    bin_location: str = "",
 ) -> StockItem:
-    """Put goods that arrived (and passed inspection) into the company's stock.
+    """Put goods that arrived (and passed inspection) into the company's stock, in the bin
+    staff put them in (written one way by `bin_location_clean`; packing picks by it).
 
     Idempotent by `receipt_key` (e.g. "po:12:line:3"): calling again with the same key returns
     the item made the first time and adds nothing. Photos are checked (PhotoRejected).
@@ -95,6 +98,10 @@ def stock_receive(
         if existing is not None:
             return existing
     arrived_at = arrived_at or timezone.now()
+    try:
+        bin_location = bin_location_clean(bin_location)
+    except ValidationError as error:
+        raise ValidationError({"bin_location": error.messages}) from None
     item = StockItem(
         company=company,
         warehouse=warehouse,
@@ -106,6 +113,7 @@ def stock_receive(
         height_cm=Decimal(height_cm),
         restricted_goods=_check_restricted(restricted_goods),
         inspection_summary=inspection_summary,
+        bin_location=bin_location,
         source_reference=source_reference,
         receipt_key=receipt_key or None,
         arrived_at=arrived_at,

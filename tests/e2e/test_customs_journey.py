@@ -86,6 +86,13 @@ def test_staff_pack_a_battery_parcel_in_two_boxes_and_the_merchant_gets_its_invo
     declaration = page.get_by_role("table", name=re.compile("What customs are told"))
     expect(declaration).to_contain_text("851830")
     expect(declaration).to_contain_text("蓝牙耳机")
+    # The merchant corrects the declaration before asking for packing.
+    page.get_by_text("Correct the declaration").click()
+    page.get_by_label("Description (English)").fill("Bluetooth earbuds, 10 pairs")
+    page.get_by_label("HS code").fill("8518.30")
+    page.get_by_role("button", name="Save declaration").click()
+    expect(page.get_by_text("Declaration saved.")).to_be_visible()
+    expect(declaration).to_contain_text("Bluetooth earbuds, 10 pairs")
     page.get_by_role("button", name="Request packing").click()
     expect(page.get_by_text("Packing requested.")).to_be_visible()
     parcel = Parcel.objects.get(company=company)
@@ -126,5 +133,6 @@ def test_staff_pack_a_battery_parcel_in_two_boxes_and_the_merchant_gets_its_invo
     line = parcel.declaration.get()
     assert parcel.reference in text
     assert "蓝牙耳机" in text
+    assert "Bluetooth earbuds, 10 pairs" in text
     assert "851830" in text
     assert f"{line.declared_value} USD" in text

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('logistics', '0008_customs_group_permissions'),
+        ('logistics', '0009_stock_bin_location_format'),
     ]
 
     operations = [
