@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Supplier
+from logistics.forms import BinLocationField
 from logistics.models import Warehouse
 from orders import services
 from orders.models import (
@@ -101,10 +102,17 @@ class ReceiveForm(forms.Form):
         label=gettext_lazy("Warehouse"), queryset=Warehouse.objects.filter(is_active=True)
     )
 
+    bin_location = BinLocationField(
+        help_text=gettext_lazy(
+            "Optional. Where the goods are put, for example A-03-2: packing picks there."
+        )
+    )
+
     def __init__(self, *args, po: PurchaseOrder, **kwargs):
         super().__init__(*args, **kwargs)
         if po.warehouse_id:
             self.fields["warehouse"].initial = po.warehouse_id
+        self.fields["bin_location"].initial = po.bin_location
         self.lines = list(po.lines.filter(status__in=PurchaseOrderLine.TO_RECEIVE).order_by("pk"))
         for line in self.lines:
             self.fields[f"count_{line.pk}"] = forms.IntegerField(

@@ -413,6 +413,7 @@ class PurchaseOrderAdmin(AlibabaActions, admin.ModelAdmin):
                 note=d["reason"],
                 warehouse=d["warehouse"],
                 counts=form.counts(),
+                bin_location=d["bin_location"],
             ),
         )
 

@@ -15,6 +15,7 @@ from catalog.models import (
     Supplier,
 )
 from logistics.models import Warehouse
+from logistics.models.stock import BIN_LOCATION_LENGTH, bin_location_format
 from orders.models.fields import CNY
 from orders.models.orders import Order, OrderLine
 from payments.models import LedgerTransaction
@@ -128,6 +129,13 @@ class PurchaseOrder(Stateful, TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
+    )
+    # Where the warehouse put the goods when they arrived; their stock items start there.
+    bin_location = models.CharField(
+        _("storage location (bin)"),
+        max_length=BIN_LOCATION_LENGTH,
+        blank=True,
+        validators=[bin_location_format],
     )
     payable_recorded = models.BooleanField(
         _("supplier payable recorded"),

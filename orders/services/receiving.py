@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from logistics import services as logistics_services
 from logistics.models import Warehouse
+from logistics.models.stock import bin_location_clean
 from orders import exceptions
 from orders.models import (
     PurchaseOrder,
@@ -55,14 +57,23 @@ def purchase_order_receive(
     note: str = "",
     warehouse: Warehouse | None = None,
     counts: Mapping[int, int] | None = None,
+    bin_location: str | None = None,
 ) -> PurchaseOrder:
-    """The supplier's parcel arrived: record the warehouse and the count per line.
+    """The supplier's parcel arrived: record the warehouse, the bin the goods were put in and
+    the count per line.
 
     `counts` maps line ids to the quantity counted (0 to the quantity ordered); a line left out
     counts as complete. Only lines still to inspect are counted, so after a replacement the
-    lines already stocked keep their figures; a replacement counted is inspected again.
+    lines already stocked keep their figures; a replacement counted is inspected again. The
+    bin (written one way by `bin_location_clean`; None keeps the one recorded) is where the
+    lines' stock items start, and packing picks them there.
     """
     _require(actor, "receive_purchaseorder")
+    if bin_location is not None:
+        try:
+            bin_location = bin_location_clean(bin_location)
+        except ValidationError as error:
+            raise exceptions.OrdersError(error.messages[0], field="bin_location") from error
     order, po = _lock_po(po)
     if not po.can_become(PS.RECEIVED):
         raise exceptions.InvalidTransition(_("Only goods the supplier shipped can be received."))
@@ -97,6 +108,8 @@ def purchase_order_receive(
         [line for line in lines if line.status == LS.PENDING], ["received_quantity"]
     )
     changes = {"warehouse": warehouse} if warehouse is not None else {}
+    if bin_location is not None:
+        changes["bin_location"] = bin_location
     reason = "; ".join(counted)
     if note.strip():
         reason = f"{note.strip()} — {reason}" if reason else note.strip()
@@ -167,6 +180,7 @@ def _line_stock(
         inspection_summary=summary,
         photos=photos,
         receipt_key=f"{po.reference}:line:{line.pk}",
+        bin_location=po.bin_location,
         **line_stock_customs(line),
     )
     line.stock_item_id = item.pk

@@ -134,6 +134,64 @@ def test_receive_page_in_the_admin(client, po, warehouse_staff, warehouse):
     assert blue.received_quantity == 19
 
 
+def test_the_bin_given_at_receiving_is_where_the_stock_items_start(
+    client, po, warehouse_staff, warehouse
+):
+    red, blue = _lines(po)
+    client.force_login(warehouse_staff)
+    url = reverse("admin:orders_purchaseorder_receive", args=[po.pk])
+    response = client.post(
+        url,
+        {
+            "warehouse": warehouse.pk,
+            f"count_{red.pk}": 30,
+            f"count_{blue.pk}": 20,
+            "bin_location": " b 07 1 ",
+        },
+    )
+    assert response.status_code == 302
+    po.refresh_from_db()
+    assert po.bin_location == "B-07-1"
+
+    _inspect(red, warehouse_staff)
+    _inspect(blue, warehouse_staff)
+
+    bins = set(
+        StockItem.objects.filter(source_reference=po.reference).values_list(
+            "bin_location", flat=True
+        )
+    )
+    assert bins == {"B-07-1"}
+
+
+def test_a_malformed_bin_receives_nothing(client, po, warehouse_staff, warehouse):
+    red, blue = _lines(po)
+    with pytest.raises(exceptions.OrdersError) as refused:
+        services.purchase_order_receive(
+            po=po, actor=warehouse_staff, warehouse=warehouse, bin_location="B/07"
+        )
+    assert refused.value.field == "bin_location"
+    po.refresh_from_db()
+    assert po.status == PS.SHIPPED
+    assert po.bin_location == ""
+
+    client.force_login(warehouse_staff)
+    url = reverse("admin:orders_purchaseorder_receive", args=[po.pk])
+    page = client.post(
+        url,
+        {
+            "warehouse": warehouse.pk,
+            f"count_{red.pk}": 30,
+            f"count_{blue.pk}": 20,
+            "bin_location": "B/07",
+        },
+    )
+    assert page.status_code == 200
+    assert "A bin is letters and digits" in page.content.decode()
+    po.refresh_from_db()
+    assert po.status == PS.SHIPPED
+
+
 def test_account_managers_cannot_receive(po, account_manager, warehouse):
     with pytest.raises(exceptions.PermissionRefused):
         services.purchase_order_receive(po=po, actor=account_manager, warehouse=warehouse)
