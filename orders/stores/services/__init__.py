@@ -1,5 +1,6 @@
 """Every write of store connections, one module per family:
 
+* `channels`: the channel rule per destination country;
 * `connections`: connecting (credentials checked by one read call, webhooks registered),
   settings, pausing, resuming, new credentials, removing; health recorded around every call;
 * `intake`: store orders in by signed webhook and by polling, one portal order each;
@@ -8,6 +9,7 @@
 * `publishing`: a portal product published to the store as a draft.
 """
 
+from orders.stores.services.channels import channel_rule_remove, channel_rule_set
 from orders.stores.services.connections import (
     connection_credentials_update,
     connection_needs_attention,
@@ -37,6 +39,8 @@ from orders.stores.services.mapping import variant_link_map
 from orders.stores.services.publishing import product_publish, publish_prices
 
 __all__ = [
+    "channel_rule_remove",
+    "channel_rule_set",
     "connection_credentials_update",
     "connection_needs_attention",
     "connection_pause",
