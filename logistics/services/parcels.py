@@ -253,7 +253,7 @@ def parcel_items_add(*, parcel: Parcel, actor: User | None, item_ids: Sequence[i
         actor=actor,
         from_status=Parcel.Status.DRAFT,
         to_status=Parcel.Status.DRAFT,
-        reason=_("%(n)s items added") % {"n": len(items)},
+        reason=ngettext("%(n)s item added", "%(n)s items added", len(items)) % {"n": len(items)},
     )
     return parcel
 

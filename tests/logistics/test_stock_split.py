@@ -164,7 +164,7 @@ def test_items_added_to_a_draft_parcel_are_reserved_and_declared(company, owner,
     assert second.parcel_id == parcel.pk
     assert second.status == StockItem.Status.RESERVED
     assert parcel.declaration.count() == 2
-    assert parcel.events.last().reason == "1 items added"
+    assert parcel.events.last().reason == "1 item added"
     with pytest.raises(StockUnavailable):
         services.parcel_items_add(parcel=parcel, actor=owner, item_ids=[second.pk])
     Parcel.objects.filter(pk=parcel.pk).update(status=Parcel.Status.PACKING_REQUESTED)
