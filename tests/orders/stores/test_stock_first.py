@@ -248,6 +248,7 @@ def test_part_in_stock_is_reserved_and_only_the_rest_is_bought(
     assert {line.sku_id: line.quantity for line in store_order.order.lines.all()} == {skus[0].pk: 2}
     draft = store_order.parcel
     assert draft.status == PS.DRAFT
+    assert draft.customer_reference == store_order.number
     assert sorted(i.quantity for i in draft.items.all()) == [1, 2]
     # The purchased goods arrive: they join the parcel, which goes to packing.
     store_order = services.store_order_sync(store_order=store_order)
