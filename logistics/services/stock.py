@@ -255,12 +255,13 @@ def stock_allocate(
     locked in primary-key order before anything is counted: a second caller waits and then
     sees what the first left. An item holding more than is needed is split
     (`stock_item_split`), so the rows returned hold exactly the units taken. Nothing is
-    reserved here: the caller puts the rows into a parcel in the same transaction."""
-    wants = [want for want in wants if want.quantity > 0]
-    if not wants:
-        return []
+    reserved here: the caller puts the rows into a parcel in the same transaction. Returns
+    one `StockTaken` per want, in the order given."""
+    wanted = [want for want in wants if want.quantity > 0]
+    if not wanted:
+        return [StockTaken(want=want, items=()) for want in wants]
     condition = Q()
-    for want in wants:
+    for want in wanted:
         condition |= want.condition()
     candidates = list(
         StockItem.objects.select_for_update()
@@ -273,12 +274,12 @@ def stock_allocate(
         by_warehouse.setdefault(item.warehouse_id, []).append(item)
     if not by_warehouse:
         return [StockTaken(want=want, items=()) for want in wants]
-    warehouse_id = max(by_warehouse, key=lambda pk: (_coverage(by_warehouse[pk], wants), -pk))
+    warehouse_id = max(by_warehouse, key=lambda pk: (_coverage(by_warehouse[pk], wanted), -pk))
     pool = sorted(by_warehouse[warehouse_id], key=lambda item: (item.arrived_at, item.pk))
     used: set[int] = set()
     taken = []
     for want in wants:
-        needed, rows = want.quantity, []
+        needed, rows = max(want.quantity, 0), []
         for item in pool:
             if needed == 0:
                 break

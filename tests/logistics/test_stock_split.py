@@ -205,3 +205,12 @@ def test_only_a_parcel_to_an_end_customer_carries_a_slip(company, owner, warehou
             item_ids=[_item(company, warehouse).pk],
             customer_reference="#1",
         )
+
+
+def test_allocation_answers_every_want_in_order_even_for_nothing(company, warehouse):
+    _item(company, warehouse, quantity=4)
+    wants = [StockWant("product:1", "sku:1", 0), StockWant("product:1", "sku:1", 3)]
+    taken = services.stock_allocate(company=company, wants=wants)
+    assert [part.want for part in taken] == wants
+    assert [part.quantity for part in taken] == [0, 3]
+    assert services.stock_allocate(company=company, wants=wants[:1])[0].items == ()

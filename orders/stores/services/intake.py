@@ -354,6 +354,9 @@ def store_order_place(*, store_order: StoreOrder) -> StoreOrder:
         wanted[key] = wanted.get(key, 0) + line["quantity"]
         names[key] = link.product.title_en + (f" — {link.sku.label}" if link.sku else "")
         hazards.update(link.product.hazards or ())
+    wanted = {key: n for key, n in wanted.items() if n > 0}
+    if not wanted:
+        return move(store_order, SO.HELD, _("The order has nothing for us to ship."))
     channel, why = _channel(connection, address.country.code, hazards)
     if channel is None:
         return move(store_order, SO.HELD, why)

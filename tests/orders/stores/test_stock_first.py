@@ -398,3 +398,17 @@ def test_the_packing_slip_carries_the_brand_and_the_store_number_and_no_prices(
         product.supplier.name_zh,
     ):
         assert word not in text
+
+
+def test_an_order_with_nothing_to_ship_is_held_and_takes_nothing(
+    client, shop_connection, shopify, goods, wallet, company
+):
+    _product, skus = goods
+    item = _stock(company, skus[0], 2)
+    _order, store_order = _shop_order(client, shop_connection, shopify, [shop_line(skus[0], 0)])
+    assert store_order.status == SO.HELD
+    assert store_order.reason == "The order has nothing for us to ship."
+    item.refresh_from_db()
+    assert item.quantity == 2
+    assert not Parcel.objects.exists()
+    assert not Order.objects.exists()
