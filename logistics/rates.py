@@ -211,6 +211,23 @@ def quote_channel(
     )
 
 
+def channel_refusal(
+    *, channel: ShippingChannel, destination_country: str, restricted: Iterable[str] = ()
+) -> str:
+    """Why `channel` cannot carry goods with these hazards to this country, weight aside, or
+    "" when it can: the first checks of `quote_channel` (in service, destination served, the
+    hazards it carries, a rate for the destination), for rules chosen before a parcel exists."""
+    quote = quote_channel(
+        channel=channel,
+        destination_country=destination_country,
+        weight_kg=Decimal(0),
+        volume_cm3=Decimal(0),
+        restricted=restricted,
+        rate=None,
+    )
+    return "" if quote.available else quote.reason
+
+
 def quote_channels(
     *,
     destination_country: str,

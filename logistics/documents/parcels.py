@@ -79,8 +79,11 @@ def document_context(*, parcel: Parcel, kind: str) -> dict:
         "profile": profile,
         "importer": (profile.importer_name if profile and profile.importer_name else "")
         or parcel.company.legal_name,
-        "brand": (profile.brand_name if profile and profile.brand_name else "")
+        # The parcel's own brand (a store's) first, then the company's.
+        "brand": parcel.brand_name
+        or (profile.brand_name if profile and profile.brand_name else "")
         or parcel.company.legal_name,
+        "customer_reference": parcel.customer_reference,
         "warehouse": parcel.warehouse,
         "destination": parcel.destination,
         "rows": _line_rows(lines),

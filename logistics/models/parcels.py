@@ -98,6 +98,20 @@ class Parcel(Stateful, TimeStampedModel):
     insurance_fee = models.DecimalField(
         _("insurance fee"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    # Printed on the neutral packing slip of a dropship parcel (copied at the boundary by the
+    # layer that made the parcel, e.g. a store order): never prices or supplier names.
+    customer_reference = models.CharField(
+        _("customer's order number"),
+        max_length=40,
+        blank=True,
+        help_text=_("The order number the end customer knows, printed on the packing slip."),
+    )
+    brand_name = models.CharField(
+        _("brand name on the packing slip"),
+        max_length=120,
+        blank=True,
+        help_text=_("Empty: the brand name of the company's customs profile."),
+    )
     # Bumped when what the documents print changes; documents built from an older one are stale.
     documents_version = models.PositiveIntegerField(default=0, editable=False)
     # The tariff frozen when packing was requested: packing prices the real weight with it.

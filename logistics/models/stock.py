@@ -68,6 +68,13 @@ class StockItem(TimeStampedModel):
     product_reference = models.CharField(
         _("product"), max_length=40, blank=True, help_text=_('For example "product:12".')
     )
+    sku_reference = models.CharField(
+        _("SKU"),
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text=_('For example "sku:34"; empty for a product without SKUs.'),
+    )
     description_zh = models.CharField(_("description (Chinese)"), max_length=300, blank=True)
     hs_code = models.CharField(_("HS code"), max_length=12, blank=True)
     origin_country = models.CharField(_("country of origin"), max_length=2, blank=True)

@@ -1,7 +1,7 @@
 """Every write in logistics, one module per family of operations:
 
     addresses   the company's address book
-    stock       goods received into stock, their photos
+    stock       goods received into stock, their photos, splits, units taken for a parcel
     documents   parcel PDFs built on the exports queue and kept by generation
     inbound     inbound parcels a forwarding customer declares, received into stock
     customs     declaration lines, thresholds, the merchant's customs numbers
@@ -54,6 +54,7 @@ from logistics.services.parcels import (
     parcel_cancel,
     parcel_contents,
     parcel_create,
+    parcel_items_add,
     parcel_pack,
     parcel_packing_charge,
     parcel_quote,
@@ -62,7 +63,14 @@ from logistics.services.parcels import (
     parcel_ship,
     parcel_transition,
 )
-from logistics.services.stock import stock_photo_add, stock_receive
+from logistics.services.stock import (
+    StockTaken,
+    StockWant,
+    stock_allocate,
+    stock_item_split,
+    stock_photo_add,
+    stock_receive,
+)
 from logistics.services.storage import storage_fees_charge, storage_notices_send
 from logistics.services.tracking import (
     tracking_events_record,
@@ -75,6 +83,8 @@ __all__ = [
     "ADDRESS_FIELDS",
     "LINE_FIELDS",
     "Box",
+    "StockTaken",
+    "StockWant",
     "address_archive",
     "address_create",
     "address_update",
@@ -100,6 +110,7 @@ __all__ = [
     "parcel_document_render",
     "parcel_document_request",
     "parcel_exception_mail_send",
+    "parcel_items_add",
     "parcel_pack",
     "parcel_packing_charge",
     "parcel_quote",
@@ -107,6 +118,8 @@ __all__ = [
     "parcel_send_back",
     "parcel_ship",
     "parcel_transition",
+    "stock_allocate",
+    "stock_item_split",
     "stock_photo_add",
     "stock_receive",
     "storage_fees_charge",

@@ -160,11 +160,17 @@ def parcel_create(
     channel: ShippingChannel,
     item_ids: Sequence[int],
     insured_value: Decimal | None = None,
+    customer_reference: str = "",
+    brand_name: str = "",
 ) -> Parcel:
-    """A draft parcel holding the chosen stock items (they are reserved for it)."""
+    """A draft parcel holding the chosen stock items (they are reserved for it). A parcel to
+    an end customer may carry the customer's order number and the brand name its neutral
+    packing slip prints (a store order's number and the store's brand)."""
     if not item_ids:
         raise LogisticsError(_("Choose at least one stock item."))
     _check_destination(company, destination, channel)
+    if (customer_reference or brand_name) and destination.kind != Address.Kind.END_CUSTOMER:
+        raise LogisticsError(_("Only a parcel to an end customer has a packing slip."))
     # Locked in primary-key order so two parcels picking overlapping items cannot deadlock.
     items = list(
         StockItem.objects.select_for_update()
@@ -190,6 +196,8 @@ def parcel_create(
         currency=company.wallet_currency,
         insured_value=insured_value or None,
         insurance_fee=_insurance_fee(insured_value, company.wallet_currency),
+        customer_reference=customer_reference.strip()[:40],
+        brand_name=brand_name.strip()[:120],
     )
     quote = parcel_quote(parcel=parcel, items=items)
     if not quote.available:
@@ -204,6 +212,49 @@ def parcel_create(
         from_status=Parcel.Status.DRAFT,
         to_status=Parcel.Status.DRAFT,
         reason=phrase("Created with %(n)s items", n=len(items)),
+    )
+    return parcel
+
+
+@transaction.atomic
+def parcel_items_add(*, parcel: Parcel, actor: User | None, item_ids: Sequence[int]) -> Parcel:
+    """Put more stock items into a draft parcel (goods bought for a dropship order joining the
+    units already reserved from stock): the same checks as creating it, then the declaration
+    is built again from every item."""
+    parcel = states.lock(parcel)
+    if parcel.status != Parcel.Status.DRAFT:
+        raise LogisticsError(
+            _("Parcel %(ref)s is %(status)s: items are added to a draft only.")
+            % {"ref": parcel.reference, "status": parcel.get_status_display().lower()}
+        )
+    if not item_ids:
+        raise LogisticsError(_("Choose at least one stock item."))
+    items = list(
+        StockItem.objects.select_for_update()
+        .filter(pk__in=set(item_ids), company_id=parcel.company_id)
+        .order_by("pk")
+    )
+    if len(items) != len(set(item_ids)) or any(
+        item.status != StockItem.Status.IN_STOCK for item in items
+    ):
+        raise StockUnavailable
+    if any(item.warehouse_id != parcel.warehouse_id for item in items):
+        raise LogisticsError(_("Items in one parcel must be stored in the same warehouse."))
+    hazards_check(channel=parcel.channel, items=items)
+    everything = [*parcel.items.order_by("pk"), *items]
+    quote = parcel_quote(parcel=parcel, items=everything)
+    if not quote.available:
+        raise ChannelUnavailable(quote.reason)
+    StockItem.objects.filter(pk__in=[item.pk for item in items]).update(
+        status=StockItem.Status.RESERVED, parcel=parcel, updated_at=timezone.now()
+    )
+    declaration_build(parcel=parcel, items=everything)
+    ParcelEvent.objects.create(
+        parcel=parcel,
+        actor=actor,
+        from_status=Parcel.Status.DRAFT,
+        to_status=Parcel.Status.DRAFT,
+        reason=ngettext("%(n)s item added", "%(n)s items added", len(items)) % {"n": len(items)},
     )
     return parcel
 

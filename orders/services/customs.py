@@ -24,6 +24,7 @@ def line_stock_customs(line: PurchaseOrderLine) -> dict:
         "restricted_goods": list(product.hazards or ()),
         "customs": CustomsData(
             product_reference=f"product:{product.pk}",
+            sku_reference=f"sku:{line.sku_id}" if line.sku_id else "",
             description_zh=(product.title_zh or "")[:300],
             hs_code=product.hs_code,
             origin_country=product.origin_country.code or "",

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from logistics.models import ShippingChannel
 from orders.stores.models import Platform
@@ -58,7 +59,7 @@ class ConnectForm(forms.Form):
 
 class SettingsForm(forms.Form):
     shipping_channel = forms.ModelChoiceField(
-        label=_("Shipping channel"), queryset=ShippingChannel.objects.none(), required=False
+        label=_("Default shipping channel"), queryset=ShippingChannel.objects.none(), required=False
     )
     auto_pay = forms.BooleanField(label=_("Pay store orders automatically"), required=False)
     auto_pay_limit = forms.DecimalField(
@@ -102,3 +103,16 @@ class CredentialsForm(forms.Form):
         required=False,
         widget=forms.PasswordInput(render_value=False),
     )
+
+
+class ChannelRuleForm(forms.Form):
+    country = forms.ChoiceField(label=_("Destination country"), choices=())
+    channel = forms.ModelChoiceField(
+        label=_("Shipping channel"), queryset=ShippingChannel.objects.none()
+    )
+
+    def __init__(self, *args, channels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "---------"), *countries]
+        if channels is not None:
+            self.fields["channel"].queryset = channels

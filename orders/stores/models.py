@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from catalog.models import Product, Sku
 from logistics.models import Parcel, ShippingChannel
@@ -109,6 +110,7 @@ class StoreConnection(Stateful, TimeStampedModel):
         _("markup (%)"), max_digits=6, decimal_places=2, default=100
     )
     brand_name = models.CharField(_("brand name on the packing slip"), max_length=80, blank=True)
+    # The default channel; `channel_rules` override it per destination country.
     shipping_channel = models.ForeignKey(
         ShippingChannel,
         verbose_name=_("shipping channel"),
@@ -159,6 +161,35 @@ class StoreConnectionEvent(StatusEvent):
     class Meta(StatusEvent.Meta):
         verbose_name = _("store connection event")
         verbose_name_plural = _("store connection events")
+
+
+class ChannelRule(TimeStampedModel):
+    """The channel a store's orders to one destination country travel by, instead of the
+    connection's default channel."""
+
+    connection = models.ForeignKey(
+        StoreConnection, on_delete=models.CASCADE, related_name="channel_rules"
+    )
+    country = CountryField(_("destination country"))
+    channel = models.ForeignKey(
+        ShippingChannel,
+        verbose_name=_("shipping channel"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("channel rule")
+        verbose_name_plural = _("channel rules")
+        ordering = ["connection", "country"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "country"], name="channelrule_one_per_country"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country.code} → {self.channel}"
 
 
 class VariantLink(TimeStampedModel):
@@ -223,17 +254,27 @@ class StoreOrder(Stateful, TimeStampedModel):
         CANCELLED = "cancelled", _("Cancelled")
 
     TRANSITIONS = {
+        # Straight to packed, or waiting to be approved, and back to held when the parcel
+        # taken from stock was cancelled: an order the merchant's stock covers whole.
         Status.WAITING_MAPPING: frozenset(
-            {Status.HELD, Status.AWAITING_APPROVAL, Status.PAID, Status.CANCELLED}
+            {Status.HELD, Status.AWAITING_APPROVAL, Status.PAID, Status.PACKED, Status.CANCELLED}
         ),
         Status.HELD: frozenset(
-            {Status.WAITING_MAPPING, Status.AWAITING_APPROVAL, Status.PAID, Status.CANCELLED}
+            {
+                Status.WAITING_MAPPING,
+                Status.AWAITING_APPROVAL,
+                Status.PAID,
+                Status.PACKED,
+                Status.CANCELLED,
+            }
         ),
-        Status.AWAITING_APPROVAL: frozenset({Status.PAID, Status.CANCELLED}),
+        Status.AWAITING_APPROVAL: frozenset(
+            {Status.PAID, Status.PACKED, Status.HELD, Status.CANCELLED}
+        ),
         Status.PAID: frozenset({Status.PURCHASED, Status.CANCELLED, Status.CANCEL_REQUESTED}),
         Status.PURCHASED: frozenset({Status.PACKED, Status.CANCEL_REQUESTED}),
         Status.CANCEL_REQUESTED: frozenset({Status.PURCHASED, Status.CANCELLED}),
-        Status.PACKED: frozenset({Status.SHIPPED}),
+        Status.PACKED: frozenset({Status.SHIPPED, Status.HELD, Status.CANCELLED}),
         Status.SHIPPED: frozenset({Status.TRACKING_PUSHED}),
         Status.TRACKING_PUSHED: frozenset(),
         Status.CANCELLED: frozenset(),
@@ -257,6 +298,9 @@ class StoreOrder(Stateful, TimeStampedModel):
     email = models.CharField(_("customer email"), max_length=254, blank=True)
     shipping_address = models.JSONField(_("shipping address"), default=dict, blank=True)
     lines = models.JSONField(_("lines"), default=list, blank=True)
+    # What ships from the merchant's stock and what is purchased, per portal product and SKU:
+    # [{"product_id", "sku_id", "description", "quantity", "from_stock", "purchased"}].
+    allocation = models.JSONField(_("from stock and purchased"), default=list, blank=True)
     raw = models.JSONField(default=dict, blank=True, editable=False)
     status = models.CharField(
         _("status"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Count, F, Q, QuerySet
 
-from orders.stores.models import StoreConnection, StoreOrder, VariantLink
+from catalog.models import Product
+from logistics.models import ShippingChannel
+from orders.stores.models import ChannelRule, StoreConnection, StoreOrder, VariantLink
 
 ORDERS_PAGE_SIZE = 50
 
@@ -63,6 +65,27 @@ def store_order_for_company(*, company, pk: int) -> StoreOrder:
         .prefetch_related("events")
         .get(pk=pk)
     )
+
+
+def channel_rules(*, connection: StoreConnection) -> QuerySet[ChannelRule]:
+    return (
+        ChannelRule.objects.filter(connection=connection)
+        .select_related("channel")
+        .order_by("country", "pk")
+    )
+
+
+def products_refused_by(*, connection: StoreConnection, channel: ShippingChannel) -> list[str]:
+    """The mapped products of the store whose hazards `channel` does not carry (its one rule,
+    `ShippingChannel.refused_hazards`): their orders to a country with this channel wait."""
+    products = Product.objects.filter(
+        pk__in=VariantLink.objects.filter(connection=connection, product__isnull=False).values(
+            "product_id"
+        )
+    ).order_by("title_en", "pk")
+    return [
+        product.title_en for product in products if channel.refused_hazards(product.hazards or ())
+    ]
 
 
 def variant_links(

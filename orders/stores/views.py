@@ -146,6 +146,66 @@ def _action(request, pk: int, run, done: str):
 
 
 @company_required(Capability.EDIT_COMPANY)
+def store_channels(request, pk: int):
+    """The channel per destination country: each rule checked against what the channel
+    carries where; the store's mapped products it refuses are named, as their orders wait."""
+    connection = _connection_or_404(request, pk)
+    channels = logistics_selectors.channels_for_company(company=request.company)
+    form = forms.ChannelRuleForm(request.POST or None, channels=channels)
+    if request.method == "POST" and form.is_valid():
+        channel = form.cleaned_data["channel"]
+        try:
+            rule = services.channel_rule_set(
+                connection=connection, country=form.cleaned_data["country"], channel=channel
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Orders to %(country)s go by %(channel)s.")
+                % {"country": rule.country.name, "channel": channel},
+            )
+            refused = selectors.products_refused_by(connection=connection, channel=channel)
+            if refused:
+                messages.warning(
+                    request,
+                    _(
+                        "%(channel)s does not carry the hazards of: %(products)s. Their orders "
+                        "to %(country)s will wait."
+                    )
+                    % {
+                        "channel": channel,
+                        "products": ", ".join(refused),
+                        "country": rule.country.name,
+                    },
+                )
+            return redirect("stores:channels", connection.pk)
+    return render(
+        request,
+        "stores/store_channels.html",
+        {
+            "connection": connection,
+            "rules": selectors.channel_rules(connection=connection),
+            "form": form,
+            "crumbs": _crumbs(
+                (connection.name, reverse("stores:detail", args=[connection.pk])),
+                (_("Channels per country"), ""),
+            ),
+        },
+    )
+
+
+@company_required(Capability.EDIT_COMPANY)
+@require_POST
+def store_channel_remove(request, pk: int):
+    connection = _connection_or_404(request, pk)
+    if services.channel_rule_remove(connection=connection, country=request.POST.get("country", "")):
+        messages.success(request, _("Rule removed: those orders go by the default channel."))
+    return redirect("stores:channels", connection.pk)
+
+
+@company_required(Capability.EDIT_COMPANY)
 @require_POST
 def store_pause(request, pk: int):
     connection = _action(request, pk, services.connection_pause, _("Store paused."))
@@ -209,6 +269,29 @@ def _store_order_or_404(request, pk: int) -> StoreOrder:
         return selectors.store_order_for_company(company=request.company, pk=pk)
     except StoreOrder.DoesNotExist:
         raise Http404 from None
+
+
+@company_required(Capability.VIEW)
+def store_order_detail(request, pk: int):
+    """One store order: its lines, what ships from the merchant's stock and what is bought,
+    the portal order and parcel, and its timeline."""
+    store_order = _store_order_or_404(request, pk)
+    return render(
+        request,
+        "stores/store_order_detail.html",
+        {
+            "store_order": store_order,
+            "connection": store_order.connection,
+            "can_buy": _can(request, Capability.BUY),
+            "crumbs": _crumbs(
+                (
+                    store_order.connection.name,
+                    reverse("stores:detail", args=[store_order.connection_id]),
+                ),
+                (store_order.number, ""),
+            ),
+        },
+    )
 
 
 @company_required(Capability.BUY)

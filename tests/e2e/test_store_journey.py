@@ -90,7 +90,7 @@ def test_a_store_order_goes_out_and_its_tracking_comes_back(page, live_server, s
     page.reload()
     expect(page.locator("#store-orders").get_by_text("Waiting for mapping")).to_be_visible()
 
-    page.get_by_role("link", name="1").click()  # the variants to map
+    page.get_by_role("link", name="1", exact=True).click()  # the variants to map
     page.get_by_label("Portal SKU code").fill(sku.code)
     page.get_by_role("button", name="Map").click()
     expect(page.get_by_text("Every variant is mapped.")).to_be_visible()

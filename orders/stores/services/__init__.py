@@ -1,5 +1,6 @@
 """Every write of store connections, one module per family:
 
+* `channels`: the channel rule per destination country;
 * `connections`: connecting (credentials checked by one read call, webhooks registered),
   settings, pausing, resuming, new credentials, removing; health recorded around every call;
 * `intake`: store orders in by signed webhook and by polling, one portal order each;
@@ -9,6 +10,7 @@
 * `tracking`: carrier events after the first fulfillment passed on to the store.
 """
 
+from orders.stores.services.channels import channel_rule_remove, channel_rule_set
 from orders.stores.services.connections import (
     connection_credentials_update,
     connection_needs_attention,
@@ -43,6 +45,8 @@ from orders.stores.services.tracking import (
 )
 
 __all__ = [
+    "channel_rule_remove",
+    "channel_rule_set",
     "connection_credentials_update",
     "connection_needs_attention",
     "connection_pause",

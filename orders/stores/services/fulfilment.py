@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from logistics import services as logistics_services
+from logistics.exceptions import StockUnavailable
 from logistics.models import Parcel, StockItem
 from orders import services as order_services
 from orders.models import Order
@@ -18,7 +19,12 @@ from orders.stores import adapters, conf
 from orders.stores.exceptions import StoreError
 from orders.stores.models import StoreConnection, StoreOrder
 from orders.stores.services.connections import calling
-from orders.stores.services.intake import store_order_place
+from orders.stores.services.intake import (
+    committed_sources,
+    release_stock,
+    stock_wants,
+    store_order_place,
+)
 from orders.stores.services.status import move
 from orders.stores.services.tracking import tracking_pushes_send
 from procurement.accounts.models import User
@@ -55,30 +61,61 @@ def _locked(store_order: StoreOrder) -> StoreOrder:
 @transaction.atomic
 def store_order_sync(*, store_order: StoreOrder) -> StoreOrder:
     """Bring the store order level with its portal order and parcel; when its goods are all in
-    the warehouse, put them in one parcel to the end customer and ask for packing."""
+    the warehouse, put them in one parcel to the end customer (with the units reserved from
+    stock) and ask for packing."""
     store_order = _locked(store_order)
     order = store_order.order
     if store_order.status in StoreOrder.UNPLACED:
         return store_order_place(store_order=store_order)
     if order is None:
-        return store_order
-    if order.status in (OS.CANCELLED, OS.REFUNDED) and store_order.can_become(SO.CANCELLED):
-        return move(store_order, SO.CANCELLED, _("The portal order was cancelled."))
-    if store_order.status == SO.AWAITING_APPROVAL and order.paid_at is not None:
-        move(store_order, SO.PAID, _("Paid"))
-    if store_order.status == SO.PAID and order.status in BOUGHT:
-        move(store_order, SO.PURCHASED, _("The goods were bought from the suppliers."))
-    if store_order.status == SO.PURCHASED and order.status in (OS.IN_WAREHOUSE, OS.COMPLETED):
-        _parcel(store_order)
+        if store_order.parcel is None:
+            return store_order
+        _follow_stock_parcel(store_order)
+    else:
+        if order.status in (OS.CANCELLED, OS.REFUNDED) and store_order.can_become(SO.CANCELLED):
+            release_stock(
+                store_order,
+                reason=_("The portal order was cancelled."),
+                statuses={Parcel.Status.DRAFT},
+            )
+            return move(store_order, SO.CANCELLED, _("The portal order was cancelled."))
+        if store_order.status == SO.AWAITING_APPROVAL and order.paid_at is not None:
+            move(store_order, SO.PAID, _("Paid"))
+        if store_order.status == SO.PAID and order.status in BOUGHT:
+            move(store_order, SO.PURCHASED, _("The goods were bought from the suppliers."))
+        if store_order.status == SO.PURCHASED and order.status in (OS.IN_WAREHOUSE, OS.COMPLETED):
+            _parcel(store_order)
     if store_order.status == SO.PACKED and store_order.parcel.status in ON_ITS_WAY:
         move(store_order, SO.SHIPPED, store_order.parcel.tracking_number)
         outbox_enqueue(task="orders.stores.tasks.store_order_push", args=[store_order.pk])
     return store_order
 
 
+def _follow_stock_parcel(store_order: StoreOrder) -> None:
+    """An order sent whole from stock follows its parcel: packing requested by the merchant,
+    or the parcel cancelled (the order is held, and a retry takes the goods from stock
+    again)."""
+    parcel = store_order.parcel
+    if parcel.status == Parcel.Status.CANCELLED and store_order.can_become(SO.HELD):
+        move(
+            store_order,
+            SO.HELD,
+            _("Parcel %(ref)s was cancelled: retry to take the goods from your stock again.")
+            % {"ref": parcel.reference},
+            changes={"parcel": None, "allocation": []},
+        )
+    elif store_order.status == SO.AWAITING_APPROVAL and parcel.status != Parcel.Status.DRAFT:
+        move(
+            store_order,
+            SO.PACKED,
+            _("Parcel %(ref)s to the customer, from your stock.") % {"ref": parcel.reference},
+        )
+
+
 def _parcel(store_order: StoreOrder) -> None:
-    """One parcel to the end customer with every stocked item of the order's purchase orders,
-    packing requested (its freight charged from the wallet as for any parcel)."""
+    """One parcel to the end customer with every stocked item of the order's purchase orders
+    and the units reserved from stock, packing requested (its freight charged from the wallet
+    as for any parcel)."""
     order = store_order.order
     references = [po.reference for po in order.purchase_orders.all()]
     items = list(
@@ -91,16 +128,28 @@ def _parcel(store_order: StoreOrder) -> None:
     if not items:
         move(store_order, SO.PURCHASED, _("Waiting for the goods to be stocked."))
         return
-    actor = store_order.connection.created_by
+    connection = store_order.connection
+    actor = connection.created_by
+    draft = store_order.parcel
     try:
         with transaction.atomic():
-            parcel = logistics_services.parcel_create(
-                company=store_order.company,
-                actor=actor,
-                destination=order.destination,
-                channel=order.shipping_channel,
-                item_ids=items,
-            )
+            if draft is not None and draft.status == Parcel.Status.CANCELLED:
+                items += _stock_again(store_order)
+                draft = None
+            if draft is not None:
+                parcel = logistics_services.parcel_items_add(
+                    parcel=draft, actor=actor, item_ids=items
+                )
+            else:
+                parcel = logistics_services.parcel_create(
+                    company=store_order.company,
+                    actor=actor,
+                    destination=order.destination,
+                    channel=order.shipping_channel,
+                    item_ids=items,
+                    customer_reference=store_order.number,
+                    brand_name=connection.brand_name,
+                )
             logistics_services.parcel_request_packing(parcel=parcel, actor=actor)
     except DomainError as error:
         move(
@@ -115,6 +164,26 @@ def _parcel(store_order: StoreOrder) -> None:
         _("Parcel %(ref)s to the customer") % {"ref": parcel.reference},
         changes={"parcel": parcel},
     )
+
+
+def _stock_again(store_order: StoreOrder) -> list[int]:
+    """The parcel holding the units from stock was cancelled: take them from stock again."""
+    wants = stock_wants(store_order)
+    taken = logistics_services.stock_allocate(
+        company=store_order.company,
+        wants=wants,
+        exclude_sources=committed_sources(store_order.company),
+    )
+    short = [part for part in taken if part.quantity < part.want.quantity]
+    if short:
+        raise StockUnavailable(
+            _(
+                "The parcel with the goods from your stock was cancelled and %(n)s units are "
+                "no longer in stock."
+            )
+            % {"n": sum(part.want.quantity - part.quantity for part in short)}
+        )
+    return [item.pk for part in taken for item in part.items]
 
 
 def store_order_push(*, store_order: StoreOrder) -> StoreOrder:
@@ -194,6 +263,7 @@ def store_order_cancel_decide(*, store_order: StoreOrder, actor: User, cancel: b
     order_services.order_cancel(
         order=store_order.order, actor=actor, reason=_("Cancelled in the store")
     )
+    release_stock(store_order, reason=_("Cancelled in the store"), statuses={Parcel.Status.DRAFT})
     return move(store_order, SO.CANCELLED, _("Cancelled in the store"), actor=actor)
 
 

@@ -17,18 +17,27 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from catalog import selectors as catalog_selectors
 from catalog.models import Sku
+from logistics import rates
 from logistics import services as logistics_services
-from logistics.models import Address
+from logistics.models import Address, Parcel, ShippingChannel
 from orders import services as order_services
-from orders.models import Order
+from orders.models import Order, PurchaseOrder
 from orders.stores import adapters, conf, crypto, signatures
 from orders.stores.adapters import shopify, woocommerce
 from orders.stores.adapters.base import ExternalOrder
 from orders.stores.exceptions import StoreError, WebhookRefused
-from orders.stores.models import Platform, StoreConnection, StoreOrder, VariantLink, WebhookReceipt
+from orders.stores.models import (
+    ChannelRule,
+    Platform,
+    StoreConnection,
+    StoreOrder,
+    VariantLink,
+    WebhookReceipt,
+)
 from orders.stores.services.connections import calling
 from orders.stores.services.status import move
 from procurement.core.exceptions import DomainError
@@ -46,6 +55,10 @@ ORDER_TOPICS = {
 }
 # Portal order statuses before any goods were bought: a store cancellation undoes it all.
 BEFORE_PURCHASE = frozenset({OS.PENDING_APPROVAL, OS.AWAITING_PAYMENT, OS.PAID})
+# Store orders whose purchased goods wait in stock for the rest of the order.
+WAITING_FOR_GOODS = frozenset({SO.AWAITING_APPROVAL, SO.PAID, SO.PURCHASED, SO.CANCEL_REQUESTED})
+# A parcel the store order's cancellation still undoes (its freight refunded).
+PARCEL_CANCELLABLE = frozenset({Parcel.Status.DRAFT, Parcel.Status.PACKING_REQUESTED})
 
 
 def parse_order(platform: str, payload: dict) -> ExternalOrder:
@@ -182,10 +195,133 @@ def _links(store_order: StoreOrder) -> dict[str, VariantLink]:
     return links
 
 
+def _channel(
+    connection: StoreConnection, country: str, hazards: set[str]
+) -> tuple[ShippingChannel | None, str]:
+    """The channel of the connection's rule for `country` (its default channel without one),
+    or None and why it cannot take the parcel: the logistics rule of what a channel carries
+    where (`logistics.rates.channel_refusal`), asked with the goods' hazards."""
+    rule = (
+        ChannelRule.objects.filter(connection=connection, country=country)
+        .select_related("channel")
+        .first()
+    )
+    channel = rule.channel if rule else connection.shipping_channel
+    name = countries.name(country) or country
+    if channel is None:
+        return None, _(
+            "Choose a shipping channel for this store, or a channel rule for %(country)s."
+        ) % {"country": name}
+    why = rates.channel_refusal(channel=channel, destination_country=country, restricted=hazards)
+    if why:
+        return None, _(
+            "%(channel)s, the channel for %(country)s, cannot take this parcel: %(why)s "
+            "Change the channel rule, then retry."
+        ) % {"channel": channel, "country": name, "why": why}
+    return channel, ""
+
+
+def committed_sources(company) -> list[str]:
+    """Goods bought for store orders still waiting for the rest of their goods: they are that
+    order's, not stock another store order may take."""
+    return [
+        f"po:{pk}"
+        for pk in PurchaseOrder.objects.filter(
+            order__store_order__company=company,
+            order__store_order__status__in=WAITING_FOR_GOODS,
+        ).values_list("pk", flat=True)
+    ]
+
+
+def _want(product_id: int, sku_id: int | None, quantity: int) -> logistics_services.StockWant:
+    return logistics_services.StockWant(
+        product_reference=f"product:{product_id}",
+        sku_reference=f"sku:{sku_id}" if sku_id else "",
+        quantity=quantity,
+    )
+
+
+def stock_wants(store_order: StoreOrder) -> list[logistics_services.StockWant]:
+    """What the store order's allocation takes from stock."""
+    return [
+        _want(row["product_id"], row["sku_id"], row["from_stock"])
+        for row in store_order.allocation
+        if row["from_stock"]
+    ]
+
+
+def _fulfil(
+    store_order: StoreOrder,
+    wanted: dict[tuple[int, int | None], int],
+    names: dict[tuple[int, int | None], str],
+    *,
+    address: Address,
+    channel: ShippingChannel,
+) -> tuple[Order | None, Parcel | None, list[dict]]:
+    """Take what the merchant holds from stock into a draft parcel to the customer and buy the
+    rest through the normal flow; all or nothing (the caller's savepoint)."""
+    connection = store_order.connection
+    actor = connection.created_by
+    taken = logistics_services.stock_allocate(
+        company=connection.company,
+        wants=[_want(product_id, sku_id, n) for (product_id, sku_id), n in wanted.items()],
+        exclude_sources=committed_sources(connection.company),
+    )
+    from_stock = {
+        (product_id, sku_id): part.quantity
+        for ((product_id, sku_id), _n), part in zip(wanted.items(), taken, strict=True)
+    }
+    items = [item.pk for part in taken for item in part.items]
+    parcel = None
+    if items:
+        parcel = logistics_services.parcel_create(
+            company=connection.company,
+            actor=actor,
+            destination=address,
+            channel=channel,
+            item_ids=items,
+            customer_reference=store_order.number,
+            brand_name=connection.brand_name,
+        )
+    remainder = {key: n - from_stock[key] for key, n in wanted.items() if n > from_stock[key]}
+    order = None
+    if remainder:
+        order = order_services.order_place_from_lines(
+            company=connection.company,
+            actor=actor,
+            membership=None,
+            lines=[
+                order_services.RequestedLine(product_id=product_id, sku_id=sku_id, quantity=n)
+                for (product_id, sku_id), n in remainder.items()
+            ],
+            checkout_key=f"store:{store_order.pk}",
+            destination=address,
+            channel=channel,
+        )
+    allocation = [
+        {
+            "product_id": product_id,
+            "sku_id": sku_id,
+            "description": names[(product_id, sku_id)],
+            "quantity": n,
+            "from_stock": from_stock[(product_id, sku_id)],
+            "purchased": n - from_stock[(product_id, sku_id)],
+        }
+        for (product_id, sku_id), n in wanted.items()
+    ]
+    return order, parcel, allocation
+
+
 def store_order_place(*, store_order: StoreOrder) -> StoreOrder:
     """Make the portal order of a store order the caller holds locked, or say why it waits:
-    unmapped variants, an address we cannot ship to, a line the catalog refuses. Then pay it
-    from the wallet when the connection allows and the total is under its limit."""
+    unmapped variants, an address we cannot ship to, no channel for the destination (or one
+    that cannot take these goods), a line the catalog refuses.
+
+    What the merchant already holds in our warehouse ships from stock (reserved in a draft
+    parcel to the customer); only the rest is bought, through the normal order flow, and paid
+    from the wallet when the connection allows and the total is under its limit. An order
+    the stock covers whole buys nothing: its parcel is sent to packing (its freight, the one
+    thing due, charged then) under the same auto-pay rule."""
     connection = store_order.connection
     links = _links(store_order)
     unmapped = [line for line in store_order.lines if not links[line["variant_id"]].is_mapped]
@@ -196,9 +332,6 @@ def store_order_place(*, store_order: StoreOrder) -> StoreOrder:
             SO.WAITING_MAPPING,
             _("Map these store variants to portal SKUs: %(names)s.") % {"names": names},
         )
-    channel = connection.shipping_channel
-    if channel is None:
-        return move(store_order, SO.HELD, _("Choose a shipping channel for this store."))
     try:
         with transaction.atomic():
             address = logistics_services.address_create(
@@ -212,32 +345,83 @@ def store_order_place(*, store_order: StoreOrder) -> StoreOrder:
             SO.HELD,
             _("We cannot ship to this address: %(why)s") % {"why": " ".join(error.messages)},
         )
-    quantities: dict[tuple[int, int | None], int] = {}
+    wanted: dict[tuple[int, int | None], int] = {}
+    names: dict[tuple[int, int | None], str] = {}
+    hazards: set[str] = set()
     for line in store_order.lines:
         link = links[line["variant_id"]]
         key = (link.product_id, link.sku_id)
-        quantities[key] = quantities.get(key, 0) + line["quantity"]
+        wanted[key] = wanted.get(key, 0) + line["quantity"]
+        names[key] = link.product.title_en + (f" — {link.sku.label}" if link.sku else "")
+        hazards.update(link.product.hazards or ())
+    wanted = {key: n for key, n in wanted.items() if n > 0}
+    if not wanted:
+        return move(store_order, SO.HELD, _("The order has nothing for us to ship."))
+    channel, why = _channel(connection, address.country.code, hazards)
+    if channel is None:
+        return move(store_order, SO.HELD, why)
     try:
         with transaction.atomic():
-            order = order_services.order_place_from_lines(
-                company=connection.company,
-                actor=connection.created_by,
-                membership=None,
-                lines=[
-                    order_services.RequestedLine(
-                        product_id=product_id, sku_id=sku_id, quantity=quantity
-                    )
-                    for (product_id, sku_id), quantity in quantities.items()
-                ],
-                checkout_key=f"store:{store_order.pk}",
-                destination=address,
-                channel=channel,
+            order, parcel, allocation = _fulfil(
+                store_order, wanted, names, address=address, channel=channel
             )
     except DomainError as error:
         return move(store_order, SO.HELD, str(error.message))
-    StoreOrder.objects.filter(pk=store_order.pk).update(order=order)
-    store_order.order = order
+    StoreOrder.objects.filter(pk=store_order.pk).update(
+        order=order, parcel=parcel, allocation=allocation
+    )
+    store_order.order, store_order.parcel, store_order.allocation = order, parcel, allocation
+    if order is None:
+        return _send_from_stock(store_order)
     return _pay_or_wait(store_order, order)
+
+
+def _send_from_stock(store_order: StoreOrder) -> StoreOrder:
+    """Everything ships from stock: the goods were paid when they were bought, so the wallet
+    pays only the parcel's freight (and nothing else), when packing is requested."""
+    connection = store_order.connection
+    parcel = store_order.parcel
+    if not connection.auto_pay or connection.auto_pay_limit is None:
+        return move(
+            store_order,
+            SO.AWAITING_APPROVAL,
+            _(
+                "Everything ships from your stock: request packing of parcel %(ref)s (its "
+                "freight is charged then)."
+            )
+            % {"ref": parcel.reference},
+        )
+    charge = logistics_services.parcel_packing_charge(parcel=parcel)
+    if charge.total is None or charge.total > connection.auto_pay_limit:
+        return move(
+            store_order,
+            SO.AWAITING_APPROVAL,
+            _(
+                "Everything ships from your stock. The freight of %(total)s %(currency)s is "
+                "above your auto-pay limit of %(limit)s %(currency)s: request packing of "
+                "parcel %(ref)s yourself."
+            )
+            % {
+                "total": charge.total if charge.total is not None else "?",
+                "currency": charge.currency,
+                "limit": connection.auto_pay_limit,
+                "ref": parcel.reference,
+            },
+        )
+    try:
+        with transaction.atomic():
+            logistics_services.parcel_request_packing(parcel=parcel, actor=connection.created_by)
+    except DomainError as error:
+        return move(
+            store_order,
+            SO.AWAITING_APPROVAL,
+            _("Not sent automatically: %(why)s") % {"why": error.message},
+        )
+    return move(
+        store_order,
+        SO.PACKED,
+        _("Parcel %(ref)s to the customer, from your stock.") % {"ref": parcel.reference},
+    )
 
 
 def _pay_or_wait(store_order: StoreOrder, order: Order) -> StoreOrder:
@@ -270,22 +454,45 @@ def _pay_or_wait(store_order: StoreOrder, order: Order) -> StoreOrder:
     return move(store_order, SO.PAID, _("Paid automatically from the wallet."))
 
 
+def release_stock(store_order: StoreOrder, *, reason: str, statuses=PARCEL_CANCELLABLE) -> None:
+    """Cancel the store order's parcel while it is still in `statuses`: the units it took from
+    stock go back to stock, a freight charged is refunded."""
+    parcel = store_order.parcel
+    if parcel is not None and parcel.status in statuses:
+        logistics_services.parcel_cancel(
+            parcel=parcel, actor=store_order.connection.created_by, reason=reason
+        )
+
+
 def store_order_cancelled_in_store(*, store_order: StoreOrder) -> StoreOrder:
-    """The customer's order was cancelled in the store. Before anything was bought the portal
-    order is cancelled (and refunded when paid); after, the merchant decides."""
+    """The customer's order was cancelled in the store. Before anything was bought (or packed,
+    for an order sent from stock) the portal order and the parcel are cancelled and the
+    wallet refunded; after, the merchant decides."""
     StoreOrder.objects.filter(pk=store_order.pk).update(cancelled_in_store_at=timezone.now())
     store_order.cancelled_in_store_at = timezone.now()
     order = store_order.order
     reason = _("Cancelled in the store")
-    if order is None or store_order.status in StoreOrder.UNPLACED:
+    if store_order.status in StoreOrder.UNPLACED:
         return move(store_order, SO.CANCELLED, reason)
+    if order is None:
+        parcel = store_order.parcel
+        if parcel is None or parcel.status in PARCEL_CANCELLABLE | {Parcel.Status.CANCELLED}:
+            release_stock(store_order, reason=reason)
+            return move(store_order, SO.CANCELLED, reason)
+        return move(
+            store_order,
+            store_order.status,
+            _("Cancelled in the store, but the parcel is already packed."),
+        )
     order = Order.objects.get(pk=order.pk)
     if order.status in BEFORE_PURCHASE:
         order_services.order_cancel(
             order=order, actor=store_order.connection.created_by, reason=reason
         )
+        release_stock(store_order, reason=reason, statuses={Parcel.Status.DRAFT})
         return move(store_order, SO.CANCELLED, reason)
     if order.status in (OS.CANCELLED, OS.REFUNDED):
+        release_stock(store_order, reason=reason, statuses={Parcel.Status.DRAFT})
         return move(store_order, SO.CANCELLED, reason)
     if store_order.can_become(SO.CANCEL_REQUESTED):
         return move(

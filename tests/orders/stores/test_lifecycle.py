@@ -244,6 +244,8 @@ def test_bought_received_packed_shipped_and_pushed_after_a_throttle(
     parcel = Parcel.objects.get(pk=store_order.parcel_id)
     assert parcel.status == Parcel.Status.PACKING_REQUESTED
     assert parcel.destination_id == store_order.order.destination_id
+    # The neutral packing slip prints the store's order number.
+    assert parcel.customer_reference == store_order.number
     logistics_services.parcel_pack(parcel=parcel, actor=warehouse_staff, **MEASURES)
     shopify.fail(SHOP, "throttle", operation="FulfillmentCreate")
     with django_capture_on_commit_callbacks(execute=True):
