@@ -10,7 +10,7 @@ from orders.models import PurchaseOrderLine
 from tests.logistics.factories import StockItemFactory
 from tests.orders.factories import paid_order, product_with_skus
 
-migration = importlib.import_module("orders.stores.migrations.0002_channel_rules_stock_allocation")
+migration = importlib.import_module("orders.stores.migrations.0005_channel_rules_stock_allocation")
 
 
 def test_stock_items_take_the_sku_of_the_line_that_stocked_them(owner, company, rates):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('logistics', '0008_customs_group_permissions'),
+        ('logistics', '0010_event_reasons_in_the_readers_language'),
     ]
 
     operations = [

@@ -23,8 +23,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orders', '0013_sourcingrequest_account_manager_group'),
-        ('logistics', '0009_stock_sku_reference_and_packing_slip_fields'),
-        ('stores', '0001_store_connections_orders_and_variant_links'),
+        ('logistics', '0011_stock_sku_reference_and_packing_slip_fields'),
+        ('stores', '0004_event_reasons_in_the_readers_language'),
     ]
 
     operations = [
