@@ -317,6 +317,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 
 INVITATION_TTL_DAYS = int(os.environ.get("INVITATION_TTL_DAYS", "7"))
 
+# Housekeeping on beat. An API request's Idempotency-Key is replayed for this long, then purged.
+IDEMPOTENCY_KEY_RETENTION_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_RETENTION_HOURS", "168"))
+# A running export with no progress for this long lost its worker (longer than the visibility
+# timeout, so the broker's own redelivery comes first); it is queued again until it has had
+# FINANCE_EXPORT_MAX_ATTEMPTS runs, then failed with a message.
+FINANCE_EXPORT_STALL_MINUTES = int(os.environ.get("FINANCE_EXPORT_STALL_MINUTES", "60"))
+FINANCE_EXPORT_MAX_ATTEMPTS = int(os.environ.get("FINANCE_EXPORT_MAX_ATTEMPTS", "3"))
+
 # /metrics/ (procurement/metrics.py) answers a bearer token or a client in these networks only.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = [
