@@ -152,13 +152,18 @@ def _alibaba_metrics():
         "the answer), by API and code",
         labels=["api", "code"],
     )
+    by_code: dict[tuple[str, str], int] = {}
     for api, code, status, n in (
         AlibabaCall.objects.filter(ALIBABA_FAILED)
         .values_list("api", "error_code", "http_status")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        errors.add_metric([api, code or f"http_{status}"], n)
+        # One series per code, whatever HTTP status the answers carrying it had.
+        key = (api, code or f"http_{status}")
+        by_code[key] = by_code.get(key, 0) + n
+    for labels, n in sorted(by_code.items()):
+        errors.add_metric(list(labels), n)
     yield errors
 
     trouble = GaugeMetricFamily(

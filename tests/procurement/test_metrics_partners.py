@@ -74,6 +74,7 @@ def test_1688_calls_and_their_errors_are_counted_by_api_and_code(client, company
     _call("alibaba.trade.createCrossOrder", http_status=None, error_code="timeout", po=po)
     _call("alibaba.trade.createCrossOrder", http_status=None, error_code="timeout", po=po)
     _call("alibaba.trade.createCrossOrder", http_status=200, error_code="500_004", po=po)
+    _call("alibaba.trade.createCrossOrder", http_status=500, error_code="500_004", po=po)
     _call("alibaba.trade.get.buyerView", http_status=401, error_code="401", po=po)
     _call("alibaba.trade.get.buyerView", http_status=502)
     _call("push ORDER_BUYER_VIEW_ORDER_PAY", http_status=200)
@@ -83,12 +84,12 @@ def test_1688_calls_and_their_errors_are_counted_by_api_and_code(client, company
 
     samples = scrape(client)
 
-    assert samples['portal_1688_calls_total{api="alibaba.trade.createCrossOrder"}'] == 3
+    assert samples['portal_1688_calls_total{api="alibaba.trade.createCrossOrder"}'] == 4
     assert samples['portal_1688_calls_total{api="alibaba.createOrder.preview"}'] == 1
     errors = {key: value for key, value in samples.items() if "call_errors_total" in key}
     assert errors == {
         'portal_1688_call_errors_total{api="alibaba.trade.createCrossOrder",code="timeout"}': 2,
-        'portal_1688_call_errors_total{api="alibaba.trade.createCrossOrder",code="500_004"}': 1,
+        'portal_1688_call_errors_total{api="alibaba.trade.createCrossOrder",code="500_004"}': 2,
         'portal_1688_call_errors_total{api="alibaba.trade.get.buyerView",code="401"}': 1,
         'portal_1688_call_errors_total{api="alibaba.trade.get.buyerView",code="http_502"}': 1,
     }
