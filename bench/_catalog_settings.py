@@ -16,21 +16,23 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# BENCH_CACHE=redis (default): the production set-up, one Redis cache shared by the workers,
-# sessions read through it.
+# BENCH_CACHE=redis (default): the production set-up, Redis caches shared by the workers (one
+# database per purpose), sessions read through them.
 # BENCH_CACHE=none: no cache at all, so every request renders its results (the cold path).
 if os.environ.get("BENCH_CACHE", "redis") == "none":
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
-        "template_fragments": TEMPLATE_FRAGMENTS_CACHE,  # noqa: F405
+        alias: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+        for alias in ("default", "pages", "sessions")
     }
+    CACHES["template_fragments"] = TEMPLATE_FRAGMENTS_CACHE  # noqa: F405
 else:
     CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
-            "KEY_PREFIX": "catalog-bench",
-        },
+        **cache_aliases(  # noqa: F405
+            url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+        ),
         "template_fragments": TEMPLATE_FRAGMENTS_CACHE,  # noqa: F405
     }
+    for alias in CACHES.values():
+        if "KEY_PREFIX" in alias:
+            alias["KEY_PREFIX"] = "catalog-bench"
     SESSION_ENGINE = "procurement.sessions"

@@ -1,8 +1,9 @@
 """The catalog's generation: what tells a cached catalog page whether it is still current.
 
-Listings and the category tree are rendered once and kept in the shared cache (catalog.views).
-Each kept page carries the generation it was rendered at and is used only while that is still
-the current generation, which the page reads in the same round trip as the page itself.
+Listings and the category tree are rendered once and kept in the shared page cache
+(catalog.views). Each kept page carries the generation it was rendered at and is used only
+while that is still the current generation, which the page reads in the same round trip as the
+page itself.
 
 Every change a listing or the tree could show moves the generation once its transaction
 commits (`catalog_changed()`), so the next page renders from the committed rows:
@@ -26,13 +27,12 @@ catalog.selectors' TREE_MEMO_SECONDS.
 
 import secrets
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from catalog.models import Category, PriceTier, Product, Sku, Supplier
-from procurement.core.caching import cache_call
+from procurement.core.caching import cache_call, page_cache
 
 GENERATION_KEY = "catalog:generation"
 
@@ -47,7 +47,7 @@ def catalog_changed() -> None:
 
 
 def _move_generation() -> None:
-    cache_call(cache, "set", GENERATION_KEY, new_generation(), None, purpose="Catalog")
+    cache_call(page_cache, "set", GENERATION_KEY, new_generation(), None, purpose="Catalog")
 
 
 # One receiver per model: a receiver for every sender would also stop Django from deleting any

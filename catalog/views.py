@@ -16,7 +16,6 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -34,7 +33,7 @@ from catalog.pricing import price_quote
 from payments.money import quantize
 from payments.selectors import fx_mid_rate
 from procurement.accounts.roles import Capability, role_can
-from procurement.core.caching import cache_call
+from procurement.core.caching import cache_call, page_cache
 
 SETTLEMENT_CURRENCY = "CNY"
 DISPLAY_RATE_TTL = 60  # seconds
@@ -58,15 +57,15 @@ class _Found:
 
 
 class _PageCache:
-    """The shared cache as these pages use it: when it fails (Redis away), they render
+    """The shared page cache as these pages use it: when it fails (Redis away), they render
     without it, slower, instead of failing."""
 
     def get(self, key):
-        return cache_call(cache, "get", key, purpose="Catalog")
+        return cache_call(page_cache, "get", key, purpose="Catalog")
 
     def get_many(self, keys) -> _Found:
         """The generation and `keys`, in one round trip."""
-        found = cache_call(cache, "get_many", [GENERATION_KEY, *keys], purpose="Catalog")
+        found = cache_call(page_cache, "get_many", [GENERATION_KEY, *keys], purpose="Catalog")
         if found is None:
             return _Found(generation=None, entries={})
         generation = found.pop(GENERATION_KEY, None) or self._first_generation()
@@ -76,12 +75,12 @@ class _PageCache:
         """After the generation was lost (a flush, an eviction): start one, or take the one
         another request has just started."""
         generation = new_generation()
-        if cache_call(cache, "add", GENERATION_KEY, generation, None, purpose="Catalog"):
+        if cache_call(page_cache, "add", GENERATION_KEY, generation, None, purpose="Catalog"):
             return generation
         return self.get(GENERATION_KEY)
 
     def set(self, key, value, timeout) -> None:
-        cache_call(cache, "set", key, value, timeout, purpose="Catalog")
+        cache_call(page_cache, "set", key, value, timeout, purpose="Catalog")
 
 
 _cache = _PageCache()

@@ -25,8 +25,10 @@ import xlsxwriter
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from payments import exceptions, reports
 from payments.models import ExportJob, LedgerTransaction, SupplierPayable
@@ -47,6 +49,17 @@ PROGRESS_EVERY_ROWS = 5_000
 
 def export_ttl() -> timedelta:
     return timedelta(hours=int(getattr(settings, "FINANCE_EXPORT_TTL_HOURS", 72)))
+
+
+def export_stall_timeout() -> timedelta:
+    """How long a running export may go without progress before its worker is taken for dead.
+    Longer than the broker's visibility timeout, so a task the broker still holds is delivered
+    again (and taken over by `export_job_run`) before housekeeping steps in."""
+    return timedelta(minutes=int(getattr(settings, "FINANCE_EXPORT_STALL_MINUTES", 60)))
+
+
+def export_max_attempts() -> int:
+    return int(getattr(settings, "FINANCE_EXPORT_MAX_ATTEMPTS", 3))
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -343,16 +356,21 @@ def export_job_run(*, job_id: int) -> ExportJob:
         if job.status == ExportJob.Status.RUNNING:
             # Delivered again after its worker died mid-run: this run takes it over.
             job.attempts += 1
-            job.save(update_fields=["attempts"])
+            job.heartbeat_at = timezone.now()
+            job.save(update_fields=["attempts", "heartbeat_at"])
         elif job.can_become(ExportJob.Status.RUNNING):
-            states.apply(job, to=ExportJob.Status.RUNNING, changes={"attempts": job.attempts + 1})
+            states.apply(
+                job,
+                to=ExportJob.Status.RUNNING,
+                changes={"attempts": job.attempts + 1, "heartbeat_at": timezone.now()},
+            )
         else:
             return job  # a duplicate delivery of a finished job
     total = max(reports.settlement_line_count(date_from=job.date_from, date_to=job.date_to), 1)
 
     def progress(rows: int) -> None:
         ExportJob.objects.filter(pk=job_id).update(
-            rows_written=rows, progress=min(99, rows * 100 // total)
+            rows_written=rows, progress=min(99, rows * 100 // total), heartbeat_at=timezone.now()
         )
 
     handle, path = tempfile.mkstemp(suffix=".xlsx")
@@ -389,6 +407,67 @@ def export_job_run(*, job_id: int) -> ExportJob:
             "file": job.file.name,
         },
     )
+
+
+def _last_sign_of_life(job: ExportJob):
+    return job.heartbeat_at or job.created_at
+
+
+def export_jobs_recover(*, now=None) -> dict[str, int]:
+    """Exports left "running" by a worker that died (no progress for `export_stall_timeout()`)
+    go back to the queue, or, once they have had `export_max_attempts()` runs, fail with a
+    message finance reads on the export's page. {"requeued": n, "failed": n}."""
+    now = now or timezone.now()
+    cutoff = now - export_stall_timeout()
+    stalled = (
+        ExportJob.objects.filter(status=ExportJob.Status.RUNNING)
+        .annotate(seen=Coalesce("heartbeat_at", "created_at"))
+        .filter(seen__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    outcome = {"requeued": 0, "failed": 0}
+    for job_id in list(stalled):
+        with transaction.atomic():
+            job = ExportJob.objects.select_for_update().get(pk=job_id)
+            # Read again under the lock: a run may have taken it over or finished it meanwhile.
+            seen = _last_sign_of_life(job)
+            if job.status != ExportJob.Status.RUNNING or seen >= cutoff:
+                continue
+            if job.attempts >= export_max_attempts():
+                states.apply(
+                    job,
+                    to=ExportJob.Status.FAILED,
+                    changes={
+                        "error": ngettext(
+                            "The export stopped making progress (the worker building it "
+                            "stopped answering), so it was not started again. Retry it, or "
+                            "export a shorter period.",
+                            "The export stopped making progress %(count)s times (the worker "
+                            "building it stopped answering), so it was not started again. "
+                            "Retry it, or export a shorter period.",
+                            job.attempts,
+                        )
+                        % {"count": job.attempts},
+                        "finished_at": now,
+                    },
+                )
+                outcome["failed"] += 1
+            else:
+                states.apply(
+                    job,
+                    to=ExportJob.Status.QUEUED,
+                    changes={"progress": 0, "rows_written": 0, "heartbeat_at": None},
+                )
+                _enqueue(job.pk)
+                outcome["requeued"] += 1
+            logger.warning(
+                "settlement export %s made no progress since %s: %s",
+                job_id,
+                seen.isoformat(),
+                job.status,
+            )
+    return outcome
 
 
 def export_jobs_purge(*, now=None) -> int:

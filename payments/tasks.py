@@ -39,6 +39,14 @@ def finance_exports_purge() -> int:
     return exports.export_jobs_purge()
 
 
+# Not "export_..." in its name: housekeeping runs on the default queue, not behind exports.
+@shared_task(name="payments.tasks.finance_exports_recover")
+def finance_exports_recover() -> dict[str, int]:
+    from payments import exports
+
+    return exports.export_jobs_recover()
+
+
 # The monthly statement PDF. The name matches the "*.export_*" route: `exports`.
 @shared_task(name="payments.tasks.export_statement_pdf", acks_late=True)
 def export_statement_pdf(company_id: int, year: int, month: int, language: str) -> str:

@@ -27,6 +27,11 @@ app.conf.beat_schedule = {
         "task": "procurement.accounts.tasks.outbox_purge",
         "schedule": crontab(hour=3, minute=20),
     },
+    # Idempotency keys past their window (IDEMPOTENCY_KEY_RETENTION_HOURS), in batches.
+    "idempotent-requests-purge": {
+        "task": "procurement.core.tasks.idempotent_requests_purge",
+        "schedule": crontab(hour=3, minute=35),
+    },
     # Webhook deliveries still open well after they were due (their task was lost).
     "webhook-deliveries-sweep": {
         "task": "procurement.accounts.tasks.webhook_deliveries_sweep",
@@ -45,6 +50,12 @@ app.conf.beat_schedule = {
     "finance-exports-purge": {
         "task": "payments.tasks.finance_exports_purge",
         "schedule": crontab(minute=5),
+    },
+    # Exports left "running" by a worker that died: queued again, or failed with a message.
+    "finance-exports-recover": {
+        "task": "payments.tasks.finance_exports_recover",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
     },
     "top-ups-expire": {"task": "payments.tasks.top_ups_expire", "schedule": crontab(minute="*/10")},
     # 1688 order events by polling buyerView: the fallback for a lost pushed message.

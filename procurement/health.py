@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from procurement.celery import app
+from procurement.core.caching import DEFAULT, PAGES, SESSIONS
 from procurement.core.models import OutboxTask
 
 # Once every migration was applied it stays so for this process's code.
@@ -43,11 +44,17 @@ def _migrations() -> str:
 
 
 def _cache() -> str:
+    """Every purpose's cache (rate limits, pages, sessions) answers: each may be a Redis of its
+    own."""
     if not settings.CACHE_URL:
         return "ok (per process)"
-    cache = caches["default"]
-    cache.set("readyz", 1, timeout=10)
-    return "ok" if cache.get("readyz") == 1 else "no answer"
+    silent = []
+    for alias in (DEFAULT, PAGES, SESSIONS):
+        cache = caches[alias]
+        cache.set("readyz", 1, timeout=10)
+        if cache.get("readyz") != 1:
+            silent.append(alias)
+    return f"no answer from {', '.join(silent)}" if silent else "ok"
 
 
 def _broker() -> str:

@@ -4,7 +4,13 @@ business figures, read from the database and the broker when Prometheus scrapes.
 Business figures come from the database rather than from counters kept in memory: with many
 gunicorn and Celery processes, each scrape of any one process then gives the whole
 installation's totals, and a restart loses nothing. Totals that only grow are exposed as
-counters (orders paid, wallet top-ups, failed webhook attempts), the rest as gauges.
+counters (orders paid, wallet top-ups, failed webhook attempts, 1688 calls and their errors,
+store credentials refused), the rest as gauges.
+
+Partners: every call to 1688's trade API is a row (orders' `AlibabaCall`, kept for staff), so
+its errors are counted by API and code; a store connection keeps the outcome of its last call,
+so stores are shown as how many connections are failing now, and how often a store refused the
+portal's credentials (each is an event on the connection's timeline).
 
 Access: a bearer token (METRICS_TOKEN) or a client address inside METRICS_ALLOWED_NETWORKS
 (comma-separated CIDRs: the scraper's network). Anyone else gets a 404, as if it did not exist.
@@ -24,7 +30,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 from prometheus_client.registry import Collector
 
-from orders.models import Order
+from orders.models import AlibabaCall, AlibabaOrder, Order
+from orders.stores.models import Platform, StoreConnection, StoreConnectionEvent, StoreOrder
 from payments.models import ExportJob, TopUp
 from procurement.core.models import OutboxTask, WebhookAttempt
 
@@ -105,6 +112,9 @@ class BusinessCollector(Collector):
             sum_value=durations["seconds"].total_seconds() if durations["seconds"] else 0.0,
         )
 
+        yield from _alibaba_metrics()
+        yield from _store_metrics()
+
         lengths = GaugeMetricFamily(
             "portal_celery_queue_length", "Tasks waiting in each broker queue", labels=["queue"]
         )
@@ -114,6 +124,111 @@ class BusinessCollector(Collector):
             for queue in QUEUES:
                 lengths.add_metric([queue], client.llen(queue))
         yield lengths
+
+
+# A 1688 exchange that went wrong: no answer (timeout, network), an HTTP error, or an error code
+# in the answer (a refusal, a rate limit, an expired token).
+ALIBABA_FAILED = Q(http_status__isnull=True) | Q(http_status__gte=400) | ~Q(error_code="")
+# What staff must look at: refused, unknown outcome, made on 1688 but not recorded, half made.
+ALIBABA_TROUBLE = (
+    AlibabaOrder.Status.FAILED,
+    AlibabaOrder.Status.UNKNOWN,
+    AlibabaOrder.Status.CREATED,
+    AlibabaOrder.Status.PARTIAL,
+)
+
+
+def _alibaba_metrics():
+    calls = CounterMetricFamily(
+        "portal_1688_calls", "Requests sent to 1688's trade API, by API", labels=["api"]
+    )
+    for api, n in AlibabaCall.objects.values_list("api").annotate(n=Count("id")).order_by():
+        calls.add_metric([api], n)
+    yield calls
+
+    errors = CounterMetricFamily(
+        "portal_1688_call_errors",
+        "1688 trade API requests that failed (timeout, network, HTTP error or an error code in "
+        "the answer), by API and code",
+        labels=["api", "code"],
+    )
+    by_code: dict[tuple[str, str], int] = {}
+    for api, code, status, n in (
+        AlibabaCall.objects.filter(ALIBABA_FAILED)
+        .values_list("api", "error_code", "http_status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        # One series per code, whatever HTTP status the answers carrying it had.
+        key = (api, code or f"http_{status}")
+        by_code[key] = by_code.get(key, 0) + n
+    for labels, n in sorted(by_code.items()):
+        errors.add_metric(list(labels), n)
+    yield errors
+
+    trouble = GaugeMetricFamily(
+        "portal_1688_orders_needing_staff",
+        "Purchase orders whose passage through 1688 failed or is uncertain, by status",
+        labels=["status"],
+    )
+    counts = dict(
+        AlibabaOrder.objects.filter(status__in=ALIBABA_TROUBLE)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for status in ALIBABA_TROUBLE:
+        trouble.add_metric([status], counts.get(status, 0))
+    yield trouble
+
+
+def _store_metrics():
+    failing = GaugeMetricFamily(
+        "portal_store_connections_failing",
+        "Open store connections whose last call to the store failed, by platform",
+        labels=["platform"],
+    )
+    # A failed call writes its time to both fields; a later success moves last_call_at on.
+    counts = dict(
+        StoreConnection.objects.filter(
+            status__in=StoreConnection.OPEN,
+            last_error_at__isnull=False,
+            last_error_at__gte=F("last_call_at"),
+        )
+        .values_list("platform")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    refused = CounterMetricFamily(
+        "portal_store_credentials_refused",
+        "Times a store refused the portal's credentials (the connection then needs attention)",
+        labels=["platform"],
+    )
+    refusals = dict(
+        StoreConnectionEvent.objects.filter(to_status=StoreConnection.Status.NEEDS_ATTENTION)
+        .values_list("connection__platform")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    pushes = GaugeMetricFamily(
+        "portal_store_tracking_pushes_failing",
+        "Shipped store orders whose tracking the store has refused so far, by platform",
+        labels=["platform"],
+    )
+    unpushed = dict(
+        StoreOrder.objects.filter(status=StoreOrder.Status.SHIPPED)
+        .exclude(push_error="")
+        .values_list("connection__platform")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for platform in Platform.values:
+        failing.add_metric([platform], counts.get(platform, 0))
+        refused.add_metric([platform], refusals.get(platform, 0))
+        pushes.add_metric([platform], unpushed.get(platform, 0))
+    yield failing
+    yield refused
+    yield pushes
 
 
 @functools.cache

@@ -1,9 +1,10 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from pytest_django.fixtures import validate_django_db
 
 from procurement.accounts.models import Role
+from procurement.core.caching import DEFAULT, PAGES, SESSIONS
 from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
 
 
@@ -50,8 +51,10 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache (rendered listings, rates, rate-limit counters)."""
-    cache.clear()
+    """Each test starts with empty caches (rate-limit counters, rendered listings and rates,
+    sessions)."""
+    for alias in (DEFAULT, PAGES, SESSIONS):
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,8 @@ class ExportJob(Stateful, models.Model):
 
     TRANSITIONS = {
         Status.QUEUED: frozenset({Status.RUNNING}),
-        Status.RUNNING: frozenset({Status.SUCCEEDED, Status.FAILED}),
+        # Back to the queue: its worker stopped answering (payments.exports.export_jobs_recover).
+        Status.RUNNING: frozenset({Status.SUCCEEDED, Status.FAILED, Status.QUEUED}),
         # Built again: after a failure, or once the file expired (the service checks which).
         Status.SUCCEEDED: frozenset({Status.QUEUED}),
         Status.FAILED: frozenset({Status.QUEUED}),
@@ -48,6 +49,9 @@ class ExportJob(Stateful, models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    # Written when a run starts and at each step of progress: a running job whose worker died
+    # stops writing it, and housekeeping finds the job by its age.
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
 

@@ -1,4 +1,5 @@
-"""The kernel's Celery tasks: webhook deliveries and the outbox and webhook sweeps (beat).
+"""The kernel's Celery tasks: webhook deliveries, the outbox and webhook sweeps and the purges
+(beat).
 
 Each keeps the registered name it had in `procurement.accounts.tasks`: unsent outbox rows,
 messages waiting on the broker (a retry with its countdown) and the beat schedule carry these
@@ -8,7 +9,7 @@ migration of the outbox rows and a drained broker; the name is an address, not a
 
 from celery import shared_task
 
-from procurement.core import outbox, webhooks
+from procurement.core import idempotency, outbox, webhooks
 
 
 @shared_task(bind=True, max_retries=None, name=webhooks.DELIVER_TASK)
@@ -34,3 +35,8 @@ def outbox_sweep() -> int:
 @shared_task(name="procurement.accounts.tasks.outbox_purge")
 def outbox_purge() -> int:
     return outbox.outbox_purge()
+
+
+@shared_task(name="procurement.core.tasks.idempotent_requests_purge")
+def idempotent_requests_purge() -> int:
+    return idempotency.idempotent_requests_purge()

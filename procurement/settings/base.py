@@ -11,6 +11,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from procurement.core.caching import SESSIONS, cache_aliases
 from procurement.core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -161,10 +162,13 @@ if DATABASE_REPLICA_URL:
     DATABASE_ROUTERS = ["procurement.core.replica.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: Redis in production (it backs allauth's rate limits); local memory by default.
-# django-redis rather than Django's own Redis backend: it keeps one Redis client per connection
-# pool, where Django's builds a client (and its table of response callbacks) on every call.
+# Caches, one per purpose (procurement/core/caching.py): "default" for rate-limit counters and
+# small shared state, "pages" for rendered catalog pages, "sessions" for the copy of each
+# session. CACHE_URL set to Redis gives each its own database on that server unless
+# PAGE_CACHE_URL / SESSION_CACHE_URL place it elsewhere; unset, each is local memory.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "")
+SESSION_CACHE_URL = os.environ.get("SESSION_CACHE_URL", "")
 # Rendered template fragments ({% cache %}: the navbar) are kept per process: their keys hold
 # every value they show, so no process can serve a stale one, and reading them costs no round
 # trip. Settings that replace CACHES keep this alias (without it, {% cache %} uses "default").
@@ -173,27 +177,15 @@ TEMPLATE_FRAGMENTS_CACHE = {
     "LOCATION": "template-fragments",
     "OPTIONS": {"MAX_ENTRIES": 2048},  # about 8 KB a navbar
 }
+CACHES = {
+    **cache_aliases(url=CACHE_URL, pages_url=PAGE_CACHE_URL, sessions_url=SESSION_CACHE_URL),
+    "template_fragments": TEMPLATE_FRAGMENTS_CACHE,
+}
+SESSION_CACHE_ALIAS = SESSIONS
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "procurement",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-        },
-        "template_fragments": TEMPLATE_FRAGMENTS_CACHE,
-    }
     # Sessions stay in the database and are read through Redis (procurement/sessions.py).
     SESSION_ENGINE = "procurement.sessions"
-else:
-    # Per process: sessions stay in the database alone, so every process sees a logout.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "procurement",
-        },
-        "template_fragments": TEMPLATE_FRAGMENTS_CACHE,
-    }
+# Otherwise per process: sessions stay in the database alone, so every process sees a logout.
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -324,6 +316,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 
 INVITATION_TTL_DAYS = int(os.environ.get("INVITATION_TTL_DAYS", "7"))
+
+# Housekeeping on beat. An API request's Idempotency-Key is replayed for this long, then purged.
+IDEMPOTENCY_KEY_RETENTION_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_RETENTION_HOURS", "168"))
+# A running export with no progress for this long lost its worker (longer than the visibility
+# timeout, so the broker's own redelivery comes first); it is queued again until it has had
+# FINANCE_EXPORT_MAX_ATTEMPTS runs, then failed with a message.
+FINANCE_EXPORT_STALL_MINUTES = int(os.environ.get("FINANCE_EXPORT_STALL_MINUTES", "60"))
+FINANCE_EXPORT_MAX_ATTEMPTS = int(os.environ.get("FINANCE_EXPORT_MAX_ATTEMPTS", "3"))
 
 # /metrics/ (procurement/metrics.py) answers a bearer token or a client in these networks only.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

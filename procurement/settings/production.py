@@ -16,7 +16,7 @@ _REQUIRED = {
     "EMAIL_HOST": "the SMTP server mail is sent through",
     "DATABASE_URL": "postgres://USER:PASSWORD@HOST:5432/NAME",
     "CELERY_BROKER_URL": "the task broker, e.g. redis://HOST:6379/0",
-    "CACHE_URL": "the Redis every web process shares, e.g. redis://HOST:6379/1",
+    "CACHE_URL": "the Redis every web process shares for rate limits, e.g. redis://HOST:6379/1",
     "STORE_SECRETS_KEY": "a long random key encrypting the merchants' store credentials",
 }
 for _name, _hint in _REQUIRED.items():
@@ -34,11 +34,14 @@ if _scheme("DATABASE_URL") not in ("postgres", "postgresql", "pgsql"):
         "DATABASE_URL must point at PostgreSQL in production (postgres://...), "
         f"not {_scheme('DATABASE_URL')}."
     )
-if _scheme("CACHE_URL") not in ("redis", "rediss"):
-    raise ImproperlyConfigured(
-        "CACHE_URL must be a redis:// or rediss:// URL in production, not "
-        f"{_scheme('CACHE_URL')}: any other leaves each process a cache of its own."
-    )
+for _name in ("CACHE_URL", "PAGE_CACHE_URL", "SESSION_CACHE_URL"):
+    if _name != "CACHE_URL" and not os.environ.get(_name, "").strip():
+        continue  # another database on CACHE_URL's server
+    if _scheme(_name) not in ("redis", "rediss"):
+        raise ImproperlyConfigured(
+            f"{_name} must be a redis:// or rediss:// URL in production, not "
+            f"{_scheme(_name)}: any other leaves each process a cache of its own."
+        )
 
 os.environ.setdefault("DJANGO_LOG_FORMAT", "json")  # one JSON object per line, for collectors
 

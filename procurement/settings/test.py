@@ -8,8 +8,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Local memory per process, one store per purpose as in production, whatever CACHE_URL says.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    **cache_aliases(url=""),  # noqa: F405
     "template_fragments": TEMPLATE_FRAGMENTS_CACHE,  # noqa: F405
 }
 # Store calls answered by the in-process fakes; retries without waiting.

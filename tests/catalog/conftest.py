@@ -1,8 +1,8 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 
 from procurement.accounts.staff_groups import ACCOUNT_MANAGERS
+from procurement.core.caching import page_cache
 
 
 @pytest.fixture
@@ -20,9 +20,9 @@ def vet_permission():
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Display rates are cached; no test may see another test's rate."""
-    cache.clear()
+    page_cache.clear()
     yield
-    cache.clear()
+    page_cache.clear()
 
 
 def refuse_network(url: str) -> bytes:

@@ -9,7 +9,7 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
@@ -22,6 +22,7 @@ from catalog.adapters.alibaba1688 import parse_offer
 from catalog.generation import GENERATION_KEY
 from catalog.models import PriceTier
 from catalog.selectors import products_visible
+from procurement.core.caching import PAGES, page_cache
 from tests.catalog.factories import (
     CategoryFactory,
     ProductFactory,
@@ -55,22 +56,22 @@ def commit(django_capture_on_commit_callbacks):
 
 
 def _moved(commit, change) -> bool:
-    cache.set(GENERATION_KEY, "before", None)
+    page_cache.set(GENERATION_KEY, "before", None)
     with commit():
         change()
-    return cache.get(GENERATION_KEY) != "before"
+    return page_cache.get(GENERATION_KEY) != "before"
 
 
 def test_the_generation_moves_only_once_the_change_commits(django_capture_on_commit_callbacks):
-    cache.set(GENERATION_KEY, "before", None)
+    page_cache.set(GENERATION_KEY, "before", None)
     with django_capture_on_commit_callbacks() as after_commit:
         CategoryFactory()
-        assert cache.get(GENERATION_KEY) == "before"
+        assert page_cache.get(GENERATION_KEY) == "before"
 
     for callback in after_commit:
         callback()
 
-    assert cache.get(GENERATION_KEY) not in (None, "before")
+    assert page_cache.get(GENERATION_KEY) not in (None, "before")
 
 
 @pytest.mark.parametrize(
@@ -141,13 +142,13 @@ def test_a_lost_generation_starts_again_and_pages_render_again(owner_client, mug
     ProductFactory(category=mugs)
     url = reverse("catalog:category", args=["mugs"])
     owner_client.get(url)
-    cache.delete(GENERATION_KEY)  # evicted, or the cache was flushed
+    page_cache.delete(GENERATION_KEY)  # evicted, or the cache was flushed
 
     with CaptureQueriesContext(connection) as queries:
         owner_client.get(url)
 
     assert any(PRODUCT_QUERY in q["sql"] for q in queries)
-    assert cache.get(GENERATION_KEY) is not None
+    assert page_cache.get(GENERATION_KEY) is not None
 
 
 class CountingCache:
@@ -184,10 +185,10 @@ def test_a_cached_catalog_page_costs_one_cache_round_trip(owner_client, mugs, us
 
     ProductFactory(category=mugs, title_en="Blue mug")
     owner_client.get(url, headers=headers)
-    counting = CountingCache(cache)
+    counting = CountingCache(page_cache)
 
     with (
-        mock.patch("catalog.views.cache", counting),
+        mock.patch("catalog.views.page_cache", counting),
         CaptureQueriesContext(connection) as queries,
     ):
         response = owner_client.get(url, headers=headers)
@@ -198,12 +199,12 @@ def test_a_cached_catalog_page_costs_one_cache_round_trip(owner_client, mugs, us
 
 
 def test_listings_through_the_production_cache(owner_client, mugs, usd, commit):
-    """django-redis, as the settings configure it for CACHE_URL=redis://...: entries and the
-    generation survive the trip through Redis."""
+    """django-redis, as the settings configure the page cache for CACHE_URL=redis://...:
+    entries and the generation survive the trip through Redis."""
     url = require_redis(REDIS_URL, "TEST_CACHE_REDIS_URL")
     redis_caches = {
         **settings.CACHES,
-        "default": {
+        PAGES: {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": f"generation-test-{uuid.uuid4().hex}",
@@ -224,4 +225,4 @@ def test_listings_through_the_production_cache(owner_client, mugs, usd, commit):
 
             assert "Green mug" in owner_client.get(listing).content.decode()
         finally:
-            caches["default"].delete_pattern("*")
+            caches[PAGES].delete_pattern("*")

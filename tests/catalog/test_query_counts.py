@@ -4,12 +4,12 @@ import html
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.views import _display_rate
+from procurement.core.caching import page_cache
 from tests.catalog.factories import CategoryFactory, ProductFactory, SkuFactory, fx_rate
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def leaf():
 def count_queries(client, url, params=None, *, cached=False, **headers) -> int:
     if not cached:
         # Count what a results miss costs, with the display rate cached as it nearly always is.
-        cache.clear()
+        page_cache.clear()
         _display_rate("USD")
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, params or {}, headers=headers)
@@ -68,7 +68,7 @@ def test_load_more_page_queries(owner_client, leaf, django_assert_max_num_querie
     url = reverse("catalog:category", args=["leaf"])
     next_url = re.search(r'hx-get="([^"]+)"', owner_client.get(url).text.split('id="load-more"')[1])
     next_url = html.unescape(next_url[1])
-    cache.clear()
+    page_cache.clear()
     _display_rate("USD")
 
     with django_assert_max_num_queries(MAX_QUERIES):

@@ -2,7 +2,6 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
@@ -11,6 +10,7 @@ from django.utils import translation
 from catalog.models import Supplier
 from catalog.services import category_counts_refresh
 from procurement.accounts.models import Role
+from procurement.core.caching import page_cache
 from tests.catalog.factories import CategoryFactory, ProductFactory, SkuFactory, fx_rate
 from tests.services import BrokenCache
 
@@ -132,7 +132,7 @@ def test_filters_price_moq_stock_province_rating(owner_client, tree, usd):
     url = reverse("catalog:category", args=["mugs"])
 
     def titles(**params):
-        cache.clear()  # the same query twice must run twice
+        page_cache.clear()  # the same query twice must run twice
         response = owner_client.get(url, params)
         return {p.title_en for p in response.context["page"].items}
 
@@ -366,7 +366,7 @@ def test_with_the_cache_down_catalog_pages_render_without_it(owner_client, tree,
     product = ProductFactory(category=leaf, title_en="Blue mug", base_price=Decimal("10"))
     listing = reverse("catalog:category", args=["mugs"])
 
-    with mock.patch("catalog.views.cache", BrokenCache()):
+    with mock.patch("catalog.views.page_cache", BrokenCache()):
         pages = [
             owner_client.get(reverse("catalog:index")),
             owner_client.get(listing),
@@ -393,7 +393,7 @@ def test_a_new_display_rate_renders_the_cached_page_again(owner_client, tree, us
     assert "1.40 USD" in fragment
 
     fx_rate("USD", "0.1500")
-    cache.delete(_rate_key("USD"))  # the cached rate's minute is over
+    page_cache.delete(_rate_key("USD"))  # the cached rate's minute is over
 
     assert "1.50 USD" in owner_client.get(url).content.decode()
     assert "1.50 USD" in owner_client.get(url, headers={"HX-Request": "true"}).content.decode()

@@ -8,18 +8,23 @@ from contextlib import contextmanager
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.core.cache import caches
 from playwright.sync_api import Page, expect
 
 from procurement.accounts.models import Role
+from procurement.core.caching import DEFAULT, PAGES, SESSIONS
 from tests.accounts.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.e2e.conftest import TIMEOUT_MS
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
-# Every journey runs in one process with the live server: its cache (display rates, sandbox
-# carrier timelines, rate limits) would otherwise carry over from the test before.
-clear_cache = cache.clear
+
+def clear_cache() -> None:
+    """Every journey runs in one process with the live server: its caches (display rates,
+    sandbox carrier timelines, rate limits, sessions) would otherwise carry over from the test
+    before."""
+    for alias in (DEFAULT, PAGES, SESSIONS):
+        caches[alias].clear()
 
 
 def merchant(role=Role.OWNER, **company_fields):

@@ -5,14 +5,20 @@ both, cache entries are short-lived, and a cache that fails never fails a page."
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils.connection import ConnectionProxy
 
 from procurement import sessions
+from procurement.core.caching import SESSIONS
 from procurement.sessions import SessionStore
 from tests.services import BrokenCache
+
+# The sessions' own cache, as the store reads it (SESSION_CACHE_ALIAS).
+cache = ConnectionProxy(caches, SESSIONS)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_cached_db_sessions")]
 
@@ -39,7 +45,7 @@ class RecordingCache:
 
 def _session_cache(replacement):
     """Sessions use `replacement` as their cache; everything else keeps the real one."""
-    return mock.patch.object(sessions, "caches", {"default": replacement})
+    return mock.patch.object(sessions, "caches", {settings.SESSION_CACHE_ALIAS: replacement})
 
 
 def _signed_in(user) -> Client:

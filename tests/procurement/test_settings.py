@@ -35,6 +35,8 @@ UNSET = (
     "EMAIL_HOST",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "STORE_SECRETS_KEY",
+    "PAGE_CACHE_URL",
+    "SESSION_CACHE_URL",
     *SERVICES,
 )
 
@@ -99,6 +101,8 @@ def test_production_settings_refuse_to_start_without_database_broker_or_cache(mi
         ("DATABASE_URL", "mysql://portal:secret-pw@db.invalid/portal", "must point at PostgreSQL"),
         ("CACHE_URL", "locmem://", "must be a redis:// or rediss:// URL"),
         ("CACHE_URL", "memcached://portal:secret-pw@cache.invalid", "must be a redis://"),
+        ("PAGE_CACHE_URL", "locmem://", "must be a redis:// or rediss:// URL"),
+        ("SESSION_CACHE_URL", "memcached://portal:secret-pw@cache.invalid", "must be a redis://"),
     ],
 )
 def test_production_settings_refuse_a_database_other_than_postgresql_or_a_cache_other_than_redis(
