@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0008_payment_timelines_on_the_kernel_status_event'),
+        ('payments', '0009_event_reasons_in_the_readers_language'),
     ]
 
     operations = [
