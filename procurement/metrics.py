@@ -210,6 +210,14 @@ def _store_metrics():
         .annotate(n=Count("id"))
         .order_by()
     )
+    errors = CounterMetricFamily(
+        "portal_store_call_errors",
+        "Failed calls to merchants' stores (refused, throttled past the retries, unreachable)",
+        labels=["platform"],
+    )
+    error_counts = dict(
+        StoreConnection.objects.values_list("platform").annotate(n=Sum("error_count")).order_by()
+    )
     pushes = GaugeMetricFamily(
         "portal_store_tracking_pushes_failing",
         "Shipped store orders whose tracking the store has refused so far, by platform",
@@ -225,9 +233,11 @@ def _store_metrics():
     for platform in Platform.values:
         failing.add_metric([platform], counts.get(platform, 0))
         refused.add_metric([platform], refusals.get(platform, 0))
+        errors.add_metric([platform], error_counts.get(platform) or 0)
         pushes.add_metric([platform], unpushed.get(platform, 0))
     yield failing
     yield refused
+    yield errors
     yield pushes
 
 

@@ -41,6 +41,25 @@ ORDERS_READ = KeyAuth("orders:read")
 ORDERS_WRITE = KeyAuth("orders:write")
 
 
+class ChannelRuleOut(Schema):
+    country: str = Field(description="ISO 3166-1 alpha-2 destination country.")
+    channel_id: int
+
+
+class ChannelRuleIn(Schema):
+    country: str = Field(description="ISO 3166-1 alpha-2 destination country.")
+    channel_id: int
+
+
+class AllocationOut(Schema):
+    product_id: int | None
+    sku_id: int | None
+    description: str
+    quantity: int
+    from_stock: int = Field(description="Units shipped from the merchant's stock.")
+    purchased: int = Field(description="Units bought from the supplier.")
+
+
 class StoreOut(Schema):
     id: int
     platform: str
@@ -58,6 +77,9 @@ class StoreOut(Schema):
     shipping_channel_id: int | None
     markup_percent: str = Field(description="Percent added to the landed cost when publishing.")
     brand_name: str
+    channel_rules: list[ChannelRuleOut] = Field(
+        description="The channel per destination country, instead of the default channel."
+    )
 
 
 class StorePage(Schema):
@@ -78,6 +100,9 @@ class StoreOrderOut(Schema):
     tracking_number: str
     tracking_pushed_at: datetime | None
     push_error: str
+    allocation: list[AllocationOut] = Field(
+        description="Per product and SKU: what ships from stock and what is purchased."
+    )
     created_at: datetime
 
 
@@ -195,6 +220,10 @@ def _store(connection: StoreConnection) -> dict:
         "shipping_channel_id": connection.shipping_channel_id,
         "markup_percent": str(connection.markup_percent),
         "brand_name": connection.brand_name,
+        "channel_rules": [
+            {"country": str(rule.country), "channel_id": rule.channel_id}
+            for rule in connection.channel_rules.all()
+        ],
     }
 
 
@@ -213,6 +242,18 @@ def _store_order(store_order: StoreOrder) -> dict:
         "tracking_number": parcel.tracking_number if parcel else "",
         "tracking_pushed_at": store_order.tracking_pushed_at,
         "push_error": store_order.push_error,
+        "allocation": [
+            {
+                "product_id": row.get("product_id"),
+                "sku_id": row.get("sku_id"),
+                "description": str(row.get("description") or ""),
+                "quantity": int(row.get("quantity") or 0),
+                "from_stock": int(row.get("from_stock") or 0),
+                "purchased": int(row.get("purchased") or 0),
+            }
+            for row in store_order.allocation or []
+            if isinstance(row, dict)
+        ],
         "created_at": store_order.created_at,
     }
 
@@ -253,7 +294,9 @@ def _may_manage(request) -> None:
         )
 
 
-def _channel(request, channel_id: int | None) -> ShippingChannel | None:
+def _channel(
+    request, channel_id: int | None, *, field: str = "shipping_channel_id"
+) -> ShippingChannel | None:
     if channel_id is None:
         return None
     channel = (
@@ -262,16 +305,16 @@ def _channel(request, channel_id: int | None) -> ShippingChannel | None:
         .first()
     )
     if channel is None:
-        raise ApiError(
-            422, "invalid", _("Choose one of your shipping channels."), "shipping_channel_id"
-        )
+        raise ApiError(422, "invalid", _("Choose one of your shipping channels."), field)
     return channel
 
 
 def _shown(connection: StoreConnection) -> dict:
     """The connection as saved, read again (the services return it with its secrets)."""
     return _store(
-        StoreConnection.objects.select_related("company", "shipping_channel").get(pk=connection.pk)
+        StoreConnection.objects.select_related("company", "shipping_channel")
+        .prefetch_related("channel_rules")
+        .get(pk=connection.pk)
     )
 
 
@@ -279,7 +322,11 @@ def _shown(connection: StoreConnection) -> dict:
 @paginate(KeysetPagination)
 def store_list(request):
     """The company's connected stores with their health."""
-    rows = selectors.connections_for_company(company=request.auth.company).select_related("company")
+    rows = (
+        selectors.connections_for_company(company=request.auth.company)
+        .select_related("company")
+        .prefetch_related("channel_rules")
+    )
     return Listing(rows, show=_store)
 
 
@@ -424,6 +471,45 @@ def store_settings(
 
     def run() -> dict:
         return _shown(services.connection_update(connection=connection, **chosen))
+
+    return idempotent(request, status=200, run=run)
+
+
+@router.post(
+    "/stores/{store_id}/channel-rules", response={200: StoreOut, **ERRORS}, auth=ORDERS_WRITE
+)
+def store_channel_rule_set(
+    request, store_id: IdPath, payload: ChannelRuleIn, idempotency_key: IdempotencyKey = ""
+):
+    """Send the store's orders to one country by this channel (replacing that country's rule),
+    checked as on the page: one of your channels, serving the country, with a rate for it."""
+    _may_manage(request)
+    connection = _connection_of(request, store_id)
+    channel = _channel(request, payload.channel_id, field="channel_id")
+
+    def run() -> dict:
+        services.channel_rule_set(connection=connection, country=payload.country, channel=channel)
+        return _shown(connection)
+
+    return idempotent(request, status=200, run=run)
+
+
+@router.post(
+    "/stores/{store_id}/channel-rules/{country}/remove",
+    response={200: StoreOut, **ERRORS},
+    auth=ORDERS_WRITE,
+)
+def store_channel_rule_remove(
+    request, store_id: IdPath, country: str, idempotency_key: IdempotencyKey = ""
+):
+    """Orders to this country go by the default channel again."""
+    _may_manage(request)
+    connection = _connection_of(request, store_id)
+
+    def run() -> dict:
+        if not services.channel_rule_remove(connection=connection, country=country):
+            raise ApiError(404, "not_found", _("No rule for that country."), "country")
+        return _shown(connection)
 
     return idempotent(request, status=200, run=run)
 

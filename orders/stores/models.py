@@ -122,6 +122,9 @@ class StoreConnection(Stateful, TimeStampedModel):
     last_call_at = models.DateTimeField(_("last call"), null=True, blank=True, editable=False)
     last_error = models.CharField(_("last error"), max_length=500, blank=True, editable=False)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True, editable=False)
+    # Every failed call to the store (refused, throttled past its retries, unreachable), since
+    # the connection was made: the metrics' counter of store API errors.
+    error_count = models.PositiveIntegerField(_("failed calls"), default=0, editable=False)
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
     attention_mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -390,7 +393,7 @@ class WebhookReceipt(models.Model):
         return f"{self.topic} {self.delivery_id}"
 
 
-class TrackingPush(TimeStampedModel):
+class TrackingPush(Stateful, TimeStampedModel):
     """A carrier event of a store order's parcel passed on to the store after the first
     fulfillment: one row per store order and event, so a replayed event is never pushed twice.
     `event_id` is the logistics tracking event's id (kept as a plain number: logistics is
@@ -401,13 +404,21 @@ class TrackingPush(TimeStampedModel):
         PUSHED = "pushed", _("Pushed")
         SKIPPED = "skipped", _("Not supported by the store")
 
+    # A failed try stays pending (with its error) for the next; pushed and skipped are final.
+    TRANSITIONS = {
+        Status.PENDING: frozenset({Status.PUSHED, Status.SKIPPED}),
+        Status.PUSHED: frozenset(),
+        Status.SKIPPED: frozenset(),
+    }
+    STATUS_EVENTS = None  # the row itself is the record of one event's push
+
     store_order = models.ForeignKey(
         StoreOrder, on_delete=models.CASCADE, related_name="tracking_pushes"
     )
     event_id = models.PositiveBigIntegerField(_("tracking event"))
     kind = models.CharField(_("kind"), max_length=20)
     status = models.CharField(
-        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING, editable=False
     )
     attempts = models.PositiveIntegerField(default=0)
     error = models.CharField(_("push error"), max_length=500, blank=True)

@@ -43,11 +43,18 @@ SAMPLE_ARGUMENTS = {
     "errors": {1: "Enter the received quantity."},
     "labels": {1: "Line 1"},
 }
+# Errors whose argument of the same name has another shape.
+SAMPLE_ARGUMENTS_OF = {
+    "DeclarationRefused": {
+        "errors": {1: {"hs_code": ["Line 1: an HS code has 6 to 12 digits."]}},
+    },
+}
 
 
 def _raise(error: type[DomainError]) -> DomainError:
+    samples = {**SAMPLE_ARGUMENTS, **SAMPLE_ARGUMENTS_OF.get(error.__qualname__, {})}
     required = {
-        name: SAMPLE_ARGUMENTS[name]
+        name: samples[name]
         for name, parameter in inspect.signature(error).parameters.items()
         if parameter.kind is parameter.KEYWORD_ONLY and parameter.default is parameter.empty
     }

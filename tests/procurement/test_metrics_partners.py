@@ -86,7 +86,7 @@ def test_1688_calls_and_their_errors_are_counted_by_api_and_code(client, company
 
     assert samples['portal_1688_calls_total{api="alibaba.trade.createCrossOrder"}'] == 4
     assert samples['portal_1688_calls_total{api="alibaba.createOrder.preview"}'] == 1
-    errors = {key: value for key, value in samples.items() if "call_errors_total" in key}
+    errors = {k: v for k, v in samples.items() if k.startswith("portal_1688_call_errors_total")}
     assert errors == {
         'portal_1688_call_errors_total{api="alibaba.trade.createCrossOrder",code="timeout"}': 2,
         'portal_1688_call_errors_total{api="alibaba.trade.createCrossOrder",code="500_004"}': 2,
@@ -100,11 +100,12 @@ def test_1688_calls_and_their_errors_are_counted_by_api_and_code(client, company
 def test_with_no_partner_trouble_every_series_is_zero(client, connection):
     samples = scrape(client)
 
-    assert not any("call_errors_total" in key for key in samples)
+    assert not any(key.startswith("portal_1688_call_errors_total") for key in samples)
     for platform in ("shopify", "woocommerce"):
         assert samples[f'portal_store_connections_failing{{platform="{platform}"}}'] == 0
         assert samples[f'portal_store_credentials_refused_total{{platform="{platform}"}}'] == 0
         assert samples[f'portal_store_tracking_pushes_failing{{platform="{platform}"}}'] == 0
+        assert samples[f'portal_store_call_errors_total{{platform="{platform}"}}'] == 0
 
 
 def test_a_store_that_fails_shows_until_a_call_succeeds(client, connection, shop):
@@ -112,13 +113,18 @@ def test_a_store_that_fails_shows_until_a_call_succeeds(client, connection, shop
     with pytest.raises(StoreError):
         store_services.store_orders_poll(connection=connection)
 
-    assert scrape(client)['portal_store_connections_failing{platform="shopify"}'] == 1
+    samples = scrape(client)
+    assert samples['portal_store_connections_failing{platform="shopify"}'] == 1
+    assert samples['portal_store_call_errors_total{platform="shopify"}'] == 1
 
     shop.shops[SHOP].failures.queue.clear()
     connection.refresh_from_db()
     store_services.store_orders_poll(connection=connection)
 
-    assert scrape(client)['portal_store_connections_failing{platform="shopify"}'] == 0
+    samples = scrape(client)
+    assert samples['portal_store_connections_failing{platform="shopify"}'] == 0
+    # A counter: the failure stays counted after the store recovers.
+    assert samples['portal_store_call_errors_total{platform="shopify"}'] == 1
 
 
 def test_credentials_a_store_refused_are_counted(client, connection, shop, company):

@@ -770,6 +770,8 @@ API = {
     ("POST", "/stores/{store_id}/credentials"): ("orders:write", True),
     ("POST", "/stores/{store_id}/remove"): ("orders:write", True),
     ("POST", "/stores/{store_id}/publish"): ("orders:write", True),
+    ("POST", "/stores/{store_id}/channel-rules"): ("orders:write", True),
+    ("POST", "/stores/{store_id}/channel-rules/{country}/remove"): ("orders:write", True),
 }
 API_ACTORS = ["none", "garbage", "revoked", "victim", "victim_catalog_only", "other"]
 
@@ -813,6 +815,7 @@ def _api_url(world, path):
         "store_id": o["store"].pk,
         "variant_id": o["variant_link"].pk,
         "store_order_id": o["store_order"].pk,
+        "country": "DE",
     }
     url = "/api/v1" + path.format(**ids)
     return url + "?quantity=10" if path.endswith("/price") else url
@@ -829,6 +832,7 @@ def _api_body(world, path):
         "/stores": {"platform": "shopify", "shop": "x.myshopify.com", "access_key": "x"},
         "/stores/{store_id}/credentials": {"access_key": "x"},
         "/stores/{store_id}/publish": {"product_id": o["product"].pk},
+        "/stores/{store_id}/channel-rules": {"country": "DE", "channel_id": o["channel"].pk},
         "/parcels": {
             "item_ids": [o["stock"].pk],
             "channel_id": o["channel"].pk,

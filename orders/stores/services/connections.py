@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,9 +79,13 @@ def _health(connection: StoreConnection, *, error: str = "") -> None:
     changes = {"last_call_at": now}
     if error:
         changes.update(last_error=error[:500], last_error_at=now)
-    StoreConnection.objects.filter(pk=connection.pk).update(**changes)
+    StoreConnection.objects.filter(pk=connection.pk).update(
+        **changes, **({"error_count": F("error_count") + 1} if error else {})
+    )
     for name, value in changes.items():
         setattr(connection, name, value)
+    if error:
+        connection.error_count += 1
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from orders.stores import adapters, conf
 from orders.stores.exceptions import StoreError
 from orders.stores.models import StoreConnection, StoreOrder, TrackingPush
 from orders.stores.services.connections import calling
+from procurement.core import states
 
 SO = StoreOrder.Status
 TP = TrackingPush.Status
@@ -98,13 +99,15 @@ def _message(event: TrackingEvent, store_order: StoreOrder) -> str:
 
 
 def _close(push: TrackingPush, status: str, *, external_id: str = "") -> TrackingPush:
-    push.status = status
-    push.external_id = external_id[:120]
-    push.error = ""
-    push.attempts += status == TP.PUSHED
-    push.pushed_at = timezone.now() if status == TP.PUSHED else None
-    push.save(
-        update_fields=["status", "external_id", "error", "attempts", "pushed_at", "updated_at"]
+    states.apply(
+        push,
+        to=status,
+        changes={
+            "external_id": external_id[:120],
+            "error": "",
+            "attempts": push.attempts + (status == TP.PUSHED),
+            "pushed_at": timezone.now() if status == TP.PUSHED else None,
+        },
     )
     return push
 

@@ -326,3 +326,65 @@ def test_publish_refuses_an_unknown_product_and_a_viewer(
     assert (unknown.status_code, unknown.json()["field"]) == (422, "product_id")
     assert refused.status_code == 403
     assert not VariantLink.objects.exists()
+
+
+def test_channel_rules_are_set_shown_and_removed_through_the_api(client, headers, shop_connection):
+    germany = channel_with_zone(countries=["DE"])
+    path = f"/{shop_connection.pk}/channel-rules"
+
+    response = _post(client, path, {"country": "de", "channel_id": germany.pk}, headers)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["channel_rules"] == [{"country": "DE", "channel_id": germany.pk}]
+    listed = client.get(API, **headers).json()["items"]
+    assert listed[0]["channel_rules"] == [{"country": "DE", "channel_id": germany.pk}]
+    us_only = channel_with_zone(countries=["US"])
+    refused = _post(client, path, {"country": "DE", "channel_id": us_only.pk}, headers)
+    assert refused.status_code >= 400
+    assert set(refused.json()) == {"code", "message", "field"}
+    withdrawn = channel_with_zone(countries=["DE"], is_active=False)
+    not_offered = _post(client, path, {"country": "DE", "channel_id": withdrawn.pk}, headers)
+    assert not_offered.status_code == 422
+    assert not_offered.json()["field"] == "channel_id"
+
+    removed = _post(client, f"{path}/DE/remove", {}, headers)
+    assert removed.status_code == 200
+    assert removed.json()["channel_rules"] == []
+    assert _post(client, f"{path}/DE/remove", {}, headers).status_code == 404
+
+
+def test_store_list_queries_do_not_grow_with_channel_rules(
+    client, company, headers, shop_connection, django_assert_max_num_queries
+):
+    from orders.stores import services as store_services
+
+    for country in ("DE", "FR", "IT"):
+        channel = channel_with_zone(countries=[country])
+        store_services.channel_rule_set(
+            connection=shop_connection, country=country, channel=channel
+        )
+    client.get(API, **headers)  # warm the key's caches
+    with django_assert_max_num_queries(12):
+        shown = client.get(API, **headers).json()["items"][0]
+    assert len(shown["channel_rules"]) == 3
+
+
+def test_only_owners_set_channel_rules_and_another_company_gets_404(
+    client, company, member_of, other_company, shop_connection
+):
+    germany = channel_with_zone(countries=["DE"])
+    body = {"country": "DE", "channel_id": germany.pk}
+    buyer = member_of(company, Role.BUYER)
+    refused = _post(
+        client, f"/{shop_connection.pk}/channel-rules", body, _member_headers(company, buyer)
+    )
+    assert refused.status_code == 403
+    stranger = member_of(other_company, Role.OWNER)
+    foreign = _post(
+        client,
+        f"/{shop_connection.pk}/channel-rules",
+        body,
+        bearer(api_token(other_company, owner=stranger)),
+    )
+    assert foreign.status_code == 404
+    assert not shop_connection.channel_rules.exists()

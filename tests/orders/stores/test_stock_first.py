@@ -17,6 +17,7 @@ from orders.stores import services
 from orders.stores.models import StoreConnection, StoreOrder
 from payments import selectors as payments_selectors
 from payments.models import LedgerTransaction
+from tests.api.factories import api_token, bearer
 from tests.logistics.factories import StockItemFactory, WarehouseFactory
 from tests.orders.stores.conftest import SHOP, shop_line
 from tests.orders.stores.test_lifecycle import MEASURES, _receive, _shop_order
@@ -60,7 +61,7 @@ def _brand(connection, name):
 
 
 def test_an_order_the_stock_covers_buys_nothing_and_pays_only_its_freight(
-    client, shop_connection, shopify, goods, wallet, company
+    client, shop_connection, shopify, goods, wallet, company, owner
 ):
     _product, skus = goods
     item = _stock(company, skus[0], 5)
@@ -93,6 +94,11 @@ def test_an_order_the_stock_covers_buys_nothing_and_pays_only_its_freight(
             "purchased": 0,
         }
     ]
+    api = client.get(
+        f"/api/v1/stores/{shop_connection.pk}/orders",
+        **bearer(api_token(company, owner=owner)),
+    )
+    assert api.json()["items"][0]["allocation"] == store_order.allocation
 
 
 def test_without_auto_pay_the_stock_parcel_waits_for_the_merchant(
