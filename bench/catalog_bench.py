@@ -1,4 +1,4 @@
-"""Catalog benchmark (issue 3): not a test. Run with `make bench` or
+"""Catalog benchmark: not a test. Run with `make bench` or
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/catalog_bench PYTHONPATH=. \
         .venv/bin/python bench/catalog_bench.py
@@ -10,7 +10,7 @@ per second and p50/p95/p99 latency for each page, and each as a ratio to a bare 
 rendering 24 rows from one query, measured in the same run. Results also go to
 bench/results/catalog-<time>.json.
 
-Targets (issue 3): every listing and search page >= 50% of the bare view's throughput and
+Targets: every listing and search page >= 50% of the bare view's throughput and
 p95 <= 50 ms; a results fragment <= 15 KB.
 """
 

@@ -1,4 +1,4 @@
-"""Finance export benchmark (issue 7): not a test. Run with
+"""Finance export benchmark: not a test. Run with
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/finance_bench PYTHONPATH=. \
         .venv/bin/python bench/finance_export_bench.py [LINES]
@@ -10,7 +10,7 @@ in a fresh child process: the streamed settlement CSV (rows/s, time to the first
 first data row, peak RSS), the XLSX in constant_memory mode (rows/s, peak RSS), and PostgreSQL's
 `COPY (<the same two queries>) TO STDOUT` (rows/s) as the floor. Results print as JSON.
 
-Targets (issue 7): CSV >= 50,000 rows/s; CSV peak memory at 1,000,000 rows within 10% of that at
+Targets: CSV >= 50,000 rows/s; CSV peak memory at 1,000,000 rows within 10% of that at
 100,000; XLSX split into sheets at 1,048,576 rows.
 """
 

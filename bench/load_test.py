@@ -1,4 +1,4 @@
-"""Load test (issue 9, "Load"): not a test of the suite. Run with `make bench` or
+"""Load test: not a test of the suite. Run with `make bench` or
 
     PYTHONPATH=. .venv/bin/python bench/load_test.py
 

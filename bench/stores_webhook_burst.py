@@ -1,4 +1,4 @@
-"""Store order intake under a burst (issue 17): not a test. Run with
+"""Store order intake under a burst: not a test. Run with
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/stores_bench PYTHONPATH=. \
         .venv/bin/python bench/stores_webhook_burst.py [ORDERS]
@@ -11,7 +11,7 @@ twice (a redelivery) and an orders/updated webhook for every fifth order; each w
 verified, recorded once and turned into a paid portal order in the request. Results print as
 JSON: seconds, webhooks per second, and the counts proving nothing was lost or doubled.
 
-Target (issue 17): 1,000 store orders in under a minute, one store order, one portal order and
+Target: 1,000 store orders in under a minute, one store order, one portal order and
 one charge per store order.
 """
 
