@@ -33,8 +33,8 @@ help:
 	@echo "make beat      run the Celery beat scheduler"
 	@echo "make bench     run the benchmark scripts in bench/"
 	@echo "make messages  update and compile the Simplified Chinese translations"
-	@echo "make venv      create $(VENV) with Python $(PYTHON_VERSION) and install requirements.lock"
-	@echo "make lock      write requirements.lock from pyproject.toml (make lock-upgrade: newest pins)"
+	@echo "make venv      create $(VENV) with Python $(PYTHON_VERSION) and install exactly uv.lock"
+	@echo "make lock      write uv.lock (and requirements.lock) from pyproject.toml (make lock-upgrade: newest pins)"
 
 # The virtualenv is rebuilt from the interpreter named by .python-version: `python3` when it is
 # that version (pyenv resolves it from .python-version), otherwise `python3.13`.
@@ -53,53 +53,36 @@ $(PY):
 	echo "Creating $(VENV) with $$("$$python" --version)"; \
 	"$$python" -m venv $(VENV)
 
-# Installs exactly requirements.lock: every package pinned with its hashes, written by `make lock`
-# from [project].dependencies and the dev group of pyproject.toml. The lock is an ordinary
-# requirements file (`pip install --require-hashes -r requirements.lock` installs it too); uv,
-# taken from the lock with its hashes, installs it several times faster than pip. Then every
-# requirement of pyproject.toml must be met: a dependency added without `make lock` fails here.
-$(VENV)/.installed: requirements.lock pyproject.toml | $(PY)
-	sed -n '/^uv==/,/^    # via/p' requirements.lock > $(VENV)/uv-requirement.txt
+# Installs exactly uv.lock (`uv sync --locked`): every package pinned with its hashes, for
+# every platform, written by `make lock` from [project].dependencies and the dev group of
+# pyproject.toml. `--locked` refuses a lock that no longer matches pyproject.toml (a dependency
+# added without `make lock`). uv itself is bootstrapped with pip from requirements.lock, the
+# same pins exported as an ordinary hashed requirements file (`pip install --require-hashes -r
+# requirements.lock` reproduces the install without uv).
+$(VENV)/.installed: uv.lock pyproject.toml requirements.lock | $(PY)
+	awk '/^uv==/ {p = 1; print; next} p && /^    / {print; next} {p = 0}' requirements.lock \
+		> $(VENV)/uv-requirement.txt
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(VENV)/uv-requirement.txt
-	$(VENV)/bin/uv pip install --quiet --python $(PY) --require-hashes -r requirements.lock
-	@$(PY) -c "$$LOCK_CHECK"
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(VENV)/bin/uv sync --locked --python $(PY) --quiet
 	@touch $@
 
-# The lock check above: each requirement of pyproject.toml satisfied by what is installed.
-define LOCK_CHECK
-import tomllib
-from importlib.metadata import PackageNotFoundError, version
-from packaging.requirements import Requirement
-project = tomllib.load(open("pyproject.toml", "rb"))
-wanted = project["project"]["dependencies"] + project["dependency-groups"]["dev"]
-unmet = []
-for line in wanted:
-    requirement = Requirement(line)
-    try:
-        installed = version(requirement.name)
-    except PackageNotFoundError:
-        installed = None
-    if installed is None or not requirement.specifier.contains(installed, prereleases=True):
-        unmet.append(f"{line} (installed: {installed})")
-if unmet:
-    raise SystemExit("requirements.lock does not meet pyproject.toml; run `make lock`:\n  " + "\n  ".join(unmet))
-endef
-export LOCK_CHECK
-
-# Writes requirements.lock from pyproject.toml. Pins already in the lock are kept (a new
-# dependency adds only what it needs); `make lock-upgrade` moves every pin to the newest allowed.
-LOCK_COMMAND = $(VENV)/bin/uv pip compile pyproject.toml --group pyproject.toml:dev \
-	--generate-hashes --universal --python-version $(PYTHON_VERSION) --quiet -o requirements.lock
+# Writes uv.lock from pyproject.toml (pins already locked are kept; `make lock-upgrade` moves
+# every pin to the newest allowed), then exports it as requirements.lock.
+EXPORT = $(VENV)/bin/uv export --frozen --format requirements-txt --no-emit-project --all-groups \
+	--quiet
+EXPORT_COMMAND = $(EXPORT) -o requirements.lock
 
 $(VENV)/bin/uv: | $(PY)
 	$(PY) -m pip install --quiet "uv>=0.13,<0.14"
 
 lock: | $(VENV)/bin/uv
-	$(LOCK_COMMAND)
-	@echo "requirements.lock written; commit it with pyproject.toml"
+	$(VENV)/bin/uv lock --quiet
+	$(EXPORT_COMMAND)
+	@echo "uv.lock and requirements.lock written; commit them with pyproject.toml"
 
 lock-upgrade: | $(VENV)/bin/uv
-	$(LOCK_COMMAND) --upgrade
+	$(VENV)/bin/uv lock --upgrade --quiet
+	$(EXPORT_COMMAND)
 
 venv: $(VENV)/.installed
 
@@ -131,6 +114,9 @@ test: venv
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: venv
+	$(VENV)/bin/uv lock --locked --quiet
+	@$(EXPORT) | grep -v '^#' | diff -q - <(grep -v '^#' requirements.lock) >/dev/null \
+		|| { echo "requirements.lock is not the export of uv.lock: run make lock" >&2; exit 1; }
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
