@@ -46,6 +46,26 @@ FULFILLMENT_EVENT_STATUSES = frozenset(
         "READY_FOR_PICKUP",
     }
 )
+# ProductVariantSetInput's fields in the 2025-01 Admin API (productSet's variants).
+VARIANT_SET_FIELDS = frozenset(
+    {
+        "barcode",
+        "compareAtPrice",
+        "file",
+        "id",
+        "inventoryItem",
+        "inventoryPolicy",
+        "inventoryQuantities",
+        "metafields",
+        "optionValues",
+        "position",
+        "price",
+        "requiresComponents",
+        "sku",
+        "taxable",
+        "taxCode",
+    }
+)
 MAX_AVAILABLE = 2000.0
 RESTORE_RATE = 100.0
 QUERY_COST = 10
@@ -73,6 +93,10 @@ class FakeShop:
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _user_error(field: list[str], message) -> dict:
+    return {"field": field, "message": str(message)}
 
 
 def _gid(kind: str, value) -> str:
@@ -472,13 +496,26 @@ class FakeShopify:
 
     def _op_ProductPublish(self, shop: FakeShop, variables: dict) -> dict:
         data = variables["input"]
+        options = {
+            option["name"]: {value["name"] for value in option.get("values", [])}
+            for option in data.get("productOptions", [])
+        }
+        errors = []
+        for index, v in enumerate(data.get("variants", [])):
+            unknown = set(v) - VARIANT_SET_FIELDS
+            if unknown:
+                errors.append(_user_error(["input", "variants", str(index)], sorted(unknown)))
+            for chosen in v.get("optionValues") or [{}]:
+                known = options.get(chosen.get("optionName"), ())
+                if chosen.get("name") not in known:
+                    errors.append(
+                        _user_error(["input", "variants", str(index)], "optionValues unknown")
+                    )
+        if errors:
+            return {"productSet": {"product": None, "userErrors": errors}}
         product_id = str(next_id())
         variants = [
-            {
-                "id": _gid("ProductVariant", next_id()),
-                "sku": v["inventoryItem"]["sku"],
-                "price": v["price"],
-            }
+            {"id": _gid("ProductVariant", next_id()), "sku": v.get("sku"), "price": v["price"]}
             for v in data["variants"]
         ]
         shop.products[product_id] = {**data, "variants": variants}

@@ -387,7 +387,7 @@ class ShopifyClient(StoreClient):
                         {
                             "optionValues": [{"optionName": "Variant", "name": v["label"]}],
                             "price": v["price"],
-                            "inventoryItem": {"sku": v["sku"]},
+                            "sku": v["sku"],
                         }
                         for v in variants
                     ],

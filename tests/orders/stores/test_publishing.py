@@ -75,3 +75,30 @@ def test_publish_button(owner_client, shop_connection, goods, wallet, shopify):
     )
     assert "as a draft" in response.content.decode()
     assert len(shopify.shops[SHOP].products) == 1
+
+
+def test_the_fake_store_refuses_a_variant_field_productset_does_not_take(shopify, shop_connection):
+    """The fake answers productSet as the 2025-01 schema does: fields outside
+    ProductVariantSetInput, or option values not among the product's options, are userErrors."""
+    from orders.stores.adapters.fake_shopify import VARIANT_SET_FIELDS
+
+    assert {"sku", "price", "optionValues"} <= VARIANT_SET_FIELDS
+    answer = shopify._op_ProductPublish(
+        shopify.shops[SHOP],
+        {
+            "input": {
+                "title": "T",
+                "productOptions": [{"name": "Variant", "values": [{"name": "Red"}]}],
+                "variants": [
+                    {
+                        "optionValues": [{"optionName": "Variant", "name": "Blue"}],
+                        "price": "1.00",
+                        "weight": 2,
+                    }
+                ],
+            }
+        },
+    )["productSet"]
+
+    assert answer["product"] is None
+    assert len(answer["userErrors"]) == 2
