@@ -1,4 +1,4 @@
-"""Settings for bench/catalog_bench.py: the base settings, DEBUG off, plus the bare view's URL."""
+"""Settings for bench/catalog_bench.py: the base settings with DEBUG off."""
 
 import os
 
@@ -7,7 +7,6 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/catalo
 from procurement.settings.base import *  # noqa: F403
 
 DEBUG = False
-ROOT_URLCONF = "bench._catalog_urls"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 # No collectstatic needed: {% static %} must not look for a manifest.

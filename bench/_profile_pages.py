@@ -25,7 +25,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from procurement.accounts.models import User  # noqa: E402
 
-PATHS = [a for a in sys.argv[1:] if not a.startswith("--")] or ["/bench/bare/", "/catalog/"]
+PATHS = [a for a in sys.argv[1:] if not a.startswith("--")] or ["/catalog/"]
 PROFILE = "--profile" in sys.argv
 N = 200
 
