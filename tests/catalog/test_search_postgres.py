@@ -208,3 +208,25 @@ def test_any_words_are_one_lookup_in_one_index(products, query):
 
     assert plan.count("Bitmap Index Scan on catalog_productsearch_document") == 1
     assert "Seq Scan" not in plan
+
+
+def test_a_common_query_reads_rows_instead_of_gathering_every_match(products, monkeypatch):
+    """Words that come together ("frying pan") fool the planner's estimate: a query found often
+    among the first rows reads rows until enough match, and finds the same products."""
+    import catalog.search
+
+    ProductFactory(title_en="Cast iron frying pan", title_zh="铸铁煎锅")
+    rare = titles("frying pans")
+    monkeypatch.setattr(catalog.search, "PROBE_COMMON", 1)
+    qs = search_products(Product.objects.order_by(), "frying pans").order_by()
+
+    assert "ts_match_vq" in str(qs.query)
+    assert (
+        set(titles("frying pans"))
+        == set(rare)
+        == {
+            "Stainless steel frying pan",
+            "Cast iron frying pan",
+        }
+    )
+    assert "ts_match_vq" not in str(search_products(Product.objects.all(), "frying").query)
