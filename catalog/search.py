@@ -275,36 +275,29 @@ def corrected_words(words: list[str]) -> list[str]:
     near; words that some row holds stay. One query: each word's lookup in the search rows'
     index, and for the English ones not found, their neighbours by the vocabulary's trigram
     index (a few thousand words, not a million titles)."""
-    terms, kinds = [], []
-    for word in words:
+    # One SELECT per word, its values spelled as constants: the planner then knows each word's
+    # frequency (a lateral lookup with the word as a parameter could scan every row).
+    selects, params = [], []
+    for i, word in enumerate(words):
         if has_cjk(word):
-            terms.append(chinese_tsquery(word))
-            kinds.append("zh")
-        else:
-            terms.append(word)
-            kinds.append("en")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT t.i, found.known, CASE WHEN found.known OR t.kind <> 'en'
-                OR char_length(t.term) < %s THEN ARRAY[]::text[] ELSE ARRAY(
-                    SELECT v.word FROM catalog_searchword v WHERE v.word %% t.term
-                    ORDER BY similarity(v.word, t.term) DESC, v.word LIMIT 8) END
-            FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(term, kind, i)
-            CROSS JOIN LATERAL (
-                SELECT CASE WHEN t.kind = 'en' THEN plainto_tsquery('english', t.term)
-                            ELSE to_tsquery('simple', t.term) END AS q
-            ) AS query
-            CROSS JOIN LATERAL (
-                SELECT numnode(query.q) = 0 OR EXISTS (
-                    SELECT 1 FROM catalog_productsearch s WHERE s.document @@ query.q
-                ) AS known
-            ) AS found
-            ORDER BY t.i
-            """,
-            [MIN_CORRECTED_WORD, terms, kinds],
+            selects.append(
+                "SELECT %s::int, EXISTS (SELECT 1 FROM catalog_productsearch "
+                "WHERE document @@ to_tsquery('simple'::regconfig, %s)), ARRAY[]::text[]"
+            )
+            params += [i, chinese_tsquery(word)]
+            continue
+        selects.append(
+            "SELECT %s::int, numnode(plainto_tsquery('english'::regconfig, %s)) = 0 "
+            "OR EXISTS (SELECT 1 FROM catalog_productsearch "
+            "WHERE document @@ plainto_tsquery('english'::regconfig, %s)), "
+            "ARRAY(SELECT v.word FROM catalog_searchword v "
+            "WHERE char_length(%s) >= %s AND v.word %% %s "
+            "ORDER BY similarity(v.word, %s) DESC, v.word LIMIT 8)"
         )
-        rows = cursor.fetchall()
+        params += [i, word, word, word, MIN_CORRECTED_WORD, word, word]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(f"({select})" for select in selects), params)
+        rows = sorted(cursor.fetchall())
     corrected = []
     for (_i, known, near), word in zip(rows, words, strict=True):
         if known:
