@@ -230,3 +230,15 @@ def test_a_common_query_reads_rows_instead_of_gathering_every_match(products, mo
         }
     )
     assert "ts_match_vq" not in str(search_products(Product.objects.all(), "frying").query)
+
+
+def test_seeding_writes_search_rows_through_copy():
+    """Seeding writes products with COPY; the insert trigger fills their rows per batch."""
+    from catalog.seeding import seed_catalog
+
+    seed_catalog(products=30, suppliers=3, batch_size=10)
+
+    assert ProductSearch.objects.count() == Product.objects.count() == 30
+    product = Product.objects.order_by("pk").first()
+    assert product.title_zh[:2] in lexemes(product)
+    assert SearchWord.objects.filter(word="model").exists()
