@@ -2,31 +2,32 @@
 of the categories.
 
 A query is split into words: at spaces, and Chinese runs into words by jieba (Chinese is
-written without spaces: 蓝牙耳机 is 蓝牙 + 耳机). Every word must match the product, in either
-of two ways:
+written without spaces: 蓝牙耳机 is 蓝牙 + 耳机). Every word must match the product, in its
+title or in the name of its category or a category above it ("earphones" and 杯子 find every
+product of those categories, whatever their titles say).
 
-- its title: on PostgreSQL, English words by full-text search on `title_en` (stemmed: "mugs"
-  finds "mug") and Chinese words by the bigrams of `title_zh` (`ChineseBigrams`, below);
-  on SQLite, a case-insensitive contains on either title;
-- its category: a word naming a category ("earphones", 杯子) finds every product of that
-  category and below, whatever their titles say. Categories are few and already in memory
-  (`selectors.category_tree`), so this is a list of ids, served by the category indexes.
+PostgreSQL: each product's words are one search row (`catalog.models.ProductSearch`, kept by
+the triggers of migration 0016): English stemmed ("mugs" finds "mug"), Chinese as every
+character and pair of neighbouring characters (保温杯: 保 保温 温 温杯 杯), so a Chinese word is
+its pairs and a single character itself, and a query of any words is one lookup in one GIN
+index. A word that no row holds is corrected against the vocabulary before giving up
+(`corrected_words`). Ranking is left to the caller, over a bounded set of candidates
+(`selectors.product_listing`).
 
-Chinese on PostgreSQL: a trigram index cannot serve a two-character word (most Chinese words
-are two characters), so `title_zh` is indexed by its overlapping bigrams as a `tsvector`
-(migration 0010): 保温杯 is 保温 温杯 杯. A word of two or more characters is the phrase of its
-bigrams (保温 <-> 温杯), a single character the prefix of one (杯:*). Both are index lookups.
+SQLite: a case-insensitive contains on either title, or the ids of the categories a word
+names (`category_ids_named`; categories are few and already in memory).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from functools import reduce
 from operator import and_
 
 from django.db import connection
-from django.db.models import F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
 
 MAX_WORDS = 8
 # Latin words shorter than this do not name a category ("a", "of", "3").
@@ -111,137 +112,228 @@ def category_ids_named(word: str, tree) -> list[int]:
     return sorted(ids)
 
 
-# --- PostgreSQL expressions, spelled exactly as their indexes -------------------------------
-
-
-class EnglishTitleVector(Func):
-    """`to_tsvector('english', title_en)` spelled exactly as the GIN index of migration 0002,
-    so PostgreSQL can use that index."""
-
-    template = "to_tsvector('english'::regconfig, %(expressions)s)"
-
-    def __init__(self, **extra):
-        from django.contrib.postgres.search import SearchVectorField
-
-        super().__init__(F("title_en"), output_field=SearchVectorField(), **extra)
-
-
-class ChineseBigrams(Func):
-    """`catalog_zh_bigrams(title_zh)`: the Chinese title's overlapping bigrams as a
-    `tsvector`, the expression of the GIN index of migration 0010."""
-
-    template = "catalog_zh_bigrams(%(expressions)s)"
-
-    def __init__(self, **extra):
-        from django.contrib.postgres.search import SearchVectorField
-
-        super().__init__(F("title_zh"), output_field=SearchVectorField(), **extra)
-
-
-def _raw_simple_query(text: str):
-    """`to_tsquery('simple', text)`, for a query built by `chinese_tsquery`."""
-    from django.contrib.postgres.search import SearchQuery
-
-    return SearchQuery(text, config="simple", search_type="raw")
+# --- PostgreSQL: the search rows (catalog.models.search) ----------------------------------
 
 
 def chinese_tsquery(word: str) -> str:
-    """A Chinese word as a query on `catalog_zh_bigrams`: the phrase of its bigrams, or a
-    single character as the prefix of one. Only CJK characters reach the query text."""
+    """A Chinese word as a query on the search rows, which hold every character and every pair
+    of neighbouring characters of the titles and category names: a single character is that
+    lexeme, a longer word all of its pairs. Only CJK characters reach the query text."""
     chars = "".join(_CJK_RUN.findall(word))
     if len(chars) == 1:
-        return f"{chars}:*"
-    return " <-> ".join(chars[i : i + 2] for i in range(len(chars) - 1))
+        return f"'{chars}'"
+    return " & ".join(dict.fromkeys(f"'{chars[i : i + 2]}'" for i in range(len(chars) - 1)))
 
 
-def _title_condition_postgres(word: str) -> Q:
+def search_tsquery(words: list[str]):
+    """The words as one query on `ProductSearch.document`: English words stemmed (PostgreSQL
+    drops its own stop words), Chinese words by `chinese_tsquery`; every word must match.
+    None when no word is left to look for."""
     from django.contrib.postgres.search import SearchQuery
 
-    if has_cjk(word):
-        return Q(zh_bigrams=_raw_simple_query(chinese_tsquery(word)))
-    return Q(fts=SearchQuery(word, config="english", search_type="plain"))
+    latin = [w for w in words if not has_cjk(w) and w not in STOP_WORDS]
+    chinese = [chinese_tsquery(w) for w in words if has_cjk(w)]
+    parts = []
+    if latin:
+        parts.append(SearchQuery(" ".join(latin), config="english", search_type="plain"))
+    if chinese:
+        text = " & ".join(f"({q})" for q in chinese)
+        parts.append(SearchQuery(text, config="simple", search_type="raw"))
+    return reduce(and_, parts) if parts else None
 
 
-def _title_condition_sqlite(word: str) -> Q:
-    return Q(title_en__icontains=word) | Q(title_zh__icontains=word)
+@dataclass(frozen=True)
+class Match:
+    """What a search keeps: the matching products and the score that orders them, as an
+    expression that any product queryset can annotate (the words it looked for are `words`,
+    after correction)."""
+
+    products: QuerySet
+    rank: object
+    words: tuple[str, ...]
 
 
-# --- the search -----------------------------------------------------------------------------
+def search_match(qs: QuerySet, query: str, *, tree=None) -> Match:
+    """Products of `qs` matching every word of `query`, and how to rank them.
+
+    PostgreSQL: one GIN lookup in the search rows (titles and category names together). When
+    nothing matches, the words no product has are corrected against the vocabulary
+    (`corrected_words`: "bluetoth" becomes "bluetooth", a word like no other is left out), and
+    the same lookup runs with the corrected words. SQLite: each word in either title or naming
+    a category (`category_ids_named`), without ranking.
+    """
+    words = query_words(query.strip())
+    zero = Value(0.0, output_field=FloatField())
+    if not words:
+        return Match(qs, zero, ())
+    if connection.vendor != "postgresql":
+        return Match(_match_sqlite(qs, words, tree), zero, tuple(words))
+    tsquery = search_tsquery(words)
+    if tsquery is None:  # nothing but stop words
+        return Match(qs.none(), zero, ())
+    matched = qs.filter(search_row__document=tsquery)
+    common, found = _probe(words, matched)
+    if not found:
+        corrected = corrected_words(words)
+        if corrected != words:
+            words = corrected
+            tsquery = search_tsquery(words) if words else None
+            if tsquery is None:
+                return Match(qs.none(), zero, ())
+            matched = qs.filter(search_row__document=tsquery)
+    elif common and len(words) > 1:
+        # The planner multiplies the words' frequencies, while words of one kind of product
+        # ("yoga mat", "stainless steel") come together: it would have the index gather every
+        # match before the first row (62,500 for "yoga mat", growing with the catalog), where
+        # reading rows until enough match stops after a few thousand. `ts_match_vq` is `@@`
+        # spelled so that the index does not apply. (One word it estimates well.)
+        matched = qs.filter(
+            Func(
+                F("search_row__document"),
+                tsquery,
+                function="ts_match_vq",
+                output_field=BooleanField(),
+            )
+        )
+    return Match(matched, _rank(tsquery), tuple(words))
+
+
+# Rows read, in storage order, to tell a common query from a rare one; PROBE_COMMON matches
+# among them (5%) means RELEVANCE_CANDIDATES matches lie within some 5,000 rows. Below that,
+# gathering the matches from the index was faster (measured on the seeded million).
+PROBE_ROWS = 2000
+PROBE_COMMON = 100
+
+
+def _probe(words: list[str], matched: QuerySet) -> tuple[bool, bool]:
+    """(is the query common, does any product match): one query, the matches among the first
+    PROBE_ROWS search rows and whether `matched` has a row."""
+    latin = " ".join(w for w in words if not has_cjk(w) and w not in STOP_WORDS)
+    chinese = " & ".join(f"({chinese_tsquery(w)})" for w in words if has_cjk(w))
+    parts, params = [], []
+    if latin:
+        parts.append("plainto_tsquery('english'::regconfig, %s)")
+        params.append(latin)
+    if chinese:
+        parts.append("to_tsquery('simple'::regconfig, %s)")
+        params.append(chinese)
+    exists_sql, exists_params = matched.order_by().values("pk")[:1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Only fixed fragments and the ORM's own SQL are joined; every value is a parameter.
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM (SELECT document FROM catalog_productsearch LIMIT %s) "  # noqa: S608
+            f"AS head WHERE head.document @@ ({' && '.join(parts)})), EXISTS({exists_sql})",
+            [PROBE_ROWS, *params, *exists_params],
+        )
+        head, found = cursor.fetchone()
+    return head >= PROBE_COMMON, found
+
+
+def _rank(tsquery):
+    from django.contrib.postgres.search import SearchRank
+
+    return SearchRank(F("search_row__document"), tsquery)
 
 
 def search_products(qs: QuerySet, query: str, *, tree=None) -> QuerySet:
     """Products matching every word of `query`, annotated with `rank` (higher is better).
 
-    `tree`: the category tree (`selectors.category_tree`), for words that name a category;
-    read here when not given. PostgreSQL: when the words find nothing, trigram word
-    similarity on the whole query, which forgives typos ("bluetoth"). (An OR of both would
-    make the trigram index check every product sharing a few letters with a common word.)
+    `tree`: the category tree (`selectors.category_tree`), for words that name a category on
+    SQLite; read there when not given (PostgreSQL finds category names in the search rows).
     """
-    query = query.strip()
-    words = query_words(query)
-    if not words:
-        return qs.annotate(rank=Value(0.0, output_field=FloatField()))
+    match = search_match(qs, query, tree=tree)
+    return match.products.annotate(rank=match.rank)
+
+
+def _match_sqlite(qs: QuerySet, words: list[str], tree) -> QuerySet:
     if tree is None:
         from catalog.selectors import category_tree
 
         tree = category_tree()
-    postgres = connection.vendor == "postgresql"
-    title_condition = _title_condition_postgres if postgres else _title_condition_sqlite
-
-    conditions, plain = [], []
+    conditions = []
     for word in words:
+        title = Q(title_en__icontains=word) | Q(title_zh__icontains=word)
         if ids := category_ids_named(word, tree):
-            conditions.append(title_condition(word) | Q(category_id__in=ids))
-        elif postgres and not has_cjk(word):
-            plain.append(word)
-        elif word in STOP_WORDS:
-            continue
-        else:
-            conditions.append(title_condition(word))
-    if plain:
-        # One query for the English words that name no category: PostgreSQL drops its stop
-        # words ("for", "with"), which alone would match nothing.
-        conditions.append(title_condition(" ".join(plain)))
+            conditions.append(title | Q(category_id__in=ids))
+        elif word not in STOP_WORDS:
+            conditions.append(title)
     if not conditions:  # nothing but stop words
-        return qs.none().annotate(rank=Value(0.0, output_field=FloatField()))
-    exact = reduce(and_, conditions)
-    if not postgres:
-        return qs.filter(exact).annotate(rank=Value(0.0, output_field=FloatField()))
-
-    qs = qs.alias(fts=EnglishTitleVector(), zh_bigrams=ChineseBigrams())
-    matched = qs.filter(exact)
-    if not matched.order_by().exists():
-        matched = qs.filter(_fuzzy_condition(query))
-    return matched.annotate(rank=_rank(query, words))
+        return qs.none()
+    return qs.filter(reduce(and_, conditions))
 
 
-def _fuzzy_condition(query: str) -> Q:
-    field = "title_zh" if has_cjk(query) else "title_en"
-    return Q(**{f"{field}__trigram_word_similar": query})
+# --- typos ------------------------------------------------------------------------------------
+
+# A word is corrected to a vocabulary word at most this many edits away.
+MAX_EDITS = 2
+MIN_CORRECTED_WORD = 3
 
 
-def _rank(query: str, words: list[str]):
-    from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+def corrected_words(words: list[str]) -> list[str]:
+    """`words` with every word that no search row holds corrected to the nearest English word
+    of the vocabulary (fewest edits, then most trigrams in common), or left out when none is
+    near; words that some row holds stay. One query: each word's lookup in the search rows'
+    index, and for the English ones not found, their neighbours by the vocabulary's trigram
+    index (a few thousand words, not a million titles)."""
+    # One SELECT per word, its values spelled as constants: the planner then knows each word's
+    # frequency (a lateral lookup with the word as a parameter could scan every row).
+    selects, params = [], []
+    for i, word in enumerate(words):
+        if has_cjk(word):
+            selects.append(
+                "SELECT %s::int, EXISTS (SELECT 1 FROM catalog_productsearch "
+                "WHERE document @@ to_tsquery('simple'::regconfig, %s)), ARRAY[]::text[]"
+            )
+            params += [i, chinese_tsquery(word)]
+            continue
+        selects.append(
+            "SELECT %s::int, numnode(plainto_tsquery('english'::regconfig, %s)) = 0 "
+            "OR EXISTS (SELECT 1 FROM catalog_productsearch "
+            "WHERE document @@ plainto_tsquery('english'::regconfig, %s)), "
+            "ARRAY(SELECT v.word FROM catalog_searchword v "
+            "WHERE char_length(%s) >= %s AND v.word %% %s "
+            "ORDER BY similarity(v.word, %s) DESC, v.word LIMIT 8)"
+        )
+        params += [i, word, word, word, MIN_CORRECTED_WORD, word, word]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(f"({select})" for select in selects), params)
+        rows = sorted(cursor.fetchall())
+    corrected = []
+    for (_i, known, near), word in zip(rows, words, strict=True):
+        if known:
+            corrected.append(word)
+            continue
+        best = min(near, key=lambda w: edit_distance(word, w), default=None)
+        if best is not None and edit_distance(word, best) <= MAX_EDITS:
+            corrected.append(best)
+    return list(dict.fromkeys(corrected))
 
-    latin = [w for w in words if not has_cjk(w)]
-    chinese = [w for w in words if has_cjk(w)]
-    parts = []
-    if latin:
-        ts_query = SearchQuery(" ".join(latin), config="english", search_type="plain")
-        parts.append(SearchRank(EnglishTitleVector(), ts_query))
-        parts.append(TrigramWordSimilarity(" ".join(latin), "title_en"))
-    if chinese:
-        ts_query = _raw_simple_query(" | ".join(f"({chinese_tsquery(w)})" for w in chinese))
-        parts.append(SearchRank(ChineseBigrams(), ts_query))
-    return reduce(lambda a, b: a + b, parts) if len(parts) > 1 else parts[0]
+
+def edit_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) that make `a` into `b`."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            best = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                best = min(best, previous2[j - 2] + 1)
+            row.append(best)
+        previous2, previous = previous, row
+    return previous[-1]
 
 
 __all__ = [
-    "ChineseBigrams",
-    "EnglishTitleVector",
+    "Match",
     "category_ids_named",
     "chinese_tsquery",
+    "corrected_words",
+    "edit_distance",
     "has_cjk",
     "query_words",
+    "search_match",
     "search_products",
+    "search_tsquery",
 ]

@@ -96,8 +96,18 @@ TIER_COLUMNS = ["product_id", "min_quantity", "unit_price_cny"]
 
 
 def _search_index_sql() -> tuple[list[str], list[str]]:
-    module = importlib.import_module("catalog.migrations.0002_search_indexes_postgres")
-    return module.FORWARD, module.BACKWARD
+    """The GIN indexes that a large load builds once at the end: the titles' trigram indexes
+    (migration 0002, for the admin's search) and the search rows' (migration 0016). The search
+    rows themselves are written by the database's trigger on each COPY, set-based per batch."""
+    titles = importlib.import_module("catalog.migrations.0002_search_indexes_postgres")
+    search = importlib.import_module("catalog.migrations.0016_product_search_rows")
+    pairs = [
+        (create, drop)
+        for create, drop in zip(titles.FORWARD[1:], reversed(titles.BACKWARD), strict=True)
+        if "_trgm" in create
+    ]
+    pairs += search.INDEXES
+    return [create for create, _drop in pairs], [drop for _create, drop in pairs]
 
 
 def _leaf_thumbnails(leaves: list[Category]) -> dict[int, str]:
@@ -314,7 +324,8 @@ def seed_catalog(
             command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
             cursor.execute(
                 f"{command} catalog_supplier, catalog_supplierperformance, catalog_category, "
-                "catalog_product, catalog_sku, catalog_pricetier"
+                "catalog_product, catalog_sku, catalog_pricetier, catalog_productsearch, "
+                "catalog_searchword"
             )
     category_counts_refresh()
     return totals

@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from catalog.models import Category, Product, Sku, Supplier
-from catalog.search import search_products
+from catalog.search import search_match, search_products  # noqa: F401 (callers import it here)
 
 PAGE_SIZE = 24
 MAX_RELEVANCE_PAGES = 10  # relevance pages by offset; beyond this, refine the search
@@ -254,15 +254,18 @@ def product_listing(filters: ProductFilters) -> QuerySet[Product]:
     if filters.in_stock:
         qs = qs.filter(in_stock=True)
     sort = filters.sort
+    match = None
     if filters.query:
-        qs = search_products(qs, filters.query, tree=filters.categories)
-    if sort == Sort.RELEVANCE and filters.query and connection.vendor == "postgresql":
-        # Ranking every match of a common word would read them all; rank a bounded set of
-        # candidates instead (they fill MAX_RELEVANCE_PAGES pages).
+        match = search_match(qs, filters.query, tree=filters.categories)
+        qs = match.products
+    if sort == Sort.RELEVANCE and match is not None and connection.vendor == "postgresql":
+        # Ranking every match of a common word would read them all: the index gives the first
+        # RELEVANCE_CANDIDATES matches (they fill MAX_RELEVANCE_PAGES pages) and only those
+        # are ranked, from their search rows.
         candidates = qs.order_by().values("pk")[:RELEVANCE_CANDIDATES]
         qs = (
             Product.objects.filter(pk__in=Subquery(candidates))
-            .annotate(rank=qs.query.annotations["rank"])
+            .annotate(rank=match.rank)
             .order_by("-rank", "-id")
         )
     else:

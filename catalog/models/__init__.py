@@ -14,6 +14,7 @@ from catalog.models.products import (
     Sku,
     attribute_in,
 )
+from catalog.models.search import ProductSearch, SearchWord
 from catalog.models.suppliers import Province, Supplier, SupplierEvent, SupplierPerformance
 from catalog.models.uploads import (
     CATEGORY_MAX_DEPTH,
@@ -38,7 +39,9 @@ __all__ = [
     "PriceTier",
     "Product",
     "ProductImage",
+    "ProductSearch",
     "Province",
+    "SearchWord",
     "Sku",
     "Supplier",
     "SupplierEvent",

@@ -4,7 +4,7 @@ names of the categories (PostgreSQL's index-backed conditions: test_search_postg
 import pytest
 from django.urls import reverse
 
-from catalog.search import category_ids_named, chinese_tsquery, query_words
+from catalog.search import category_ids_named, chinese_tsquery, edit_distance, query_words
 from catalog.selectors import category_tree
 from tests.catalog.factories import CategoryFactory, ProductFactory, fx_rate
 
@@ -40,10 +40,17 @@ def test_query_words_split_spaces_and_segment_chinese():
     assert query_words("  ") == []
 
 
-def test_chinese_words_become_bigram_phrases():
-    assert chinese_tsquery("杯") == "杯:*"
-    assert chinese_tsquery("杯子") == "杯子"
-    assert chinese_tsquery("保温杯") == "保温 <-> 温杯"
+def test_chinese_words_become_their_characters_pairs():
+    assert chinese_tsquery("杯") == "'杯'"
+    assert chinese_tsquery("杯子") == "'杯子'"
+    assert chinese_tsquery("保温杯") == "'保温' & '温杯'"
+
+
+def test_edit_distance_counts_a_swap_as_one_edit():
+    assert edit_distance("obsidain", "obsidian") == 1
+    assert edit_distance("ceramik", "ceramic") == 1
+    assert edit_distance("yogga", "yoga") == 1
+    assert edit_distance("mug", "tent") == 4
 
 
 def test_words_name_categories_and_everything_below_them(shelves):

@@ -1,17 +1,28 @@
-"""Full-text and trigram search: PostgreSQL only (SQLite falls back to a plain contains)."""
+"""Search on PostgreSQL: the search rows the database keeps, one GIN lookup for any words, and
+typos corrected against the vocabulary (SQLite falls back to a plain contains)."""
 
 import pytest
 from django.db import connection
 
-from catalog.models import Product
+from catalog.models import Product, ProductSearch, SearchWord
+from catalog.search import corrected_words
 from catalog.selectors import ProductFilters, Sort, product_listing, search_products
-from tests.catalog.factories import ProductFactory
+from tests.catalog.factories import CategoryFactory, ProductFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
 def titles(query, sort=Sort.RELEVANCE):
     return [p.title_en for p in product_listing(ProductFilters(query=query, sort=sort))]
+
+
+def lexemes(product) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tsvector_to_array(document) FROM catalog_productsearch WHERE product_id = %s",
+            [product.pk],
+        )
+        return set(cursor.fetchone()[0])
 
 
 @pytest.fixture
@@ -28,9 +39,26 @@ def test_english_full_text_with_stemming(products):
     assert titles("frying pans") == ["Stainless steel frying pan"]
 
 
-def test_typos_match_by_trigram_similarity(products):
-    assert "Ceramic coffee mug 350 ml" in titles("ceramik")
-    assert "Wireless Bluetooth earbuds" in titles("bluetoth earbuds")
+def test_typos_are_corrected_against_the_vocabulary(products):
+    assert titles("ceramik") == ["Ceramic coffee mug 350 ml"]
+    assert titles("bluetoth earbuds") == ["Wireless Bluetooth earbuds"]
+    assert titles("stainles stel") == ["Stainless steel frying pan"]
+    assert titles("zzqx") == []
+
+
+def test_a_word_like_no_other_is_left_out_when_nothing_matches(products):
+    assert corrected_words(["earbuds", "qwxyz"]) == ["earbuds"]
+    assert corrected_words(["ceramik", "杯"]) == ["ceramic", "杯"]
+    assert titles("earbuds qwxyz") == ["Wireless Bluetooth earbuds"]
+
+
+def test_the_vocabulary_holds_the_words_of_titles_and_category_names(products):
+    CategoryFactory(name_en="Yoga Mats", slug="yoga-mats")
+    ProductFactory(title_en="Foldable exercise mat", category=CategoryFactory(name_en="Fitness"))
+    words = set(SearchWord.objects.values_list("word", flat=True))
+
+    assert {"ceramic", "bluetooth", "foldable", "exercise", "fitness"} <= words
+    assert not {w for w in words if w[0].isdigit()}
 
 
 def test_chinese_titles_match_substrings(products):
@@ -49,6 +77,14 @@ def test_two_character_chinese_words_and_single_characters(products):
     assert titles("防水音箱") == ["Portable Bluetooth speaker"]
 
 
+def test_chinese_is_split_into_characters_and_pairs_when_written():
+    """jieba would cut 保温杯子 into 保温杯 + 子 and lose 杯子: the row holds every pair."""
+    product = ProductFactory(title_en="Insulated tumbler", title_zh="保温杯子 500ml")
+
+    assert {"保", "保温", "温", "温杯", "杯", "杯子", "子"} <= lexemes(product)
+    assert "insul" in lexemes(product)  # English stemmed
+
+
 def test_english_words_are_matched_independently_and_stop_words_ignored(products):
     assert titles("earbuds bluetooth") == ["Wireless Bluetooth earbuds"]
     assert titles("speaker for bluetooth") == ["Portable Bluetooth speaker"]
@@ -60,60 +96,149 @@ def test_relevance_puts_the_best_match_first(products):
     assert titles("wireless bluetooth earbuds")[0] == "Wireless Bluetooth earbuds"
 
 
+def test_category_names_find_their_products_and_titles_rank_first():
+    audio = CategoryFactory(name_en="Audio", name_zh="影音", slug="audio")
+    earphones = CategoryFactory(name_en="Earphones", name_zh="耳机", slug="earphones", parent=audio)
+    cups = CategoryFactory(name_en="Mugs & Cups", name_zh="杯子", slug="mugs-cups")
+    ProductFactory(category=earphones, title_en="Wireless earbuds", title_zh="无线入耳式")
+    ProductFactory(category=audio, title_en="Bluetooth speaker", title_zh="蓝牙音箱")
+    ProductFactory(category=cups, title_en="Glass tumbler", title_zh="玻璃随行杯")
+    ProductFactory(category=earphones, title_en="Earphones with bluetooth", title_zh="蓝牙")
+
+    assert titles("earphones") == ["Earphones with bluetooth", "Wireless earbuds"]
+    assert titles("earphones bluetooth") == ["Earphones with bluetooth"]
+    assert set(titles("audio")) == {
+        "Wireless earbuds",
+        "Bluetooth speaker",
+        "Earphones with bluetooth",
+    }
+    assert titles("杯子") == ["Glass tumbler"]
+    assert set(titles("影音 蓝牙")) == {"Earphones with bluetooth", "Bluetooth speaker"}
+
+
+def test_the_search_row_follows_the_title_and_the_category():
+    home = CategoryFactory(name_en="Home", name_zh="家居", slug="home")
+    camping = CategoryFactory(name_en="Camping", name_zh="露营", slug="camping")
+    product = ProductFactory(category=home, title_en="Ceramic mug", title_zh="陶瓷杯")
+    assert ProductSearch.objects.filter(product=product).exists()
+
+    product.title_en = "Enamel mug"
+    product.title_zh = "搪瓷杯"
+    product.category = camping
+    product.save()
+
+    assert titles("enamel") == ["Enamel mug"]
+    assert titles("ceramic") == []
+    assert titles("搪瓷") == ["Enamel mug"]
+    assert titles("陶瓷") == []
+    assert titles("camping") == ["Enamel mug"]
+    assert titles("home") == []
+
+
+def test_renaming_or_moving_a_category_rewrites_its_products_rows():
+    outdoor = CategoryFactory(name_en="Outdoor", name_zh="户外", slug="outdoor")
+    tents = CategoryFactory(name_en="Tents", name_zh="帐篷", slug="tents", parent=outdoor)
+    ProductFactory(category=tents, title_en="Dome for four", title_zh="四人圆顶")
+
+    outdoor.name_en = "Camping"
+    outdoor.name_zh = "露营"
+    outdoor.save()
+    assert titles("camping") == ["Dome for four"]
+    assert titles("露营") == ["Dome for four"]
+    assert titles("outdoor") == []
+
+    garden = CategoryFactory(name_en="Garden", slug="garden")
+    tents.parent = garden
+    tents.save()
+    assert titles("garden") == ["Dome for four"]
+    assert titles("camping") == []
+
+
+def test_queryset_updates_and_bulk_creates_keep_rows_too():
+    cups = CategoryFactory(name_en="Cups", slug="cups")
+    supplier = ProductFactory(category=cups).supplier
+    Product.objects.bulk_create(
+        [
+            Product(supplier=supplier, category=cups, title_en=f"Bulk tumbler {n}", title_zh="杯")
+            for n in range(3)
+        ]
+    )
+    Product.objects.filter(title_en="Bulk tumbler 0").update(title_en="Bulk flask 0")
+
+    assert ProductSearch.objects.count() == Product.objects.count()
+    assert titles("flask") == ["Bulk flask 0"]
+    assert len(titles("tumbler")) == 2
+
+
+def test_deleting_a_product_deletes_its_row():
+    product = ProductFactory()
+    product.delete()
+
+    assert not ProductSearch.objects.exists()
+
+
 def test_search_indexes_exist():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'catalog_product'")
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes "
+            "WHERE tablename IN ('catalog_product', 'catalog_productsearch', 'catalog_searchword')"
+        )
         names = {row[0] for row in cursor.fetchall()}
 
     assert {
-        "catalog_product_title_en_fts",
+        "catalog_productsearch_document",
+        "catalog_searchword_trgm",
         "catalog_product_title_en_trgm",
         "catalog_product_title_zh_trgm",
-        "catalog_product_title_zh_bigrams",
     } <= names
+    assert not {"catalog_product_title_en_fts", "catalog_product_title_zh_bigrams"} & names
 
 
-@pytest.mark.parametrize(
-    ("query", "index"),
-    [
-        ("bluetooth", "catalog_product_title_en_fts"),
-        ("bluetoth", "catalog_product_title_en_trgm"),
-        ("蓝牙耳机", "catalog_product_title_zh_bigrams"),
-        ("杯", "catalog_product_title_zh_bigrams"),
-        ("耳机 bluetooth", "catalog_product_title_"),
-    ],
-)
-def test_search_conditions_can_use_their_indexes(products, query, index):
-    """The query spells each expression as its index does (with 4 rows the planner would
-    rather scan, so sequential scans are switched off to show the index is usable)."""
+@pytest.mark.parametrize("query", ["bluetooth", "蓝牙耳机", "杯", "耳机 bluetooth", "mugs"])
+def test_any_words_are_one_lookup_in_one_index(products, query):
+    """With 4 rows the planner would rather scan (or walk a primary key), so both are switched
+    off to show the one index serves the whole query."""
     qs = search_products(Product.objects.order_by(), query).order_by()
     with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_seqscan = off; SET enable_indexscan = off")
         try:
             plan = qs.explain()
         finally:
-            cursor.execute("SET enable_seqscan = on")
+            cursor.execute("RESET enable_seqscan; RESET enable_indexscan")
 
-    assert index in plan
+    assert plan.count("Bitmap Index Scan on catalog_productsearch_document") == 1
     assert "Seq Scan" not in plan
 
 
-def test_a_million_rows_would_not_be_scanned_for_a_category_word(products):
-    """A word naming a category is an OR of the title index and the category index: the
-    plan reads both indexes, never the whole table."""
-    from catalog.search import search_products as search
-    from tests.catalog.factories import CategoryFactory
+def test_a_common_query_reads_rows_instead_of_gathering_every_match(products, monkeypatch):
+    """Words that come together ("frying pan") fool the planner's estimate: a query found often
+    among the first rows reads rows until enough match, and finds the same products."""
+    import catalog.search
 
-    cups = CategoryFactory(name_en="Mugs & Cups", name_zh="杯子", slug="cups")
-    ProductFactory(category=cups, title_en="Glass tumbler", title_zh="玻璃随行杯")
-    qs = search(Product.objects.order_by(), "杯子").order_by()
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-        try:
-            plan = qs.explain()
-        finally:
-            cursor.execute("SET enable_seqscan = on")
+    ProductFactory(title_en="Cast iron frying pan", title_zh="铸铁煎锅")
+    rare = titles("frying pans")
+    monkeypatch.setattr(catalog.search, "PROBE_COMMON", 1)
+    qs = search_products(Product.objects.order_by(), "frying pans").order_by()
 
-    assert "Seq Scan" not in plan
-    assert "catalog_product_title_zh_bigrams" in plan
-    assert [p.title_en for p in qs] == ["Glass tumbler"]
+    assert "ts_match_vq" in str(qs.query)
+    assert (
+        set(titles("frying pans"))
+        == set(rare)
+        == {
+            "Stainless steel frying pan",
+            "Cast iron frying pan",
+        }
+    )
+    assert "ts_match_vq" not in str(search_products(Product.objects.all(), "frying").query)
+
+
+def test_seeding_writes_search_rows_through_copy():
+    """Seeding writes products with COPY; the insert trigger fills their rows per batch."""
+    from catalog.seeding import seed_catalog
+
+    seed_catalog(products=30, suppliers=3, batch_size=10)
+
+    assert ProductSearch.objects.count() == Product.objects.count() == 30
+    product = Product.objects.order_by("pk").first()
+    assert product.title_zh[:2] in lexemes(product)
+    assert SearchWord.objects.filter(word="model").exists()
