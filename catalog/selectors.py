@@ -385,10 +385,11 @@ def _after_condition(spec, values) -> Q:
 
 
 def product_detail(*, pk: int) -> Product:
-    """A visible product with everything its page shows; raises Product.DoesNotExist."""
+    """A visible product with everything its page shows but its category chain (the page takes
+    that from `category_tree()`); raises Product.DoesNotExist."""
     return (
         products_visible()
-        .select_related("supplier", "category__parent__parent")
+        .select_related("supplier")
         .prefetch_related(
             "images",
             Prefetch(

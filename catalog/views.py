@@ -16,7 +16,6 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -25,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from catalog import link_views, selectors
+from catalog import cards, link_views, selectors
 from catalog.forms import ProductFilterForm
 from catalog.generation import GENERATION_KEY, new_generation
 from catalog.models import Product, attribute_in
@@ -329,17 +328,22 @@ def _render_results(request, *, template: str, context: dict, form, params: dict
     """Run the listing query and render its cards (`template` names the partial)."""
     filters, rate, currency = context["filters"], context["rate"], context["currency"]
     page = selectors.paginate(
-        selectors.product_listing(filters), sort=filters.sort, after=form.cursor
+        cards.card_versions(selectors.product_listing(filters)),
+        sort=filters.sort,
+        after=form.cursor,
     )
     # One reverse() for the page, not one per card.
     url_pattern = reverse("catalog:product", args=[_URL_PLACEHOLDER])
     for product in page.items:
-        product.url = url_pattern.replace(str(_URL_PLACEHOLDER), str(product.pk))
         product.price_local = _local(product.min_price_cny, rate, currency)
-        product.display_title = product.title_for(context["language"])
-        product.thumb_url = (
-            default_storage.url(product.cover_thumbnail) if product.cover_thumbnail else ""
-        )
+    shown_cards = cards.cards_render(
+        page.items,
+        language=context["language"],
+        currency=currency,
+        rate=rate,
+        show_prices=context["show_prices"],
+        url_pattern=lambda pk: url_pattern.replace(str(_URL_PLACEHOLDER), str(pk)),
+    )
     next_url = None
     if page.next_cursor:
         next_url = "?" + urlencode({**params, "after": page.next_cursor})
@@ -348,6 +352,7 @@ def _render_results(request, *, template: str, context: dict, form, params: dict
         {
             **context,
             "page": page,
+            "cards": shown_cards,
             "next_url": next_url,
             "first_page_url": "?" + urlencode(params) if params else request.path,
             "sourcing_url": _buyer_url(request, SOURCING_URL_NAMES),
@@ -441,19 +446,20 @@ def _quantity(raw: str | None) -> int:
         return 0
 
 
-def product_detail(request, pk: int):
-    try:
-        product = selectors.product_detail(pk=pk)
-    except Product.DoesNotExist:
-        raise Http404 from None
-    member = _is_member(request)
-    currency = _merchant_currency(request)
-    rate = _display_rate(currency)
-    language = get_language()
+PRODUCT_TTL = 300  # seconds
+
+
+def _product_key(pk: int, *, currency: str, language: str, show_prices: bool) -> str:
+    """What the shared parts of a product page depend on, but for the display rate and the
+    catalog's generation (both kept in the entry)."""
+    return f"catalog:product:{pk}:{currency}:{language}:{'p' if show_prices else '-'}"
+
+
+def _product_parts(request, product, *, rate, currency, language, generation) -> dict:
+    """The product page's context: what every viewer sees (rendered into the kept parts) and
+    the quote for the quantities this request asks about."""
     tiers = list(product.tiers.all())
     skus = list(product.skus.all())
-    images = list(product.images.all())
-
     if skus:
         quantities = {sku: _quantity(request.GET.get(f"qty-{sku.pk}")) for sku in skus}
         for sku in skus:
@@ -476,42 +482,94 @@ def product_detail(request, pk: int):
 
     supplier = product.supplier
     supplier.products_count = product.supplier_products_count or 0
-    scorecard = selectors.supplier_scorecard(supplier)
 
+    # The category chain from the process's tree (catalog.selectors), not from three joins.
+    tree = selectors.category_tree(generation=generation)
+    node = tree.nodes.get(product.category_id)
     crumbs = [_catalog_crumb()]
-    chain, node = [], product.category
-    while node is not None:
-        chain.append(node)
-        node = node.parent
     crumbs += [
-        (c.name_for(language), reverse("catalog:category", args=[c.slug])) for c in reversed(chain)
+        (c.name_for(language), reverse("catalog:category", args=[c.slug]))
+        for c in (tree.ancestors(node) if node is not None else [])
     ]
     crumbs.append((product.title_for(language), ""))
-
-    context = {
+    return {
         "product": product,
         "title": product.title_for(language),
         "description": product.description_for(language),
-        "images": images,
+        "images": list(product.images.all()),
         "skus": skus,
         "matrix": _sku_matrix(skus, language),
         "product_quantity": quantities.get(None, 0),
         "tier_rows": tier_rows,
         "quote": quote,
         "quote_total_local": _local(quote.total_cny, rate, currency) if quote else None,
+        "supplier": supplier,
+        "scorecard": selectors.supplier_scorecard(supplier),
+        "crumbs": crumbs,
+        "attributes": product.attributes if isinstance(product.attributes, dict) else {},
+    }
+
+
+def product_detail(request, pk: int):
+    """The product page. What every viewer with this currency, language and display rate sees
+    (photos, facts, tiers, variants, description, supplier) is rendered once and kept for
+    PRODUCT_TTL with the catalog's generation and the rate it was rendered at, so an edit shows
+    as soon as it commits; the order form around it (quantities asked about, the quote, what
+    the viewer's role may do, the CSRF token) is rendered for each request."""
+    member = _is_member(request)
+    currency = _merchant_currency(request)
+    language = get_language()
+    show_prices = _shows_prices(request)
+    template = "catalog/product_detail.html"
+    quote_only = bool(request.htmx and request.htmx.target == "price-quote")
+    # Quantities asked about mark the current tier and fill the inputs: that page is not kept.
+    asks = any(name == "qty" or name.startswith("qty-") for name in request.GET)
+    key = _product_key(pk, currency=currency, language=language, show_prices=show_prices)
+    found = _cache.get_many([_rate_key(currency), key])
+    rate = _display_rate(currency, found=found.entries)
+    rendered_at = {"generation": found.generation, "rate": str(rate)}
+    viewer = {
+        "product_pk": pk,
         "currency": currency,
         "rate": rate,
-        "supplier": supplier,
-        "scorecard": scorecard,
-        "crumbs": crumbs,
+        "show_prices": show_prices,
         "cart_url": _buyer_url(request, CART_ADD_URL_NAMES),
         "sourcing_url": _buyer_url(request, SOURCING_URL_NAMES),
         "sign_in_url": None if member else _sign_in_url(request, request.path),
-        "show_prices": _shows_prices(request),
-        "canonical_url": canonical_url(reverse("catalog:product", args=[product.pk])),
-        "attributes": product.attributes if isinstance(product.attributes, dict) else {},
+        "canonical_url": canonical_url(reverse("catalog:product", args=[pk])),
     }
-    template = "catalog/product_detail.html"
-    if request.htmx and request.htmx.target == "price-quote":
-        template += "#price-quote"
-    return render(request, template, context)
+    entry = None if asks or quote_only else _current(found.entries.get(key), **rendered_at)
+    if entry is None:
+        try:
+            product = selectors.product_detail(pk=pk)
+        except Product.DoesNotExist:
+            raise Http404 from None
+        context = viewer | _product_parts(
+            request,
+            product,
+            rate=rate,
+            currency=currency,
+            language=language,
+            generation=found.generation,
+        )
+        if quote_only:
+            return render(request, template + "#price-quote", context)
+        entry = {
+            **rendered_at,
+            "title": context["title"],
+            "crumbs": render_to_string("partials/breadcrumbs.html", context),
+            **{
+                part: render_to_string(f"{template}#product-{part}", context)
+                for part in ("top", "quantities", "bottom")
+            },
+        }
+        if not asks and found.generation is not None:
+            _cache.set(key, entry, PRODUCT_TTL)
+        viewer["quote"] = context["quote"]
+        viewer["quote_total_local"] = context["quote_total_local"]
+    # The output of our own templates, escaped as they were rendered.
+    shown = {
+        f"{part}_html": mark_safe(entry[part])  # noqa: S308  # nosec B308 B703
+        for part in ("crumbs", "top", "quantities", "bottom")
+    }
+    return render(request, template, {**viewer, **shown, "title": entry["title"]})
