@@ -23,10 +23,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import condition
 
 from catalog import cards, link_views, selectors
 from catalog.forms import ProductFilterForm
 from catalog.generation import GENERATION_KEY, new_generation
+from catalog.links import looks_like_link
 from catalog.models import Product, attribute_in
 from catalog.pricing import price_quote
 from payments.money import quantize
@@ -169,6 +171,34 @@ def _catalog_crumb():
     return (_("Catalog"), reverse("catalog:index"))
 
 
+def _visitor_etag(request, *args, **kwargs) -> str | None:
+    """For a visitor (not signed in), a tag of what the page shows: the address, the language,
+    the htmx part asked for, the catalog's generation and the display rate. A browser that
+    sends it back gets 304 Not Modified without the page being rendered. Signed-in merchants
+    get none: their pages carry their company, cart and role. Nor does a pasted link (its
+    answer depends on the import, not only on the catalog) or a page whose cache is down."""
+    if request.user.is_authenticated or looks_like_link(request.GET.get("q", "")):
+        return None
+    key = _rate_key(VISITOR_CURRENCY)
+    found = _cache.get_many([key])
+    if found.generation is None:
+        return None
+    parts = (
+        request.get_full_path(),
+        get_language(),
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-Target", ""),
+        found.generation,
+        str(_display_rate(VISITOR_CURRENCY, found=found.entries)),
+        settings.CATALOG_PUBLIC_PRICES,
+    )
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+visitor_conditional = condition(etag_func=_visitor_etag)
+
+
+@visitor_conditional
 def index(request):
     language = get_language()
     key = f"catalog:tree:{language}"
@@ -360,6 +390,7 @@ def _render_results(request, *, template: str, context: dict, form, params: dict
     )
 
 
+@visitor_conditional
 def category(request, slug: str):
     def page(generation) -> dict:
         tree = selectors.category_tree(generation=generation)
@@ -386,6 +417,7 @@ def category(request, slug: str):
     return _listing(request, template="catalog/product_list.html", page=page)
 
 
+@visitor_conditional
 def search(request):
     # --- a pasted product link opens the product or offers to source it ---
     if (answer := link_views.respond_to_link(request)) is not None:
@@ -510,6 +542,7 @@ def _product_parts(request, product, *, rate, currency, language, generation) ->
     }
 
 
+@visitor_conditional
 def product_detail(request, pk: int):
     """The product page. What every viewer with this currency, language and display rate sees
     (photos, facts, tiers, variants, description, supplier) is rendered once and kept for
