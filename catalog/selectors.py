@@ -15,7 +15,6 @@ from django.db import connection
 from django.db.models import (
     Avg,
     Count,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -396,15 +395,6 @@ def product_detail(*, pk: int) -> Product:
                 "skus", queryset=Sku.objects.select_related("image").order_by("position", "pk")
             ),
             "tiers",
-        )
-        .annotate(
-            supplier_products_count=Subquery(
-                Product.objects.filter(supplier=OuterRef("supplier"), is_active=True)
-                .order_by()
-                .values("supplier")
-                .annotate(n=Count("id"))
-                .values("n")[:1]
-            )
         )
         .get(pk=pk)
     )

@@ -487,6 +487,28 @@ def _product_key(pk: int, *, currency: str, language: str, show_prices: bool) ->
     return f"catalog:product:{pk}:{currency}:{language}:{'p' if show_prices else '-'}"
 
 
+SUPPLIER_CARD_TTL = 3600  # seconds; used only while the catalog's generation stands
+
+
+def _supplier_card(supplier, *, language: str, generation: str | None):
+    """The supplier's card with its scorecard: the same on every one of its products' pages
+    (hundreds each), so rendered once per supplier and language and kept with the catalog's
+    generation, which every change it shows moves (the supplier, its performance records
+    through `supplier_scorecard_refresh`, its products)."""
+    key = f"catalog:supplier-card:{supplier.pk}:{language}"
+    entry = _current(_cache.get(key), generation=generation) if generation else None
+    if entry is None:
+        html = render_to_string(
+            "catalog/product_detail.html#product-supplier",
+            {"supplier": supplier, "scorecard": selectors.supplier_scorecard(supplier)},
+        )
+        entry = {"generation": generation, "html": html}
+        if generation is not None:
+            _cache.set(key, entry, SUPPLIER_CARD_TTL)
+    # The output of our own template, escaped as it was rendered.
+    return mark_safe(entry["html"])  # noqa: S308  # nosec B308 B703
+
+
 def _product_parts(request, product, *, rate, currency, language, generation) -> dict:
     """The product page's context: what every viewer sees (rendered into the kept parts) and
     the quote for the quantities this request asks about."""
@@ -512,9 +534,6 @@ def _product_parts(request, product, *, rate, currency, language, generation) ->
         for i, tier in enumerate(tiers)
     ]
 
-    supplier = product.supplier
-    supplier.products_count = product.supplier_products_count or 0
-
     # The category chain from the process's tree (catalog.selectors), not from three joins.
     tree = selectors.category_tree(generation=generation)
     node = tree.nodes.get(product.category_id)
@@ -535,8 +554,7 @@ def _product_parts(request, product, *, rate, currency, language, generation) ->
         "tier_rows": tier_rows,
         "quote": quote,
         "quote_total_local": _local(quote.total_cny, rate, currency) if quote else None,
-        "supplier": supplier,
-        "scorecard": selectors.supplier_scorecard(supplier),
+        "supplier_html": _supplier_card(product.supplier, language=language, generation=generation),
         "crumbs": crumbs,
         "attributes": product.attributes if isinstance(product.attributes, dict) else {},
     }

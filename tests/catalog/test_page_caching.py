@@ -208,3 +208,31 @@ def test_pages_render_with_the_cache_down(owner_client, client, leaf, usd):
     assert "1.40 USD" in listing.content.decode()
     assert "Blue mug" in page.content.decode()
     assert "ETag" not in visitor.headers
+
+
+def test_the_supplier_card_is_shared_by_its_products_until_its_record_changes(
+    owner_client, leaf, usd, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from catalog.services import supplier_performance_record
+
+    first = ProductFactory(category=leaf)
+    second = ProductFactory(category=leaf, supplier=first.supplier)
+    owner_client.get(reverse("catalog:product", args=[first.pk]))
+    with CaptureQueriesContext(connection) as queries:
+        page = owner_client.get(reverse("catalog:product", args=[second.pk])).content.decode()
+    assert not any("catalog_supplierperformance" in q["sql"] for q in queries)
+    assert "not rated yet" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        supplier_performance_record(
+            supplier=first.supplier,
+            reference="po:1",
+            placed_at=timezone.now(),
+            dispatched_on_time=True,
+        )
+    page = owner_client.get(reverse("catalog:product", args=[second.pk])).content.decode()
+    assert "not rated yet" not in page
