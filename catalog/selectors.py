@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from catalog.models import Category, Product, Sku, Supplier
+from catalog.models import Category, PriceTier, Product, ProductImage, Sku, Supplier
 from catalog.search import search_products
 
 PAGE_SIZE = 24
@@ -381,6 +381,36 @@ def _after_condition(spec, values) -> Q:
 
 
 # --- product page ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    """What the product page shows, read in four plain queries."""
+
+    product: Product
+    images: list[ProductImage]
+    skus: list[Sku]
+    tiers: list[PriceTier]
+
+
+def product_page(*, pk: int) -> ProductPage:
+    """A visible product with its supplier, photos, SKUs (with their photo) and price tiers;
+    raises Product.DoesNotExist.
+
+    Plain filters on the product's id rather than prefetch_related: the prefetch builds an
+    `IN` over the fetched products and, as the related models order by their product first,
+    joins the product table back in to sort by its default order; for one product that cost
+    more in Python than the rows themselves. Nothing is ordered by the product's default
+    order either (one row)."""
+    product = products_visible().select_related("supplier").order_by().get(pk=pk)
+    return ProductPage(
+        product=product,
+        images=list(ProductImage.objects.filter(product_id=pk).order_by("position", "pk")),
+        skus=list(
+            Sku.objects.filter(product_id=pk).select_related("image").order_by("position", "pk")
+        ),
+        tiers=list(PriceTier.objects.filter(product_id=pk).order_by("min_quantity")),
+    )
 
 
 def product_detail(*, pk: int) -> Product:

@@ -509,11 +509,10 @@ def _supplier_card(supplier, *, language: str, generation: str | None):
     return mark_safe(entry["html"])  # noqa: S308  # nosec B308 B703
 
 
-def _product_parts(request, product, *, rate, currency, language, generation) -> dict:
+def _product_parts(request, shown, *, rate, currency, language, generation) -> dict:
     """The product page's context: what every viewer sees (rendered into the kept parts) and
-    the quote for the quantities this request asks about."""
-    tiers = list(product.tiers.all())
-    skus = list(product.skus.all())
+    the quote for the quantities this request asks about. `shown`: selectors.ProductPage."""
+    product, tiers, skus = shown.product, shown.tiers, shown.skus
     if skus:
         quantities = {sku: _quantity(request.GET.get(f"qty-{sku.pk}")) for sku in skus}
         for sku in skus:
@@ -547,7 +546,7 @@ def _product_parts(request, product, *, rate, currency, language, generation) ->
         "product": product,
         "title": product.title_for(language),
         "description": product.description_for(language),
-        "images": list(product.images.all()),
+        "images": shown.images,
         "skus": skus,
         "matrix": _sku_matrix(skus, language),
         "product_quantity": quantities.get(None, 0),
@@ -592,12 +591,12 @@ def product_detail(request, pk: int):
     entry = None if asks or quote_only else _current(found.entries.get(key), **rendered_at)
     if entry is None:
         try:
-            product = selectors.product_detail(pk=pk)
+            shown = selectors.product_page(pk=pk)
         except Product.DoesNotExist:
             raise Http404 from None
         context = viewer | _product_parts(
             request,
-            product,
+            shown,
             rate=rate,
             currency=currency,
             language=language,
