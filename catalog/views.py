@@ -278,7 +278,9 @@ def _listing(request, *, template: str, page):
             keys[part] = _page_key(request, part=part, currency=currency, language=language)
         return keys[part]
 
-    found = _cache.get_many([_rate_key(currency), key(part)])
+    # A full page asks for its results too: a page's miss then needs no second round trip.
+    asked = [key(part)] if part != "page" else [key("page"), key("product-results")]
+    found = _cache.get_many([_rate_key(currency), *asked])
     generation = found.generation
     rate = _display_rate(currency, found=found.entries)
     rendered_at = {"generation": generation, "rate": str(rate)}
@@ -292,26 +294,30 @@ def _listing(request, *, template: str, page):
                 _cache.set(key(part), entry, RESULTS_TTL)
         return entry
 
+    built = []
+
     def context():
+        """The form, the link parameters and the context, built once however many parts a
+        miss renders (the page and its results both need them)."""
+        if built:
+            return built[0]
         form = ProductFilterForm(request.GET or None, currency=currency)
         params = {k: v for k, v in _listing_query(request).items() if k != "after" and v != ""}
         shown = page(generation)
         category_ids = shown.pop("category_ids")
         # Search words that name a category find its products (catalog.search).
         tree = selectors.category_tree(generation=generation)
-        return (
-            form,
-            params,
-            {
-                **shown,
-                "filters": form.filters(rate=rate, category_ids=category_ids, categories=tree),
-                "currency": currency,
-                "rate": rate,
-                "language": language,
-                "show_prices": _shows_prices(request),
-                "is_filtered": any(k for k in params if k not in ("sort",)),
-            },
-        )
+        ctx = {
+            **shown,
+            "filters": form.filters(rate=rate, category_ids=category_ids, categories=tree),
+            "currency": currency,
+            "rate": rate,
+            "language": language,
+            "show_prices": _shows_prices(request),
+            "is_filtered": any(k for k in params if k not in ("sort",)),
+        }
+        built.append((form, params, ctx))
+        return built[0]
 
     def render_results(part) -> dict:
         form, params, ctx = context()
@@ -326,10 +332,10 @@ def _listing(request, *, template: str, page):
         )
 
     def render_page() -> dict:
-        form, _params, ctx = context()
+        form, _params, shown = context()
+        ctx = dict(shown)  # the results render from the context as it was
         part = "product-results"
-        kept = _cache.get(key(part)) if generation is not None else None
-        results = cached(part, kept, lambda: render_results(part))["html"]
+        results = cached(part, found.entries.get(key(part)), lambda: render_results(part))["html"]
         ctx.update({"form": form, "filter_fields": form.rendered_fields()})
         # The output of our own templates, escaped as they were rendered.
         ctx["results"] = mark_safe(results)  # noqa: S308  # nosec B308 B703
