@@ -29,8 +29,9 @@ from catalog import cards, link_views, selectors
 from catalog.forms import ProductFilterForm
 from catalog.generation import GENERATION_KEY, new_generation
 from catalog.links import looks_like_link
-from catalog.models import Product, attribute_in
+from catalog.models import Product
 from catalog.pricing import price_quote
+from catalog.sku_matrix import sku_matrix
 from payments.money import quantize
 from payments.selectors import fx_mid_rate
 from procurement.accounts.roles import Capability, role_can
@@ -41,7 +42,6 @@ DISPLAY_RATE_TTL = 60  # seconds
 RESULTS_TTL = 60  # seconds
 TREE_TTL = 300  # seconds; also how long a change the generation missed can show
 _URL_PLACEHOLDER = 987654321987
-COLOUR_KEYS = {"colour", "color", "颜色", "颜色分类"}
 
 # URL names later apps will add; the buttons stay disabled until one resolves.
 CART_ADD_URL_NAMES = ("orders:cart-add",)
@@ -441,42 +441,6 @@ def search(request):
     )
 
 
-def _variant_values(sku, language: str | None) -> dict[str, str]:
-    """{attribute name: value} of a SKU in `language`: from the 1688 attributes kept whole
-    (Chinese originals, translations), else the plain `attributes`."""
-    items = sku.attribute_list if isinstance(sku.attribute_list, list) else []
-    pairs = [attribute_in(item, language) for item in items if isinstance(item, dict)]
-    if pairs and all(name for name, _value in pairs):
-        return dict(pairs)
-    return {str(name): str(value) for name, value in sku.attributes.items()}
-
-
-def _sku_matrix(skus: list, language: str | None = None) -> dict | None:
-    """Colour x size (any two attributes), named in `language`: rows, columns and the SKU in
-    each cell."""
-    if not skus:
-        return None
-    values = [_variant_values(sku, language) for sku in skus]
-    # PostgreSQL's jsonb does not keep key order: colour goes first, then alphabetical.
-    keys = sorted(values[0].keys(), key=lambda k: (k.lower() not in COLOUR_KEYS, k))
-    if len(keys) != 2 or any(set(v) != set(keys) for v in values):
-        return None
-    rows, cols, cells = [], [], {}
-    for sku, attributes in zip(skus, values, strict=True):
-        row, col = attributes[keys[0]], attributes[keys[1]]
-        if row not in rows:
-            rows.append(row)
-        if col not in cols:
-            cols.append(col)
-        cells[(row, col)] = sku
-    return {
-        "row_label": keys[0],
-        "col_label": keys[1],
-        "cols": cols,
-        "rows": [(row, [(col, cells.get((row, col))) for col in cols]) for row in rows],
-    }
-
-
 def _quantity(raw: str | None) -> int:
     try:
         return max(0, min(int(raw or 0), 10_000_000))
@@ -554,7 +518,7 @@ def _product_parts(request, shown, *, rate, currency, language, generation) -> d
         "description": product.description_for(language),
         "images": shown.images,
         "skus": skus,
-        "matrix": _sku_matrix(skus, language),
+        "matrix": sku_matrix(skus, language),
         "product_quantity": quantities.get(None, 0),
         "tier_rows": tier_rows,
         "quote": quote,
