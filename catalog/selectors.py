@@ -15,7 +15,6 @@ from django.db import connection
 from django.db.models import (
     Avg,
     Count,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -24,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from catalog.models import Category, Product, Sku, Supplier
+from catalog.models import Category, PriceTier, Product, ProductImage, Sku, Supplier
 from catalog.search import search_match, search_products  # noqa: F401 (callers import it here)
 
 PAGE_SIZE = 24
@@ -387,26 +386,48 @@ def _after_condition(spec, values) -> Q:
 # --- product page ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ProductPage:
+    """What the product page shows, read in four plain queries."""
+
+    product: Product
+    images: list[ProductImage]
+    skus: list[Sku]
+    tiers: list[PriceTier]
+
+
+def product_page(*, pk: int) -> ProductPage:
+    """A visible product with its supplier, photos, SKUs (with their photo) and price tiers;
+    raises Product.DoesNotExist.
+
+    Plain filters on the product's id rather than prefetch_related: the prefetch builds an
+    `IN` over the fetched products and, as the related models order by their product first,
+    joins the product table back in to sort by its default order; for one product that cost
+    more in Python than the rows themselves. Nothing is ordered by the product's default
+    order either (one row)."""
+    product = products_visible().select_related("supplier").order_by().get(pk=pk)
+    return ProductPage(
+        product=product,
+        images=list(ProductImage.objects.filter(product_id=pk).order_by("position", "pk")),
+        skus=list(
+            Sku.objects.filter(product_id=pk).select_related("image").order_by("position", "pk")
+        ),
+        tiers=list(PriceTier.objects.filter(product_id=pk).order_by("min_quantity")),
+    )
+
+
 def product_detail(*, pk: int) -> Product:
-    """A visible product with everything its page shows; raises Product.DoesNotExist."""
+    """A visible product with everything its page shows but its category chain (the page takes
+    that from `category_tree()`); raises Product.DoesNotExist."""
     return (
         products_visible()
-        .select_related("supplier", "category__parent__parent")
+        .select_related("supplier")
         .prefetch_related(
             "images",
             Prefetch(
                 "skus", queryset=Sku.objects.select_related("image").order_by("position", "pk")
             ),
             "tiers",
-        )
-        .annotate(
-            supplier_products_count=Subquery(
-                Product.objects.filter(supplier=OuterRef("supplier"), is_active=True)
-                .order_by()
-                .values("supplier")
-                .annotate(n=Count("id"))
-                .values("n")[:1]
-            )
         )
         .get(pk=pk)
     )

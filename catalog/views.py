@@ -16,7 +16,6 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -24,12 +23,15 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import condition
 
-from catalog import link_views, selectors
+from catalog import cards, link_views, selectors
 from catalog.forms import ProductFilterForm
 from catalog.generation import GENERATION_KEY, new_generation
-from catalog.models import Product, attribute_in
+from catalog.links import looks_like_link
+from catalog.models import Product
 from catalog.pricing import price_quote
+from catalog.sku_matrix import sku_matrix
 from payments.money import quantize
 from payments.selectors import fx_mid_rate
 from procurement.accounts.roles import Capability, role_can
@@ -40,7 +42,6 @@ DISPLAY_RATE_TTL = 60  # seconds
 RESULTS_TTL = 60  # seconds
 TREE_TTL = 300  # seconds; also how long a change the generation missed can show
 _URL_PLACEHOLDER = 987654321987
-COLOUR_KEYS = {"colour", "color", "颜色", "颜色分类"}
 
 # URL names later apps will add; the buttons stay disabled until one resolves.
 CART_ADD_URL_NAMES = ("orders:cart-add",)
@@ -170,6 +171,34 @@ def _catalog_crumb():
     return (_("Catalog"), reverse("catalog:index"))
 
 
+def _visitor_etag(request, *args, **kwargs) -> str | None:
+    """For a visitor (not signed in), a tag of what the page shows: the address, the language,
+    the htmx part asked for, the catalog's generation and the display rate. A browser that
+    sends it back gets 304 Not Modified without the page being rendered. Signed-in merchants
+    get none: their pages carry their company, cart and role. Nor does a pasted link (its
+    answer depends on the import, not only on the catalog) or a page whose cache is down."""
+    if request.user.is_authenticated or looks_like_link(request.GET.get("q", "")):
+        return None
+    key = _rate_key(VISITOR_CURRENCY)
+    found = _cache.get_many([key])
+    if found.generation is None:
+        return None
+    parts = (
+        request.get_full_path(),
+        get_language(),
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-Target", ""),
+        found.generation,
+        str(_display_rate(VISITOR_CURRENCY, found=found.entries)),
+        settings.CATALOG_PUBLIC_PRICES,
+    )
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+visitor_conditional = condition(etag_func=_visitor_etag)
+
+
+@visitor_conditional
 def index(request):
     language = get_language()
     key = f"catalog:tree:{language}"
@@ -249,7 +278,9 @@ def _listing(request, *, template: str, page):
             keys[part] = _page_key(request, part=part, currency=currency, language=language)
         return keys[part]
 
-    found = _cache.get_many([_rate_key(currency), key(part)])
+    # A full page asks for its results too: a page's miss then needs no second round trip.
+    asked = [key(part)] if part != "page" else [key("page"), key("product-results")]
+    found = _cache.get_many([_rate_key(currency), *asked])
     generation = found.generation
     rate = _display_rate(currency, found=found.entries)
     rendered_at = {"generation": generation, "rate": str(rate)}
@@ -263,26 +294,30 @@ def _listing(request, *, template: str, page):
                 _cache.set(key(part), entry, RESULTS_TTL)
         return entry
 
+    built = []
+
     def context():
+        """The form, the link parameters and the context, built once however many parts a
+        miss renders (the page and its results both need them)."""
+        if built:
+            return built[0]
         form = ProductFilterForm(request.GET or None, currency=currency)
         params = {k: v for k, v in _listing_query(request).items() if k != "after" and v != ""}
         shown = page(generation)
         category_ids = shown.pop("category_ids")
         # Search words that name a category find its products (catalog.search).
         tree = selectors.category_tree(generation=generation)
-        return (
-            form,
-            params,
-            {
-                **shown,
-                "filters": form.filters(rate=rate, category_ids=category_ids, categories=tree),
-                "currency": currency,
-                "rate": rate,
-                "language": language,
-                "show_prices": _shows_prices(request),
-                "is_filtered": any(k for k in params if k not in ("sort",)),
-            },
-        )
+        ctx = {
+            **shown,
+            "filters": form.filters(rate=rate, category_ids=category_ids, categories=tree),
+            "currency": currency,
+            "rate": rate,
+            "language": language,
+            "show_prices": _shows_prices(request),
+            "is_filtered": any(k for k in params if k not in ("sort",)),
+        }
+        built.append((form, params, ctx))
+        return built[0]
 
     def render_results(part) -> dict:
         form, params, ctx = context()
@@ -297,10 +332,10 @@ def _listing(request, *, template: str, page):
         )
 
     def render_page() -> dict:
-        form, _params, ctx = context()
+        form, _params, shown = context()
+        ctx = dict(shown)  # the results render from the context as it was
         part = "product-results"
-        kept = _cache.get(key(part)) if generation is not None else None
-        results = cached(part, kept, lambda: render_results(part))["html"]
+        results = cached(part, found.entries.get(key(part)), lambda: render_results(part))["html"]
         ctx.update({"form": form, "filter_fields": form.rendered_fields()})
         # The output of our own templates, escaped as they were rendered.
         ctx["results"] = mark_safe(results)  # noqa: S308  # nosec B308 B703
@@ -329,17 +364,22 @@ def _render_results(request, *, template: str, context: dict, form, params: dict
     """Run the listing query and render its cards (`template` names the partial)."""
     filters, rate, currency = context["filters"], context["rate"], context["currency"]
     page = selectors.paginate(
-        selectors.product_listing(filters), sort=filters.sort, after=form.cursor
+        cards.card_versions(selectors.product_listing(filters)),
+        sort=filters.sort,
+        after=form.cursor,
     )
     # One reverse() for the page, not one per card.
     url_pattern = reverse("catalog:product", args=[_URL_PLACEHOLDER])
     for product in page.items:
-        product.url = url_pattern.replace(str(_URL_PLACEHOLDER), str(product.pk))
         product.price_local = _local(product.min_price_cny, rate, currency)
-        product.display_title = product.title_for(context["language"])
-        product.thumb_url = (
-            default_storage.url(product.cover_thumbnail) if product.cover_thumbnail else ""
-        )
+    shown_cards = cards.cards_render(
+        page.items,
+        language=context["language"],
+        currency=currency,
+        rate=rate,
+        show_prices=context["show_prices"],
+        url_pattern=lambda pk: url_pattern.replace(str(_URL_PLACEHOLDER), str(pk)),
+    )
     next_url = None
     if page.next_cursor:
         next_url = "?" + urlencode({**params, "after": page.next_cursor})
@@ -348,6 +388,7 @@ def _render_results(request, *, template: str, context: dict, form, params: dict
         {
             **context,
             "page": page,
+            "cards": shown_cards,
             "next_url": next_url,
             "first_page_url": "?" + urlencode(params) if params else request.path,
             "sourcing_url": _buyer_url(request, SOURCING_URL_NAMES),
@@ -355,6 +396,7 @@ def _render_results(request, *, template: str, context: dict, form, params: dict
     )
 
 
+@visitor_conditional
 def category(request, slug: str):
     def page(generation) -> dict:
         tree = selectors.category_tree(generation=generation)
@@ -381,6 +423,7 @@ def category(request, slug: str):
     return _listing(request, template="catalog/product_list.html", page=page)
 
 
+@visitor_conditional
 def search(request):
     # --- a pasted product link opens the product or offers to source it ---
     if (answer := link_views.respond_to_link(request)) is not None:
@@ -398,42 +441,6 @@ def search(request):
     )
 
 
-def _variant_values(sku, language: str | None) -> dict[str, str]:
-    """{attribute name: value} of a SKU in `language`: from the 1688 attributes kept whole
-    (Chinese originals, translations), else the plain `attributes`."""
-    items = sku.attribute_list if isinstance(sku.attribute_list, list) else []
-    pairs = [attribute_in(item, language) for item in items if isinstance(item, dict)]
-    if pairs and all(name for name, _value in pairs):
-        return dict(pairs)
-    return {str(name): str(value) for name, value in sku.attributes.items()}
-
-
-def _sku_matrix(skus: list, language: str | None = None) -> dict | None:
-    """Colour x size (any two attributes), named in `language`: rows, columns and the SKU in
-    each cell."""
-    if not skus:
-        return None
-    values = [_variant_values(sku, language) for sku in skus]
-    # PostgreSQL's jsonb does not keep key order: colour goes first, then alphabetical.
-    keys = sorted(values[0].keys(), key=lambda k: (k.lower() not in COLOUR_KEYS, k))
-    if len(keys) != 2 or any(set(v) != set(keys) for v in values):
-        return None
-    rows, cols, cells = [], [], {}
-    for sku, attributes in zip(skus, values, strict=True):
-        row, col = attributes[keys[0]], attributes[keys[1]]
-        if row not in rows:
-            rows.append(row)
-        if col not in cols:
-            cols.append(col)
-        cells[(row, col)] = sku
-    return {
-        "row_label": keys[0],
-        "col_label": keys[1],
-        "cols": cols,
-        "rows": [(row, [(col, cells.get((row, col))) for col in cols]) for row in rows],
-    }
-
-
 def _quantity(raw: str | None) -> int:
     try:
         return max(0, min(int(raw or 0), 10_000_000))
@@ -441,19 +448,41 @@ def _quantity(raw: str | None) -> int:
         return 0
 
 
-def product_detail(request, pk: int):
-    try:
-        product = selectors.product_detail(pk=pk)
-    except Product.DoesNotExist:
-        raise Http404 from None
-    member = _is_member(request)
-    currency = _merchant_currency(request)
-    rate = _display_rate(currency)
-    language = get_language()
-    tiers = list(product.tiers.all())
-    skus = list(product.skus.all())
-    images = list(product.images.all())
+PRODUCT_TTL = 300  # seconds
 
+
+def _product_key(pk: int, *, currency: str, language: str, show_prices: bool) -> str:
+    """What the shared parts of a product page depend on, but for the display rate and the
+    catalog's generation (both kept in the entry)."""
+    return f"catalog:product:{pk}:{currency}:{language}:{'p' if show_prices else '-'}"
+
+
+SUPPLIER_CARD_TTL = 3600  # seconds; used only while the catalog's generation stands
+
+
+def _supplier_card(supplier, *, language: str, generation: str | None):
+    """The supplier's card with its scorecard: the same on every one of its products' pages
+    (hundreds each), so rendered once per supplier and language and kept with the catalog's
+    generation, which every change it shows moves (the supplier, its performance records
+    through `supplier_scorecard_refresh`, its products)."""
+    key = f"catalog:supplier-card:{supplier.pk}:{language}"
+    entry = _current(_cache.get(key), generation=generation) if generation else None
+    if entry is None:
+        html = render_to_string(
+            "catalog/product_detail.html#product-supplier",
+            {"supplier": supplier, "scorecard": selectors.supplier_scorecard(supplier)},
+        )
+        entry = {"generation": generation, "html": html}
+        if generation is not None:
+            _cache.set(key, entry, SUPPLIER_CARD_TTL)
+    # The output of our own template, escaped as it was rendered.
+    return mark_safe(entry["html"])  # noqa: S308  # nosec B308 B703
+
+
+def _product_parts(request, shown, *, rate, currency, language, generation) -> dict:
+    """The product page's context: what every viewer sees (rendered into the kept parts) and
+    the quote for the quantities this request asks about. `shown`: selectors.ProductPage."""
+    product, tiers, skus = shown.product, shown.tiers, shown.skus
     if skus:
         quantities = {sku: _quantity(request.GET.get(f"qty-{sku.pk}")) for sku in skus}
         for sku in skus:
@@ -474,44 +503,93 @@ def product_detail(request, pk: int):
         for i, tier in enumerate(tiers)
     ]
 
-    supplier = product.supplier
-    supplier.products_count = product.supplier_products_count or 0
-    scorecard = selectors.supplier_scorecard(supplier)
-
+    # The category chain from the process's tree (catalog.selectors), not from three joins.
+    tree = selectors.category_tree(generation=generation)
+    node = tree.nodes.get(product.category_id)
     crumbs = [_catalog_crumb()]
-    chain, node = [], product.category
-    while node is not None:
-        chain.append(node)
-        node = node.parent
     crumbs += [
-        (c.name_for(language), reverse("catalog:category", args=[c.slug])) for c in reversed(chain)
+        (c.name_for(language), reverse("catalog:category", args=[c.slug]))
+        for c in (tree.ancestors(node) if node is not None else [])
     ]
     crumbs.append((product.title_for(language), ""))
-
-    context = {
+    return {
         "product": product,
         "title": product.title_for(language),
         "description": product.description_for(language),
-        "images": images,
+        "images": shown.images,
         "skus": skus,
-        "matrix": _sku_matrix(skus, language),
+        "matrix": sku_matrix(skus, language),
         "product_quantity": quantities.get(None, 0),
         "tier_rows": tier_rows,
         "quote": quote,
         "quote_total_local": _local(quote.total_cny, rate, currency) if quote else None,
+        "supplier_html": _supplier_card(product.supplier, language=language, generation=generation),
+        "crumbs": crumbs,
+        "attributes": product.attributes if isinstance(product.attributes, dict) else {},
+    }
+
+
+@visitor_conditional
+def product_detail(request, pk: int):
+    """The product page. What every viewer with this currency, language and display rate sees
+    (photos, facts, tiers, variants, description, supplier) is rendered once and kept for
+    PRODUCT_TTL with the catalog's generation and the rate it was rendered at, so an edit shows
+    as soon as it commits; the order form around it (quantities asked about, the quote, what
+    the viewer's role may do, the CSRF token) is rendered for each request."""
+    member = _is_member(request)
+    currency = _merchant_currency(request)
+    language = get_language()
+    show_prices = _shows_prices(request)
+    template = "catalog/product_detail.html"
+    quote_only = bool(request.htmx and request.htmx.target == "price-quote")
+    # Quantities asked about mark the current tier and fill the inputs: that page is not kept.
+    asks = any(name == "qty" or name.startswith("qty-") for name in request.GET)
+    key = _product_key(pk, currency=currency, language=language, show_prices=show_prices)
+    found = _cache.get_many([_rate_key(currency), key])
+    rate = _display_rate(currency, found=found.entries)
+    rendered_at = {"generation": found.generation, "rate": str(rate)}
+    viewer = {
+        "product_pk": pk,
         "currency": currency,
         "rate": rate,
-        "supplier": supplier,
-        "scorecard": scorecard,
-        "crumbs": crumbs,
+        "show_prices": show_prices,
         "cart_url": _buyer_url(request, CART_ADD_URL_NAMES),
         "sourcing_url": _buyer_url(request, SOURCING_URL_NAMES),
         "sign_in_url": None if member else _sign_in_url(request, request.path),
-        "show_prices": _shows_prices(request),
-        "canonical_url": canonical_url(reverse("catalog:product", args=[product.pk])),
-        "attributes": product.attributes if isinstance(product.attributes, dict) else {},
+        "canonical_url": canonical_url(reverse("catalog:product", args=[pk])),
     }
-    template = "catalog/product_detail.html"
-    if request.htmx and request.htmx.target == "price-quote":
-        template += "#price-quote"
-    return render(request, template, context)
+    entry = None if asks or quote_only else _current(found.entries.get(key), **rendered_at)
+    if entry is None:
+        try:
+            shown = selectors.product_page(pk=pk)
+        except Product.DoesNotExist:
+            raise Http404 from None
+        context = viewer | _product_parts(
+            request,
+            shown,
+            rate=rate,
+            currency=currency,
+            language=language,
+            generation=found.generation,
+        )
+        if quote_only:
+            return render(request, template + "#price-quote", context)
+        entry = {
+            **rendered_at,
+            "title": context["title"],
+            "crumbs": render_to_string("partials/breadcrumbs.html", context),
+            **{
+                part: render_to_string(f"{template}#product-{part}", context)
+                for part in ("top", "quantities", "bottom")
+            },
+        }
+        if not asks and found.generation is not None:
+            _cache.set(key, entry, PRODUCT_TTL)
+        viewer["quote"] = context["quote"]
+        viewer["quote_total_local"] = context["quote_total_local"]
+    # The output of our own templates, escaped as they were rendered.
+    shown = {
+        f"{part}_html": mark_safe(entry[part])  # noqa: S308  # nosec B308 B703
+        for part in ("crumbs", "top", "quantities", "bottom")
+    }
+    return render(request, template, {**viewer, **shown, "title": entry["title"]})
