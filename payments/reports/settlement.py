@@ -68,7 +68,7 @@ SETTLEMENT_COLUMNS = [
     gettext_lazy("State"),
     gettext_lazy("System reference"),
 ]
-# The columns holding references (raw from the queries, labelled by `_labelled`).
+# The columns holding references: raw from the queries, labelled by `settlement_rows`.
 REFERENCE_COLUMNS = (2, 3, 5)
 
 
