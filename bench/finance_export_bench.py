@@ -5,7 +5,9 @@
 
 It (1) creates the database if needed and migrates it, (2) makes sure it holds LINES settlement
 lines (default 1,000,000: half checkout transactions with their FX quote and five postings each,
-half supplier payables), seeded in SQL with the ledger triggers paused, then (3) measures, each
+half supplier payables), seeded in SQL with the ledger triggers paused, and the orders,
+purchase orders and suppliers those lines name (the export reads their labels), then
+(3) measures, each
 in a fresh child process: the streamed settlement CSV (rows/s, time to the first byte and to the
 first data row, peak RSS), the XLSX in constant_memory mode (rows/s, peak RSS), and PostgreSQL's
 `COPY (<the same two queries>) TO STDOUT` (rows/s) as the floor. Results print as JSON.
@@ -65,6 +67,7 @@ def seed(lines: int) -> None:
     have_tx = LedgerTransaction.objects.filter(idempotency_key__startswith="bench:").count()
     have_po = SupplierPayable.objects.filter(idempotency_key__startswith="bench:").count()
     if have_tx == txs and have_po == payables:
+        seed_named_objects()
         return
     with connection.cursor() as cur:
         cur.execute("ALTER TABLE payments_posting DISABLE TRIGGER USER")
@@ -156,6 +159,90 @@ def seed(lines: int) -> None:
         cur.execute("ALTER TABLE payments_ledgertransaction ENABLE TRIGGER USER")
         cur.execute("ANALYZE")
     print(f"seeded {lines} lines in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    seed_named_objects()
+
+
+def seed_named_objects() -> None:
+    """The orders, purchase orders and suppliers the bench lines refer to ("order:12", "po:7",
+    "supplier:3"), under those very ids, so every label the export shows is a real lookup."""
+    from django.db import connection
+
+    from procurement.accounts.models import Company, User
+
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT EXISTS (
+              SELECT 1 FROM payments_supplierpayable p
+               WHERE p.idempotency_key LIKE 'bench:%%' AND NOT EXISTS (
+                 SELECT 1 FROM orders_purchaseorder po
+                  WHERE po.id = split_part(p.reference, ':', 2)::bigint))
+            OR EXISTS (
+              SELECT 1 FROM payments_ledgertransaction t
+               WHERE t.idempotency_key LIKE 'bench:%%' AND NOT EXISTS (
+                 SELECT 1 FROM orders_order o
+                  WHERE o.id = split_part(t.reference, ':', 2)::bigint))
+            """
+        )
+        if not cur.fetchone()[0]:
+            return
+        # The lines were seeded again: their orders are others now.
+        cur.execute(
+            "DELETE FROM orders_purchaseorder WHERE order_id IN "
+            "(SELECT id FROM orders_order WHERE number LIKE 'BENCH-%%')"
+        )
+        cur.execute("DELETE FROM orders_order WHERE number LIKE 'BENCH-%%'")
+    started = time.perf_counter()
+    company = Company.objects.get(legal_name="Bench Merchant Ltd")
+    user, _created = User.objects.get_or_create(email="bench@example.com")
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO catalog_supplier (id, created_at, updated_at, name_zh, name_en,
+                member_id, shop_url, province, city, licence_number, licence_file,
+                contact_name, contact_phone, contact_email, status, bank_account, bank_name,
+                payee_name)
+            SELECT i, now(), now(), '义乌市星光饰品有限公司 ' || i, 'Yiwu Starlight ' || i, '', '',
+                   '浙江', '义乌', '', '', '', '', '', 'approved', '', '', ''
+              FROM generate_series(0, 499) AS i
+            ON CONFLICT DO NOTHING
+            """
+        )
+        cur.execute(
+            """
+            INSERT INTO orders_order (id, created_at, updated_at, number, status, source,
+                checkout_key, currency, goods_cny, domestic_freight_cny, approval_comment,
+                company_id, created_by_id)
+            SELECT id, now(), now(), 'BENCH-' || id, 'paid', 'cart', 'bench:' || id, 'USD',
+                   720, 0, '', %s, %s
+              FROM (SELECT split_part(reference, ':', 2)::bigint AS id
+                      FROM payments_ledgertransaction WHERE idempotency_key LIKE 'bench:%%'
+                    UNION
+                    SELECT split_part(order_reference, ':', 2)::bigint
+                      FROM payments_supplierpayable WHERE idempotency_key LIKE 'bench:%%') o
+            ON CONFLICT DO NOTHING
+            """,
+            [company.pk, user.pk],
+        )
+        cur.execute(
+            """
+            INSERT INTO orders_purchaseorder (id, created_at, updated_at, status,
+                status_changed_at, domestic_freight_cny, supplier_order_no, tracking_number,
+                inspection_summary, order_id, supplier_id, payable_recorded, bin_location)
+            SELECT split_part(p.reference, ':', 2)::bigint, now(), now(), 'placed', now(), 0,
+                   '', '', '', split_part(p.order_reference, ':', 2)::bigint,
+                   split_part(p.supplier_reference, ':', 2)::bigint, true, ''
+              FROM payments_supplierpayable p WHERE p.idempotency_key LIKE 'bench:%%'
+            ON CONFLICT DO NOTHING
+            """
+        )
+        for table in ("catalog_supplier", "orders_order", "orders_purchaseorder"):
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT max(id) FROM {table}))"
+            )
+        cur.execute("ANALYZE")
+    print(f"seeded their orders in {time.perf_counter() - started:.1f}s", file=sys.stderr)
 
 
 def run_csv() -> dict:

@@ -17,6 +17,7 @@ import csv
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -35,7 +36,7 @@ from payments.models import ExportJob, LedgerTransaction, SupplierPayable
 from payments.money import minor_unit
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY, WALLET_CURRENCY_CODES
 from procurement.accounts.models import Company, User
-from procurement.core import replica, states
+from procurement.core import references, replica, states
 from procurement.core.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -85,13 +86,16 @@ class _Buffer:
         return text
 
 
+_GUARDED_COLUMNS = (2, 3, 4, 5)  # reference, order, merchant and supplier: labels and names
+
+
 def _csv_safe(row: tuple) -> tuple:
-    """Guard the free-text columns, merchant and supplier (typed by people, so kept from running
-    as formulas); csv.writer itself writes None as "" and str() of the rest."""
-    merchant, supplier = row[4], row[5]
-    if merchant[:1] in _FORMULA_STARTS or supplier[:1] in _FORMULA_STARTS:
+    """Guard the columns of words (labels and names typed by people, so kept from running as
+    formulas); csv.writer itself writes None as "" and str() of the rest."""
+    if any(row[column][:1] in _FORMULA_STARTS for column in _GUARDED_COLUMNS):
         row = list(row)
-        row[4], row[5] = _safe(merchant), _safe(supplier)
+        for column in _GUARDED_COLUMNS:
+            row[column] = _safe(row[column])
     return row
 
 
@@ -142,18 +146,64 @@ def _sql_amount(value: str, exponent: str) -> str:
     return f"round(round(COALESCE({value}, 0), 4), {exponent})"
 
 
+_PLACEHOLDER = re.compile(r"%s")
+
+
+def _label_statements(params: dict) -> dict[str, str]:
+    """Per kind of reference, the SELECT of its objects' (pk, label) that the pages resolve
+    with (`references.label_querysets`), its values added to `params` by name."""
+    statements = {}
+    for number, (kind, labelled) in enumerate(sorted(references.label_querysets().items())):
+        sql, values = labelled.query.sql_with_params()
+        if "%%" in sql or sql.count("%s") != len(values):
+            raise ValueError(f"cannot name the parameters of the {kind} labels: {sql}")
+        names = iter(range(len(values)))
+
+        def named(_match, number=number, names=names) -> str:
+            return f"%(label_{number}_{next(names)})s"
+
+        for position, value in enumerate(values):
+            params[f"label_{number}_{position}"] = value
+        params[f"label_{number}_kind"] = kind
+        statements[kind] = (number, _PLACEHOLDER.sub(named, sql))
+    return statements
+
+
+_LABEL_BRANCH = """
+WHEN %(label_{number}_kind)s THEN (
+  SELECT NULLIF(k.label, '') FROM ({sql}) k(id, label)
+   WHERE k.id = split_part({column}, ':', 2)::bigint)"""
+
+_LABEL_SQL = """COALESCE(
+  CASE WHEN {column} ~ '^[^:]*:[0-9]{{1,18}}$'
+       THEN CASE split_part({column}, ':', 1) {branches} END
+  END,
+  NULLIF({column}, ''))"""
+
+
+def _label_sql(column: str, statements: dict) -> str:
+    """What `references.labels_many` answers for a reference column, in SQL: the label of the
+    object it names, else the reference itself (NULL for none). One index lookup per row, in
+    the kind's table."""
+    branches = "".join(
+        _LABEL_BRANCH.format(number=number, sql=sql, column=column)
+        for number, sql in statements.values()
+    )
+    return _LABEL_SQL.format(column=column, branches=branches)
+
+
 _TRANSACTION_CSV_SQL = """
 SELECT to_char(s.created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI:SS'),
        COALESCE(%(kind_labels)s::jsonb ->> s.kind, s.kind),
-       NULLIF(s.reference, ''),
-       CASE WHEN s.reference LIKE 'order:%%' THEN s.reference END,
+       {label},
+       CASE WHEN s.reference LIKE 'order:%%' THEN {label} END,
        {merchant},
        NULL, s.currency, s.paid, s.mid, s.client, s.markup, s.goods,
        CASE WHEN COALESCE(s.mid, 0) = 0 OR s.currency = %(settlement)s THEN round(0, s.e)
             ELSE round(s.paid - s.fee
                        - round((s.goods + s.freight)::numeric(38, 20) / s.mid, s.e), s.e)
        END,
-       s.fee, NULL, s.freight, NULL, %(posted)s
+       s.fee, NULL, s.freight, NULL, %(posted)s, NULLIF(s.reference, '')
   FROM (
     SELECT t.id, t.created_at, t.kind, t.reference, t.merchant, t.mid, t.client, t.markup,
            c.currency, c.e, 0 - {paid} AS paid, {fee} AS fee, {goods} AS goods,
@@ -166,17 +216,23 @@ SELECT to_char(s.created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI:SS'),
                         ->> COALESCE(t.wallet_currency, %(settlement)s))::int, 2) AS e
      ) c
   ) s
+ CROSS JOIN LATERAL (SELECT {reference} AS reference OFFSET 0) l
  ORDER BY s.created_at, s.id
 """
 
 _PAYABLE_CSV_SQL = """
 SELECT to_char(p.placed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI:SS'), %(payable)s,
-       NULLIF(p.reference, ''), NULLIF(p.order_reference, ''), {merchant}, {supplier},
+       {reference}, {order}, {merchant}, {supplier},
        %(settlement)s, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        round(round(p.amount_cny, 4), 2), NULL,
        CASE p.status WHEN %(paid)s THEN round(round(p.freight_cny, 4), 2) END,
-       COALESCE(%(status_labels)s::jsonb ->> p.status, p.status)
+       COALESCE(%(status_labels)s::jsonb ->> p.status, p.status), NULLIF(p.reference, '')
   FROM {payable} p LEFT JOIN {company} c ON c.id = p.company_id
+ CROSS JOIN LATERAL (
+   SELECT {reference_label} AS reference, {order_label} AS order_reference,
+          {supplier_label} AS supplier
+   OFFSET 0
+ ) l
  WHERE p.placed_at >= %(start)s AND p.placed_at < %(end)s
  ORDER BY p.placed_at, p.id
 """
@@ -200,8 +256,11 @@ def _settlement_copy_statements(*, date_from: date, date_to: date) -> list[tuple
         "payable": str(_("Supplier payable")),
         "paid": PayableStatus.PAID.value,
     }
+    labels = _label_statements(params)
     transactions = _TRANSACTION_CSV_SQL.format(
         inner=inner,
+        reference=_label_sql("s.reference", labels),
+        label=_sql_safe("l.reference"),
         merchant=_sql_safe("NULLIF(s.merchant, '')"),
         paid=_sql_amount("t.wallet", "c.e"),
         fee=_sql_amount("t.fee", "c.e"),
@@ -209,8 +268,13 @@ def _settlement_copy_statements(*, date_from: date, date_to: date) -> list[tuple
         freight=_sql_amount("t.freight", "2"),
     )
     payables = _PAYABLE_CSV_SQL.format(
+        reference_label=_label_sql("p.reference", labels),
+        order_label=_label_sql("p.order_reference", labels),
+        supplier_label=_label_sql("p.supplier_reference", labels),
+        reference=_sql_safe("l.reference"),
+        order=_sql_safe("l.order_reference"),
         merchant=_sql_safe("NULLIF(c.legal_name, '')"),
-        supplier=_sql_safe("NULLIF(p.supplier_reference, '')"),
+        supplier=_sql_safe("l.supplier"),
         payable=quote(SupplierPayable._meta.db_table),
         company=quote(Company._meta.db_table),
     )

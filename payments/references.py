@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from payments.models import PayoutBatch, TopUp
 from procurement.core import references
+from procurement.core.references import pk_text, sentence, text
 
 
 def register() -> None:
@@ -12,11 +13,18 @@ def register() -> None:
         "topup",
         references.model_resolver(
             TopUp,
-            label=lambda top_up: _("Top-up no. %(number)s") % {"number": top_up.pk},
+            label=lambda: sentence(_("Top-up no. %(number)s"), number=pk_text()),
             merchant_url=lambda top_up: reverse("payments:top-up-detail", args=[top_up.pk]),
         ),
     )
     references.register(
         "payout",
-        references.model_resolver(PayoutBatch, label=str, company_of=lambda batch: None),
+        references.model_resolver(
+            PayoutBatch,
+            # `str(batch)`
+            label=lambda: sentence(
+                "%(batch)s #%(number)s", batch=text(_("Payout batch")), number=pk_text()
+            ),
+            company_of=lambda batch: None,
+        ),
     )

@@ -4,6 +4,11 @@ One line per merchant-side ledger transaction (checkout, refund, price differenc
 charge) with the FX quote behind it, then one line per supplier payable. Lines are grouped by their
 opaque references ("order:12", "po:7", "parcel:3").
 
+What people read stands where a reference would: the Reference, Order and Supplier columns hold
+the labels of procurement.core.references (the order number, "PO-7 of order ...", the supplier's
+name), or the reference itself when its object is gone; the last column keeps the line's raw
+reference, the key finance reconciles with the ledger and the payables.
+
 Written twice, on purpose, and a test keeps the two the same byte for byte:
 
 * in SQL: `settlement_transactions_sql()` is the inner query of the CSV that PostgreSQL formats
@@ -21,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import batched
 
 from django.db import connection
 from django.db.models import F, Max, Q, QuerySet, Sum
@@ -34,7 +40,7 @@ from payments.money import minor_unit
 from payments.reports.periods import period_bounds
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company
-from procurement.core import replica
+from procurement.core import references, replica
 
 Kind = Account.Kind
 TxKind = LedgerTransaction.Kind
@@ -60,7 +66,10 @@ SETTLEMENT_COLUMNS = [
     gettext_lazy("Freight charged"),
     gettext_lazy("Freight paid (CNY)"),
     gettext_lazy("State"),
+    gettext_lazy("System reference"),
 ]
+# The columns holding references: raw from the queries, labelled by `settlement_rows`.
+REFERENCE_COLUMNS = (2, 3, 5)
 
 
 def _platform_account_ids() -> dict[str, list[int]]:
@@ -333,8 +342,24 @@ def settlement_rows(
 ) -> Iterator[tuple]:
     """The settlement lines of the period as rows in SETTLEMENT_COLUMNS order, built straight
     from the query's tuples: the Python reference builder (the CSV off PostgreSQL, the XLSX).
-    Streamed from the database in chunks (a server-side cursor on PostgreSQL)."""
+    Streamed from the database in chunks (a server-side cursor on PostgreSQL); the references
+    of each chunk are labelled together, one query per kind."""
     chunk_size = chunk_size or SETTLEMENT_CHUNK_ROWS
+    rows = _referenced_rows(date_from=date_from, date_to=date_to, chunk_size=chunk_size)
+    for chunk in batched(rows, chunk_size, strict=False):
+        labels = references.labels_many(
+            {row[column] for row in chunk for column in REFERENCE_COLUMNS if row[column]}
+        )
+        for row in chunk:
+            labelled = list(row)
+            for column in REFERENCE_COLUMNS:
+                labelled[column] = labels.get(row[column]) or row[column]
+            labelled.append(row[2])
+            yield tuple(labelled)
+
+
+def _referenced_rows(*, date_from: date, date_to: date, chunk_size: int) -> Iterator[tuple]:
+    """`settlement_rows` with the raw references where the labels go, and no last column."""
     tz = timezone.get_current_timezone()
     kind_labels = {value: str(label) for value, label in TxKind.choices}
     status_labels = {value: str(label) for value, label in SupplierPayable.Status.choices}

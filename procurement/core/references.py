@@ -5,6 +5,11 @@ payables and stock items store them. Nobody should read them: every page and exp
 order number, the supplier's name, with a link where the viewer may follow it. Each app that
 owns a kind of object registers one resolver for its prefix in its `AppConfig.ready()`; pages
 resolve all the references they show in one call, one query per kind, never one per row.
+
+A label is written once, as a database expression over the object's own columns
+(`model_resolver(label=...)`, built in the reader's language), so a page that resolves a few
+references and an export that labels a million rows inside one SQL statement
+(`label_querysets()`) read the same words.
 """
 
 from collections import defaultdict
@@ -12,6 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import batched
 
+from django.db.models import CharField, Expression, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
@@ -46,7 +53,7 @@ def register(kind: str, resolver: Resolver) -> None:
 
 def parse(reference: str) -> tuple[str, int] | None:
     kind, sep, key = (reference or "").partition(":")
-    if not sep or not key.isdigit():
+    if not sep or not (key.isascii() and key.isdigit()):
         return None
     return kind, int(key)
 
@@ -90,23 +97,60 @@ def viewer_for(request) -> Viewer:
     )
 
 
-def model_resolver(
-    model,
-    *,
-    label: Callable[[object], str],
-    merchant_url: Callable[[object], str] | None = None,
-    company_of: Callable[[object], int | None] | None = None,
-    select_related: tuple[str, ...] = (),
-) -> Resolver:
-    """A resolver for one model: `label(obj)` is what a person reads; merchants get
-    `merchant_url(obj)` for their own company's objects, staff the object's admin page."""
+LabelExpression = Callable[[], Expression]
+LABEL = "reference_label"  # the annotation that carries a label
 
-    def resolve_kind(pks: list[int], viewer: Viewer) -> dict[int, Resolved]:
-        rows = model._default_manager.filter(pk__in=pks)
-        if select_related:
-            rows = rows.select_related(*select_related)
+
+def text(value: str) -> Value:
+    return Value(value, output_field=CharField())
+
+
+def pk_text(field: str = "pk") -> Cast:
+    return Cast(field, output_field=CharField())
+
+
+def sentence(message: str, **parts: Expression) -> Expression:
+    """A translated message such as "%(po)s of order %(order)s" as one text expression: the
+    words of the active language in their order, each placeholder replaced by its expression."""
+    pieces: list[Expression] = []
+    rest = message
+    while rest:
+        start = rest.find("%(")
+        if start < 0:
+            pieces.append(text(rest))
+            break
+        end = rest.index(")s", start)
+        if start:
+            pieces.append(text(rest[:start]))
+        pieces.append(parts[rest[start + 2 : end]])
+        rest = rest[end + 2 :]
+    if len(pieces) == 1:
+        return pieces[0]
+    return Concat(*pieces, output_field=CharField())
+
+
+@dataclass(frozen=True)
+class ModelResolver:
+    """A resolver for one model: `label()` is the expression of what a person reads; merchants
+    get `merchant_url(obj)` for their own company's objects, staff the object's admin page."""
+
+    model: type
+    label: LabelExpression
+    merchant_url: Callable[[object], str] | None = None
+    company_of: Callable[[object], int | None] | None = None
+    select_related: tuple[str, ...] = ()
+
+    def labelled(self) -> QuerySet:
+        return self.model._default_manager.annotate(**{LABEL: self.label()})
+
+    def __call__(self, pks: list[int], viewer: Viewer) -> dict[int, Resolved]:
+        model = self.model
+        rows = self.labelled().filter(pk__in=pks)
+        if self.select_related:
+            rows = rows.select_related(*self.select_related)
         admin_name = f"admin:{model._meta.app_label}_{model._meta.model_name}_change"
         answered = {}
+        merchant_url, company_of = self.merchant_url, self.company_of
         for obj in rows:
             url = ""
             if viewer.staff:
@@ -118,10 +162,48 @@ def model_resolver(
             own = owner is not None and owner == viewer.company_id
             if not url and merchant_url is not None and own:
                 url = merchant_url(obj)
-            answered[obj.pk] = Resolved(label(obj), url)
+            answered[obj.pk] = Resolved(getattr(obj, LABEL), url)
         return answered
 
-    return resolve_kind
+
+def model_resolver(
+    model,
+    *,
+    label: LabelExpression,
+    merchant_url: Callable[[object], str] | None = None,
+    company_of: Callable[[object], int | None] | None = None,
+    select_related: tuple[str, ...] = (),
+) -> ModelResolver:
+    """The resolver of one model's references; `label` builds its label expression."""
+    return ModelResolver(model, label, merchant_url, company_of, select_related)
+
+
+def label_querysets() -> dict[str, QuerySet]:
+    """Per registered kind, its objects as (pk, label) rows: what an export joins its
+    references to, so labels are computed where the rows are (one SQL statement)."""
+    return {
+        kind: resolver.labelled().order_by().values_list("pk", LABEL)
+        for kind, resolver in _resolvers.items()
+        if isinstance(resolver, ModelResolver)
+    }
+
+
+def labels_many(references: Iterable[str]) -> dict[str, str]:
+    """The label of each reference whose object exists, whoever looks (no links): one query per
+    kind. An export's Python path; a reference not answered is left for the caller to show."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for ref in references:
+        parsed = parse(ref)
+        if parsed:
+            wanted[parsed[0]].add(parsed[1])
+    found: dict[str, str] = {}
+    for kind, pks in wanted.items():
+        resolver = _resolvers.get(kind)
+        if not isinstance(resolver, ModelResolver):
+            continue
+        for pk, label in resolver.labelled().filter(pk__in=sorted(pks)).values_list("pk", LABEL):
+            found[f"{kind}:{pk}"] = label
+    return found
 
 
 def resolve_stream(
