@@ -94,6 +94,9 @@ def _checkout_context(request, data) -> dict:
 
 @company_required(Capability.BUY)
 @require_http_methods(["GET", "POST"])
+# The landed cost shown and the order placed from it price the same amounts: one read of the
+# rates and the fee schedule serves both.
+@payments_selectors.payments_read_once()
 def checkout(request):
     if request.method == "GET":
         context = _checkout_context(request, request.GET or None)
