@@ -28,8 +28,9 @@ from orders.models import (
     SourcingQuote,
 )
 from orders.services.cart import _cart
-from orders.services.status import OS, _lock_order, _order_created, _po_created
+from orders.services.status import OS, _lock_order, _order_created, _pos_created
 from payments import exceptions as payments_exceptions
+from payments import selectors as payments_selectors
 from payments import services as payments_services
 from payments.models import FxQuote
 from payments.money import quantize
@@ -152,6 +153,7 @@ def _check_destination(company: Company, destination: Address | None) -> None:
 
 
 @transaction.atomic
+@payments_selectors.payments_read_once()
 def order_place_from_lines(
     *,
     company: Company,
@@ -264,6 +266,7 @@ def _order_create(
 
 
 @transaction.atomic
+@payments_selectors.payments_read_once()
 def order_place_from_cart(
     *,
     user: User,
@@ -327,6 +330,7 @@ def order_place_from_cart(
 
 
 @transaction.atomic
+@payments_selectors.payments_read_once()
 def order_quote_refresh(*, order: Order, actor: User | None) -> Order:
     """Lock a new FX quote for an order awaiting payment (the old one expired or is stale)."""
     order = _lock_order(order)
@@ -344,6 +348,7 @@ def _checkout_key(order: Order) -> str:
 
 
 @transaction.atomic
+@payments_selectors.payments_read_once()
 def order_pay(
     *,
     order: Order,
@@ -398,33 +403,39 @@ def order_pay(
 
 
 def _split_into_purchase_orders(order: Order, *, actor: User | None) -> list[PurchaseOrder]:
-    """One purchase order per supplier, lines copied, in supplier order."""
+    """One purchase order per supplier, lines copied, in supplier order.
+
+    Written in three statements whatever the number of lines or suppliers (the purchase orders,
+    their lines, their first timeline rows): the lines are copied by id, never re-read."""
     by_supplier: dict[int, list[OrderLine]] = {}
     for line in order.lines.order_by("pk"):
         by_supplier.setdefault(line.supplier_id, []).append(line)
     per_supplier = quantize(
         order.domestic_freight_cny / max(len(by_supplier), 1), SETTLEMENT_CURRENCY
     )
+    supplier_ids = sorted(by_supplier)
     created = []
-    for index, supplier_id in enumerate(sorted(by_supplier)):
+    for index, supplier_id in enumerate(supplier_ids):
         freight = per_supplier
-        if index == len(by_supplier) - 1:
-            freight = order.domestic_freight_cny - per_supplier * (len(by_supplier) - 1)
-        po = PurchaseOrder.objects.create(
-            order=order, supplier_id=supplier_id, domestic_freight_cny=freight
+        if index == len(supplier_ids) - 1:
+            freight = order.domestic_freight_cny - per_supplier * (len(supplier_ids) - 1)
+        created.append(
+            PurchaseOrder(order=order, supplier_id=supplier_id, domestic_freight_cny=freight)
         )
-        PurchaseOrderLine.objects.bulk_create(
-            PurchaseOrderLine(
-                purchase_order=po,
-                order_line=line,
-                product=line.product,
-                sku=line.sku,
-                description=line.description,
-                quantity=line.quantity,
-                unit_price_cny=line.unit_price_cny,
-            )
-            for line in by_supplier[supplier_id]
+    # Both PostgreSQL and SQLite (3.35+) return the new keys, which the lines need.
+    created = PurchaseOrder.objects.bulk_create(created)
+    PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
+            purchase_order=po,
+            order_line=line,
+            product_id=line.product_id,
+            sku_id=line.sku_id,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price_cny=line.unit_price_cny,
         )
-        _po_created(po, actor=actor, reason=phrase("Created when the order was paid"))
-        created.append(po)
+        for po in created
+        for line in by_supplier[po.supplier_id]
+    )
+    _pos_created(created, actor=actor, reason=phrase("Created when the order was paid"))
     return created
