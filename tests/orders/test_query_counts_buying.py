@@ -51,9 +51,7 @@ def _checkout_and_pay(client, goods) -> tuple[int, int, Order]:
     return len(checkout), len(pay), order
 
 
-def test_checkout_and_pay_queries_do_not_grow_with_lines_or_suppliers(
-    buyer_client, company, rates
-):
+def test_checkout_and_pay_queries_do_not_grow_with_lines_or_suppliers(buyer_client, company, rates):
     fund_wallet(company, Decimal("20000"))
     # Warm: the first checkout creates the platform's ledger accounts and the session's company.
     _checkout_and_pay(buyer_client, _goods(1, 1))
