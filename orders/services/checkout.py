@@ -239,8 +239,8 @@ def _order_create(
         sourcing_quote=sourcing_quote,
         status=OS.PENDING_APPROVAL if needs_approval else OS.AWAITING_PAYMENT,
     )
+    # The number needs the key; it is saved with the quote below, in one update.
     order.number = f"ORD-{order.pk:06d}"
-    order.save(update_fields=["number"])
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -258,10 +258,11 @@ def _order_create(
     if needs_approval:
         _order_created(order, actor=actor, reason=phrase("Above the buyer's spending limit"))
         outbox_enqueue(task="orders.tasks.order_approval_needed", args=[order.pk])
+        order.save(update_fields=["number"])
     else:
         _order_created(order, actor=actor)
         order.quote = _lock_fx_quote(order, actor=actor)
-        order.save(update_fields=["quote"])
+        order.save(update_fields=["number", "quote"])
     return order
 
 
