@@ -365,7 +365,12 @@ def order_pay(
     if it was replaced meanwhile, nothing is charged. Raises the payments refusals
     (InsufficientBalance, QuoteExpired, QuoteUsed, ...) with nothing written.
     """
-    order = _lock_order(order)
+    given, order = order, _lock_order(order)
+    # The caller's company and quote are not read again: neither row's figures change once the
+    # quote is locked, and the quote itself is locked before it is used.
+    order.company = given.company
+    if order.quote_id is not None and order.quote_id == given.quote_id:
+        order.quote = given.quote
     if order.charge_id is not None:
         return order
     if not order.awaits_payment:

@@ -6,7 +6,7 @@ import re
 import uuid
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -156,7 +156,16 @@ def checkout(request):
 @company_required(Capability.BUY)
 @require_http_methods(["GET", "POST"])
 def order_pay(request, pk: int):
-    order = _order_or_404(request, pk)
+    # The order row with what the pay page shows: paying and the pay page show neither its lines,
+    # purchase orders, timeline nor messages, so the order page's read is not made here.
+    order = (
+        selectors.orders_of(company=request.company)
+        .select_related("company", "quote", "destination", "shipping_channel")
+        .filter(pk=pk)
+        .first()
+    )
+    if order is None:
+        raise Http404
     if request.method == "POST":
         try:
             quote_id = int(request.POST.get("quote", ""))
