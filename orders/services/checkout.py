@@ -368,7 +368,8 @@ def order_pay(
     given, order = order, _lock_order(order)
     # The caller's company and quote are not read again: neither row's figures change once the
     # quote is locked, and the quote itself is locked before it is used.
-    order.company = given.company
+    if given.company_id == order.company_id:
+        order.company = given.company
     if order.quote_id is not None and order.quote_id == given.quote_id:
         order.quote = given.quote
     if order.charge_id is not None:
