@@ -277,8 +277,14 @@ def order_place_from_cart(
     signature: str,
     destination: Address | None = None,
     channel: ShippingChannel | None = None,
+    priced: selectors.PricedCart | None = None,
 ) -> Order:
     """Turn the cart into an order at the prices the merchant was shown.
+
+    `priced` is the cart as the caller has just priced it (the checkout page prices it to show
+    the landed cost): it is not priced again. Under the cart's lock its lines (ids, SKUs,
+    quantities) must still be the cart's, or PricesChanged is raised; the signature still
+    proves those prices are the ones the form showed.
 
     Idempotent by `checkout_key` (one per checkout form): a double submit, a retry or a second
     tab with the same form returns the order made the first time. The cart row is locked, so
@@ -293,7 +299,12 @@ def order_place_from_cart(
     existing = Order.objects.filter(checkout_key=checkout_key, company=company).first()
     if existing is not None:
         return existing
-    priced = selectors.priced_cart(cart=cart)
+    if priced is None:
+        priced = selectors.priced_cart(cart=cart)
+    elif set(cart.lines.values_list("pk", "product_id", "sku_id", "quantity")) != {
+        (p.line.pk, p.line.product_id, p.line.sku_id, p.line.quantity) for p in priced.lines
+    }:
+        raise exceptions.PricesChanged
     if priced.is_empty:
         raise exceptions.CartEmpty
     if not priced.ok:

@@ -127,6 +127,8 @@ def checkout(request):
             signature=request.POST.get("signature", ""),
             destination=context["destination"],
             channel=context["channel"],
+            # Priced once for the landed cost above; placing checks the lines under its lock.
+            priced=context["priced"],
         )
     except exceptions.CartEmpty:
         messages.info(request, _("Your cart is empty; your orders are listed here."))
