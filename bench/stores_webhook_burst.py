@@ -49,6 +49,7 @@ def main(count: int) -> dict:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection as db_connection
     from django.test import Client
     from django.urls import reverse
 
@@ -105,7 +106,41 @@ def main(count: int) -> dict:
     url = reverse("stores:webhook", args=[connection.webhook_token])
     client = Client()
     outcomes: dict[str, int] = {}
+    statements: list[str] = []
+
+    def counted(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
     started = time.perf_counter()
+    with db_connection.execute_wrapper(counted):
+        _post_all(client, url, deliveries, outcomes)
+    seconds = time.perf_counter() - started
+    by_kind: dict[str, int] = {}
+    for sql in statements:
+        words = sql.split()
+        kind = " ".join(words[:3] if words[0] in {"SELECT", "INSERT", "UPDATE"} else words[:1])
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+    store_orders = StoreOrder.objects.filter(connection=connection)
+    return {
+        "store_orders_sent": count,
+        "webhooks_posted": len(deliveries),
+        "seconds": round(seconds, 2),
+        "webhooks_per_second": round(len(deliveries) / seconds, 1),
+        "queries_per_store_order": round(len(statements) / count, 1),
+        "outcomes": outcomes,
+        "store_orders": store_orders.count(),
+        "portal_orders": Order.objects.filter(company=company).count(),
+        "paid_store_orders": store_orders.filter(status=StoreOrder.Status.PAID).count(),
+        "receipts": WebhookReceipt.objects.filter(connection=connection).count(),
+        "under_a_minute": seconds < 60,
+        "most_frequent_statements": dict(
+            sorted(by_kind.items(), key=lambda item: -item[1])[: int(os.environ.get("TOP", "0"))]
+        ),
+    }
+
+
+def _post_all(client, url: str, deliveries: list, outcomes: dict[str, int]) -> None:
     for body, headers in deliveries:
         extra = {
             f"HTTP_{k.upper().replace('-', '_')}": v
@@ -115,20 +150,6 @@ def main(count: int) -> dict:
         response = client.post(url, data=body, content_type="application/json", **extra)
         key = f"{response.status_code} {response.content.decode()[:20]}"
         outcomes[key] = outcomes.get(key, 0) + 1
-    seconds = time.perf_counter() - started
-    store_orders = StoreOrder.objects.filter(connection=connection)
-    return {
-        "store_orders_sent": count,
-        "webhooks_posted": len(deliveries),
-        "seconds": round(seconds, 2),
-        "webhooks_per_second": round(len(deliveries) / seconds, 1),
-        "outcomes": outcomes,
-        "store_orders": store_orders.count(),
-        "portal_orders": Order.objects.filter(company=company).count(),
-        "paid_store_orders": store_orders.filter(status=StoreOrder.Status.PAID).count(),
-        "receipts": WebhookReceipt.objects.filter(connection=connection).count(),
-        "under_a_minute": seconds < 60,
-    }
 
 
 if __name__ == "__main__":

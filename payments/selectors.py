@@ -1,5 +1,8 @@
 """Reads for payments. Other apps show prices through these (DESIGN.md, Layers)."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -32,6 +35,40 @@ def ledger_sum(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(_LEDGER_PLACES)
 
 
+_read_once: ContextVar[dict | None] = ContextVar("payments_read_once", default=None)
+
+
+@contextmanager
+def payments_read_once() -> Iterator[None]:
+    """Within the block, each exchange rate, markup, the fee schedule and a company's paid
+    volume are read once.
+
+    One operation (a checkout, a payment, a store order's intake) prices the same amount
+    several times: the landed cost shown, the order's, its FX quote's. Each asked for the same
+    rates again (up to four queries a pair, seven pairs an order). Rates are append-only
+    history, and the operation itself changes none of these figures before it last reads them,
+    so one read is the same answer. Blocks nest: an inner one shares the outer one's reads.
+    Used as a decorator, each call is its own block."""
+    if _read_once.get() is not None:
+        yield
+        return
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
+
+def _once[T](key: tuple, read: Callable[[], T]) -> T:
+    """`read()`, remembered under `key` inside a `payments_read_once` block."""
+    memo = _read_once.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
 def fx_max_rate_age() -> timedelta:
     return timedelta(hours=int(getattr(settings, "FX_MAX_RATE_AGE_HOURS", 96)))
 
@@ -55,8 +92,8 @@ def fx_rate_latest(*, base: str, quote: str, at: datetime | None = None) -> FxRa
     """The newest observation of the pair, or the newest at or before `at`."""
     rates = FxRate.objects.filter(base=base, quote=quote)
     if at is not None:
-        rates = rates.filter(as_of__lte=at)
-    return rates.order_by("-as_of", "-pk").first()
+        return rates.filter(as_of__lte=at).order_by("-as_of", "-pk").first()
+    return _once(("rate", base, quote), rates.order_by("-as_of", "-pk").first)
 
 
 def fx_mid_rate_observed(
@@ -143,7 +180,7 @@ def convert_for_display(*, amount: Decimal, from_currency: str, to_currency: str
 
 def fx_markup_bps(*, currency: str) -> int:
     """The markup charged when paying from a `currency` wallet, as shown to the merchant."""
-    markup = FxMarkup.objects.filter(currency=currency).first()
+    markup = _once(("markup", currency), FxMarkup.objects.filter(currency=currency).first)
     return markup.markup_bps if markup else fx_default_markup_bps()
 
 
@@ -175,7 +212,8 @@ class FeeQuote:
 
 
 def fee_schedule_in_force(*, at: datetime | None = None) -> FeeSchedule | None:
-    at = at or timezone.now()
+    if at is None:
+        return _once(("fee schedule",), lambda: fee_schedule_in_force(at=timezone.now()))
     return (
         FeeSchedule.objects.filter(effective_from__lte=at)
         .prefetch_related("tiers")
@@ -186,7 +224,10 @@ def fee_schedule_in_force(*, at: datetime | None = None) -> FeeSchedule | None:
 
 def paid_volume_usd(*, company: Company, at: datetime | None = None) -> Decimal:
     """The company's paid volume over the 30 days before `at`, in USD at each payment's rate."""
-    at = at or timezone.now()
+    if at is None:
+        return _once(
+            ("paid volume", company.pk), lambda: paid_volume_usd(company=company, at=timezone.now())
+        )
     total = LedgerTransaction.objects.filter(
         company=company, created_at__gt=at - FEE_VOLUME_WINDOW, created_at__lte=at
     ).aggregate(total=Sum("volume_usd"))["total"]

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import selectors as catalog_selectors
 from catalog.models import Product, Sku
-from catalog.pricing import quantity_errors
+from catalog.pricing import price_quote, quantity_errors
 from orders import conf, exceptions, selectors
 from orders.models import (
     Cart,
@@ -59,6 +60,12 @@ def _seen_prices(cart: Cart, product_ids: Iterable[int]) -> None:
         CartLine.objects.bulk_update(changed, ["seen_unit_price_cny"])
 
 
+def _locked_cart(*, user: User, company: Company) -> Cart | None:
+    """The user's cart locked until the end of the transaction, or None when there is none yet
+    (nothing is written)."""
+    return Cart.objects.select_for_update().filter(user=user, company=company).first()
+
+
 @transaction.atomic
 def cart_add(
     *,
@@ -71,6 +78,11 @@ def cart_add(
 
     The product's total in the cart after adding must meet its MOQ and multiple; otherwise
     nothing is added and the reasons come back in `errors`.
+
+    Only this product's lines are read and priced: the tier follows the product's own total, so
+    the rest of the cart cannot change. The prices are set as the lines are written (the tier
+    they see is the tier they agreed to). Pass the product with its `skus` and `tiers`
+    prefetched and neither is read again.
     """
     change = CartChange()
     if not catalog_selectors.products_visible().filter(pk=product.pk).exists():
@@ -83,7 +95,7 @@ def cart_add(
     if not wanted:
         change.errors.append(_("Choose how many you want."))
         return change
-    has_skus = product.skus.exists()
+    has_skus = bool(product.skus.all())
     for sku in wanted:
         if sku is None and has_skus:
             change.errors.append(_("Choose a variant of this product."))
@@ -91,34 +103,56 @@ def cart_add(
         if sku is not None and sku.product_id != product.pk:
             change.errors.append(_("%(sku)s is not a variant of this product.") % {"sku": sku.code})
             return change
-    # Checked once before the cart exists, so a refused add writes nothing (not even an empty
-    # cart), and again under the cart's lock, where another tab may have added meanwhile.
-    current = (
-        CartLine.objects.filter(cart__user=user, cart__company=company, product=product).aggregate(
-            total=Sum("quantity")
-        )["total"]
-        or 0
-    )
-    errors = quantity_errors(product=product, quantity=current + sum(wanted.values()))
-    if errors:
-        change.errors.extend(errors)
-        return change
-    cart = _cart(user=user, company=company, lock=True)
-    existing = {line.sku_id: line for line in cart.lines.filter(product=product)}
+    # The cart is locked before its lines are counted, so another tab adding meanwhile waits;
+    # a refused add writes nothing (not even an empty cart).
+    cart = _locked_cart(user=user, company=company)
+    existing = {line.sku_id: line for line in cart.lines.filter(product=product)} if cart else {}
     total = sum(line.quantity for line in existing.values()) + sum(wanted.values())
     errors = quantity_errors(product=product, quantity=total)
     if errors:
         change.errors.extend(errors)
         return change
+    if cart is None:
+        cart = _cart(user=user, company=company, lock=True)
+        # Another tab may have made the cart and added to it since it was found missing.
+        existing = {line.sku_id: line for line in cart.lines.filter(product=product)}
+        total = sum(line.quantity for line in existing.values()) + sum(wanted.values())
+        errors = quantity_errors(product=product, quantity=total)
+        if errors:
+            change.errors.extend(errors)
+            return change
+    after = {sku_id: line.quantity for sku_id, line in existing.items()}
+    variants = {sku.pk: sku for sku in product.skus.all()}
+    skus = {sku_id: variants.get(sku_id) if sku_id else None for sku_id in existing}
     for sku, qty in wanted.items():
-        line = existing.get(sku.pk if sku else None)
+        key = sku.pk if sku else None
+        after[key] = after.get(key, 0) + qty
+        skus[key] = sku
+    quote = price_quote(product=product, quantities={skus[key]: qty for key, qty in after.items()})
+    prices = {(p.sku.pk if p.sku else None): p.unit_price_cny for p in quote.lines}
+    new_lines, changed = [], []
+    for key, quantity in after.items():
+        line = existing.get(key)
         if line is None:
-            CartLine.objects.create(cart=cart, product=product, sku=sku, quantity=qty)
-        else:
-            line.quantity += qty
-            line.save(update_fields=["quantity", "updated_at"])
-        change.added += 1
-    _seen_prices(cart, [product.pk])
+            new_lines.append(
+                CartLine(
+                    cart=cart,
+                    product=product,
+                    sku=skus[key],
+                    quantity=quantity,
+                    seen_unit_price_cny=prices.get(key),
+                )
+            )
+        elif line.quantity != quantity or line.seen_unit_price_cny != prices.get(key):
+            line.updated_at = timezone.now()
+            line.quantity = quantity
+            line.seen_unit_price_cny = prices.get(key)
+            changed.append(line)
+    if new_lines:
+        CartLine.objects.bulk_create(new_lines)
+    if changed:
+        CartLine.objects.bulk_update(changed, ["quantity", "seen_unit_price_cny", "updated_at"])
+    change.added = len(wanted)
     return change
 
 

@@ -28,8 +28,9 @@ from orders.models import (
     SourcingQuote,
 )
 from orders.services.cart import _cart
-from orders.services.status import OS, _lock_order, _order_created, _po_created
+from orders.services.status import OS, _lock_order, _order_created, _pos_created
 from payments import exceptions as payments_exceptions
+from payments import selectors as payments_selectors
 from payments import services as payments_services
 from payments.models import FxQuote
 from payments.money import quantize
@@ -152,6 +153,7 @@ def _check_destination(company: Company, destination: Address | None) -> None:
 
 
 @transaction.atomic
+@payments_selectors.payments_read_once()
 def order_place_from_lines(
     *,
     company: Company,
@@ -237,8 +239,8 @@ def _order_create(
         sourcing_quote=sourcing_quote,
         status=OS.PENDING_APPROVAL if needs_approval else OS.AWAITING_PAYMENT,
     )
+    # The number needs the key; it is saved with the quote below, in one update.
     order.number = f"ORD-{order.pk:06d}"
-    order.save(update_fields=["number"])
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -256,14 +258,16 @@ def _order_create(
     if needs_approval:
         _order_created(order, actor=actor, reason=phrase("Above the buyer's spending limit"))
         outbox_enqueue(task="orders.tasks.order_approval_needed", args=[order.pk])
+        order.save(update_fields=["number"])
     else:
         _order_created(order, actor=actor)
         order.quote = _lock_fx_quote(order, actor=actor)
-        order.save(update_fields=["quote"])
+        order.save(update_fields=["number", "quote"])
     return order
 
 
 @transaction.atomic
+@payments_selectors.payments_read_once()
 def order_place_from_cart(
     *,
     user: User,
@@ -273,8 +277,14 @@ def order_place_from_cart(
     signature: str,
     destination: Address | None = None,
     channel: ShippingChannel | None = None,
+    priced: selectors.PricedCart | None = None,
 ) -> Order:
     """Turn the cart into an order at the prices the merchant was shown.
+
+    `priced` is the cart as the caller has just priced it (the checkout page prices it to show
+    the landed cost): it is not priced again. Under the cart's lock its lines (ids, SKUs,
+    quantities) must still be the cart's, or PricesChanged is raised; the signature still
+    proves those prices are the ones the form showed.
 
     Idempotent by `checkout_key` (one per checkout form): a double submit, a retry or a second
     tab with the same form returns the order made the first time. The cart row is locked, so
@@ -289,7 +299,12 @@ def order_place_from_cart(
     existing = Order.objects.filter(checkout_key=checkout_key, company=company).first()
     if existing is not None:
         return existing
-    priced = selectors.priced_cart(cart=cart)
+    if priced is None:
+        priced = selectors.priced_cart(cart=cart)
+    elif set(cart.lines.values_list("pk", "product_id", "sku_id", "quantity")) != {
+        (p.line.pk, p.line.product_id, p.line.sku_id, p.line.quantity) for p in priced.lines
+    }:
+        raise exceptions.PricesChanged
     if priced.is_empty:
         raise exceptions.CartEmpty
     if not priced.ok:
@@ -327,6 +342,7 @@ def order_place_from_cart(
 
 
 @transaction.atomic
+@payments_selectors.payments_read_once()
 def order_quote_refresh(*, order: Order, actor: User | None) -> Order:
     """Lock a new FX quote for an order awaiting payment (the old one expired or is stale)."""
     order = _lock_order(order)
@@ -344,6 +360,7 @@ def _checkout_key(order: Order) -> str:
 
 
 @transaction.atomic
+@payments_selectors.payments_read_once()
 def order_pay(
     *,
     order: Order,
@@ -359,7 +376,13 @@ def order_pay(
     if it was replaced meanwhile, nothing is charged. Raises the payments refusals
     (InsufficientBalance, QuoteExpired, QuoteUsed, ...) with nothing written.
     """
-    order = _lock_order(order)
+    given, order = order, _lock_order(order)
+    # The caller's company and quote are not read again: neither row's figures change once the
+    # quote is locked, and the quote itself is locked before it is used.
+    if given.company_id == order.company_id:
+        order.company = given.company
+    if order.quote_id is not None and order.quote_id == given.quote_id:
+        order.quote = given.quote
     if order.charge_id is not None:
         return order
     if not order.awaits_payment:
@@ -398,33 +421,39 @@ def order_pay(
 
 
 def _split_into_purchase_orders(order: Order, *, actor: User | None) -> list[PurchaseOrder]:
-    """One purchase order per supplier, lines copied, in supplier order."""
+    """One purchase order per supplier, lines copied, in supplier order.
+
+    Written in three statements whatever the number of lines or suppliers (the purchase orders,
+    their lines, their first timeline rows): the lines are copied by id, never re-read."""
     by_supplier: dict[int, list[OrderLine]] = {}
     for line in order.lines.order_by("pk"):
         by_supplier.setdefault(line.supplier_id, []).append(line)
     per_supplier = quantize(
         order.domestic_freight_cny / max(len(by_supplier), 1), SETTLEMENT_CURRENCY
     )
+    supplier_ids = sorted(by_supplier)
     created = []
-    for index, supplier_id in enumerate(sorted(by_supplier)):
+    for index, supplier_id in enumerate(supplier_ids):
         freight = per_supplier
-        if index == len(by_supplier) - 1:
-            freight = order.domestic_freight_cny - per_supplier * (len(by_supplier) - 1)
-        po = PurchaseOrder.objects.create(
-            order=order, supplier_id=supplier_id, domestic_freight_cny=freight
+        if index == len(supplier_ids) - 1:
+            freight = order.domestic_freight_cny - per_supplier * (len(supplier_ids) - 1)
+        created.append(
+            PurchaseOrder(order=order, supplier_id=supplier_id, domestic_freight_cny=freight)
         )
-        PurchaseOrderLine.objects.bulk_create(
-            PurchaseOrderLine(
-                purchase_order=po,
-                order_line=line,
-                product=line.product,
-                sku=line.sku,
-                description=line.description,
-                quantity=line.quantity,
-                unit_price_cny=line.unit_price_cny,
-            )
-            for line in by_supplier[supplier_id]
+    # Both PostgreSQL and SQLite (3.35+) return the new keys, which the lines need.
+    created = PurchaseOrder.objects.bulk_create(created)
+    PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
+            purchase_order=po,
+            order_line=line,
+            product_id=line.product_id,
+            sku_id=line.sku_id,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price_cny=line.unit_price_cny,
         )
-        _po_created(po, actor=actor, reason=phrase("Created when the order was paid"))
-        created.append(po)
+        for po in created
+        for line in by_supplier[po.supplier_id]
+    )
+    _pos_created(created, actor=actor, reason=phrase("Created when the order was paid"))
     return created

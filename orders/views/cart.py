@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from catalog import selectors as catalog_selectors
-from catalog.models import Product
+from catalog.models import Product, Sku
 from orders import forms, selectors, services
 from orders.models import (
     CartLine,
 )
-from orders.views.common import _crumbs, _quantity, _with_cart_count
+from orders.views.common import CART_CHANGED_EVENT, _crumbs, _quantity, _with_cart_count
 from procurement.accounts.decorators import company_required
 from procurement.accounts.roles import Capability
 
@@ -25,7 +27,15 @@ from procurement.accounts.roles import Capability
 def cart_add(request):
     """Add the quantities chosen on a product page (fields `qty-<sku id>`, or `qty`)."""
     try:
-        product = catalog_selectors.product_detail(pk=int(request.POST.get("product", "")))
+        # Only what adding needs: the product, its SKUs and its tiers (the page's images,
+        # category path and supplier count are not read again for a fragment).
+        product = (
+            catalog_selectors.products_visible()
+            .prefetch_related(
+                Prefetch("skus", queryset=Sku.objects.order_by("position", "pk")), "tiers"
+            )
+            .get(pk=int(request.POST.get("product", "")))
+        )
     except (ValueError, Product.DoesNotExist):
         raise Http404 from None
     skus = list(product.skus.all())
@@ -40,15 +50,16 @@ def cart_add(request):
             user=request.user, company=request.company, product=product, quantities=quantities
         )
     if request.htmx:
+        count = selectors.cart_count(user=request.user, company=request.company)
         response = render(
             request,
             "orders/partials/cart_add_result.html",
-            {
-                "change": change,
-                "cart_count": selectors.cart_count(user=request.user, company=request.company),
-            },
+            {"change": change, "cart_count": count},
         )
-        return _with_cart_count(request, response) if change.ok else response
+        if not change.ok:
+            return response
+        # The count just read, not a second read of it.
+        return trigger_client_event(response, CART_CHANGED_EVENT, {"count": count})
     if change.ok:
         messages.success(request, _("Added to your cart."))
         return redirect("orders:cart")

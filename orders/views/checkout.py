@@ -6,7 +6,7 @@ import re
 import uuid
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -94,6 +94,9 @@ def _checkout_context(request, data) -> dict:
 
 @company_required(Capability.BUY)
 @require_http_methods(["GET", "POST"])
+# The landed cost shown and the order placed from it price the same amounts: one read of the
+# rates and the fee schedule serves both.
+@payments_selectors.payments_read_once()
 def checkout(request):
     if request.method == "GET":
         context = _checkout_context(request, request.GET or None)
@@ -124,6 +127,8 @@ def checkout(request):
             signature=request.POST.get("signature", ""),
             destination=context["destination"],
             channel=context["channel"],
+            # Priced once for the landed cost above; placing checks the lines under its lock.
+            priced=context["priced"],
         )
     except exceptions.CartEmpty:
         messages.info(request, _("Your cart is empty; your orders are listed here."))
@@ -153,7 +158,16 @@ def checkout(request):
 @company_required(Capability.BUY)
 @require_http_methods(["GET", "POST"])
 def order_pay(request, pk: int):
-    order = _order_or_404(request, pk)
+    # The order row with what the pay page shows: paying and the pay page show neither its lines,
+    # purchase orders, timeline nor messages, so the order page's read is not made here.
+    order = (
+        selectors.orders_of(company=request.company)
+        .select_related("company", "quote", "destination", "shipping_channel")
+        .filter(pk=pk)
+        .first()
+    )
+    if order is None:
+        raise Http404
     if request.method == "POST":
         try:
             quote_id = int(request.POST.get("quote", ""))

@@ -39,19 +39,23 @@ def _lock_quote_for_use(quote: FxQuote, idempotency_key: str) -> tuple[FxQuote, 
 def _quote_legs(quote: FxQuote, *, wallet: Account, destination_kind: str) -> list:
     """Wallet pays charge + fee; the goods go through the FX legs into `destination_kind`."""
     legs = [(wallet, -(quote.charge_amount + quote.fee_amount))]
-    destination = ledger._platform_account(destination_kind, quote.to_currency)
+    pairs = [(destination_kind, quote.to_currency)]
+    if quote.from_currency != quote.to_currency:
+        pairs += [(Kind.FX_POSITION, quote.from_currency), (Kind.FX_POSITION, quote.to_currency)]
+    if quote.fee_amount:
+        pairs.append((Kind.FEE_REVENUE, quote.from_currency))
+    platform = ledger._platform_accounts(*pairs)
+    destination = platform[destination_kind, quote.to_currency]
     if quote.from_currency == quote.to_currency:
         legs.append((destination, quote.charge_amount))
     else:
         legs += [
-            (ledger._platform_account(Kind.FX_POSITION, quote.from_currency), quote.charge_amount),
-            (ledger._platform_account(Kind.FX_POSITION, quote.to_currency), -quote.amount),
+            (platform[Kind.FX_POSITION, quote.from_currency], quote.charge_amount),
+            (platform[Kind.FX_POSITION, quote.to_currency], -quote.amount),
             (destination, quote.amount),
         ]
     if quote.fee_amount:
-        legs.append(
-            (ledger._platform_account(Kind.FEE_REVENUE, quote.from_currency), quote.fee_amount)
-        )
+        legs.append((platform[Kind.FEE_REVENUE, quote.from_currency], quote.fee_amount))
     return legs
 
 
@@ -65,11 +69,13 @@ def _quote_charge(
     actor: User | None,
     memo: str,
     related: LedgerTransaction | None = None,
+    company: Company | None = None,
 ) -> LedgerTransaction:
     quote, existing = _lock_quote_for_use(quote, idempotency_key)
     if existing is not None:
         return existing
-    company = quote.company
+    # The caller's company, when it is the quote's, saves reading it again.
+    company = company if company is not None and company.pk == quote.company_id else quote.company
     wallet = ledger._wallet_account(company, quote.from_currency)
     tx = ledger._post(
         kind=kind,
@@ -111,6 +117,7 @@ def checkout_charge(
         idempotency_key=idempotency_key,
         actor=actor,
         memo=memo or _("Checkout %(reference)s") % {"reference": reference},
+        company=company,
     )
 
 

@@ -110,6 +110,7 @@ def fx_quote_ttl() -> timedelta:
 
 
 @transaction.atomic
+@selectors.payments_read_once()
 def fx_quote_create(
     *,
     company: Company,

@@ -33,6 +33,22 @@ def _platform_account(kind: str, currency: str) -> Account:
     return account
 
 
+def _platform_accounts(*pairs: tuple[str, str]) -> dict[tuple[str, str], Account]:
+    """Several platform accounts, by (kind, currency), in one read; a missing one is created."""
+    found = {
+        (account.kind, account.currency): account
+        for account in Account.objects.filter(
+            company=None,
+            kind__in={kind for kind, _currency in pairs},
+            currency__in={currency for _kind, currency in pairs},
+        )
+    }
+    for kind, currency in pairs:
+        if (kind, currency) not in found:
+            found[kind, currency] = _platform_account(kind, currency)
+    return found
+
+
 def _wallet_account(company: Company, currency: str) -> Account:
     account, _created = Account.objects.get_or_create(
         kind=Kind.WALLET, company=company, currency=currency
@@ -111,8 +127,8 @@ def _post(
         )
         for account in locked
     )
-    for account in locked:
-        account.save(update_fields=["balance"])
+    # One statement for every balance (the accounts are locked above, in primary-key order).
+    Account.objects.bulk_update(locked, ["balance"])
     return tx
 
 

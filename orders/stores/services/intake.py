@@ -40,6 +40,7 @@ from orders.stores.models import (
 )
 from orders.stores.services.connections import calling
 from orders.stores.services.status import move
+from payments import selectors as payments_selectors
 from procurement.core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -312,6 +313,9 @@ def _fulfil(
     return order, parcel, allocation
 
 
+# Placing and paying one store order prices its goods several times (the landed cost, the FX
+# quote, the freight): one read of the rates and the fee schedule serves them all.
+@payments_selectors.payments_read_once()
 def store_order_place(*, store_order: StoreOrder) -> StoreOrder:
     """Make the portal order of a store order the caller holds locked, or say why it waits:
     unmapped variants, an address we cannot ship to, no channel for the destination (or one
