@@ -8,6 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from logistics import selectors as logistics_selectors
+from logistics.models import StockItem
+from orders import selectors as order_selectors
 from orders.models import Order, OrderLine
 from tests.orders.factories import SupplierFactory
 from tests.payments.factories import fund_wallet
@@ -74,3 +77,20 @@ def test_the_orders_list_counts_lines_without_grouping_every_order(owner_client,
     assert response.status_code == 200
     assert response.context["page"].object_list[0].line_count == 2
     assert not any("GROUP BY" in sql.upper() for sql in page_count)
+
+
+def test_the_dashboard_numbers_are_the_selectors_counts_in_one_query(owner_client, owner, company):
+    _orders(company, owner, 3)
+    Order.objects.filter(company=company).update(status=Order.Status.PENDING_APPROVAL)
+
+    response = owner_client.get(reverse("dashboard"))
+
+    assert response.context["stock_in_warehouse"] == (
+        logistics_selectors.stock_of(company=company, status=StockItem.Status.IN_STOCK).count()
+    )
+    assert response.context["parcels_open"] == 0
+    if company.uses_sourcing:
+        assert response.context["approvals_waiting"] == (
+            order_selectors.approvals_pending(company=company).count()
+        )
+        assert response.context["approvals_waiting"] == 3
