@@ -35,3 +35,8 @@ else:
         if "KEY_PREFIX" in alias:
             alias["KEY_PREFIX"] = "catalog-bench"
     SESSION_ENGINE = "procurement.sessions"
+
+# The API workloads send hundreds of requests a minute with one key: the per-key limit is still
+# counted on every call, as in production, but its ceiling is out of the way (a 429 answers
+# faster than a page and would be counted as a wrong answer).
+API_RATE_LIMIT_PER_MINUTE = 10**9

@@ -4,6 +4,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Annotated, Literal
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
@@ -27,6 +28,7 @@ from procurement.core.api import (
     Listing,
     not_found,
 )
+from procurement.core.caching import cache_call
 
 router = Router(tags=["catalog"], auth=KeyAuth("catalog:read"))
 
@@ -122,13 +124,70 @@ class ProductQuery(Schema):
     sort: Literal["relevance", "newest", "price", "-price", "moq"] = "newest"
 
 
+# As long as the catalog pages keep theirs: rates change daily and the price shown is
+# indicative (checkout locks its own quote).
+DISPLAY_RATE_TTL = 60  # seconds
+
+
 def display_rate(currency: str) -> Decimal | None:
-    return fx_mid_rate(from_currency=SETTLEMENT_CURRENCY, to_currency=currency)
+    """CNY -> `currency`, read once per request and kept a minute in the cache: the lookup is
+    four queries (the pair, its inverse and both legs through EUR), more than the page itself."""
+    key = f"api:display-rate:{SETTLEMENT_CURRENCY}:{currency}"
+    rate = cache_call(cache, "get", key, purpose="Display rate")
+    if rate is None:
+        rate = fx_mid_rate(from_currency=SETTLEMENT_CURRENCY, to_currency=currency)
+        if rate is not None:
+            cache_call(cache, "set", key, rate, DISPLAY_RATE_TTL, purpose="Display rate")
+    return rate
 
 
 def price(amount_cny: Decimal | None, *, rate: Decimal | None, currency: str) -> dict:
     local = None if amount_cny is None or rate is None else amount_cny * rate
     return {"cny": money(amount_cny, SETTLEMENT_CURRENCY), "local": money(local, currency)}
+
+
+# What one row of the product list reads (named, so the catalog's keyset pager reads its cursor
+# columns from the last row as it does from a Product).
+_PRODUCT_ROW = (
+    "id",
+    "title_en",
+    "title_zh",
+    "category_id",
+    "unit",
+    "moq",
+    "order_multiple",
+    "in_stock",
+    "min_price_cny",
+    "created_at",
+    "supplier_id",
+    "supplier__name_en",
+    "supplier__name_zh",
+    "supplier__province",
+    "supplier__rating",
+)
+
+
+def _product_row(row, *, rate, currency: str) -> dict:
+    """`_product` from a row of `_PRODUCT_ROW`: the same answer without a Product and a
+    Supplier built per row."""
+    rating = row.supplier__rating
+    return {
+        "id": row.id,
+        "title_en": row.title_en,
+        "title_zh": row.title_zh,
+        "category_id": row.category_id,
+        "unit": row.unit,
+        "moq": row.moq,
+        "order_multiple": row.order_multiple,
+        "in_stock": row.in_stock,
+        "supplier": {
+            "id": row.supplier_id,
+            "name": row.supplier__name_en or row.supplier__name_zh,
+            "province": row.supplier__province,
+            "rating": None if rating is None else str(rating),
+        },
+        "price_from": price(row.min_price_cny, rate=rate, currency=currency),
+    }
 
 
 def _product(product: Product, *, rate, currency: str) -> dict:
@@ -181,10 +240,12 @@ def product_list(request, query: Query[ProductQuery]):
         in_stock=query.in_stock,
         sort=query.sort,
     )
+    # Named rows instead of products; the page written as ProductPage declares it.
     return Listing(
-        selectors.product_listing(filters),
-        show=partial(_product, rate=rate, currency=currency),
+        selectors.product_listing(filters).values_list(*_PRODUCT_ROW, named=True),
+        show=partial(_product_row, rate=rate, currency=currency),
         pages=partial(selectors.paginate, sort=filters.sort),
+        direct=True,
     )
 
 

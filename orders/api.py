@@ -278,11 +278,71 @@ def _order_of(request, pk: int) -> Order:
 # --- orders --------------------------------------------------------------------------------------
 
 
+# What one row of the order list reads: the order's own columns and its quote's, by one join.
+_ORDER_ROW = (
+    "id",
+    "number",
+    "status",
+    "source",
+    "created_at",
+    "paid_at",
+    "goods_cny",
+    "domestic_freight_cny",
+    "currency",
+    "estimated_total",
+    "destination_id",
+    "shipping_channel_id",
+    "quote_id",
+    "quote__client_rate",
+    "quote__charge_amount",
+    "quote__fee_amount",
+    "quote__from_currency",
+    "quote__expires_at",
+)
+
+
+def _order_row(row: dict) -> dict:
+    """`_order` from a row of `_ORDER_ROW`: the same answer without an Order or an FxQuote
+    built per row."""
+    goods, freight = row["goods_cny"], row["domestic_freight_cny"]
+    quote = None
+    if row["quote_id"] is not None:
+        pay_in = row["quote__from_currency"]
+        charge, fee = row["quote__charge_amount"], row["quote__fee_amount"]
+        quote = {
+            "id": row["quote_id"],
+            "client_rate": str(row["quote__client_rate"]),
+            "charge": money(charge, pay_in),
+            "fee": money(fee, pay_in),
+            "total": money(charge + fee, pay_in),
+            "expires_at": row["quote__expires_at"],
+        }
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "status": row["status"],
+        "source": row["source"],
+        "created_at": row["created_at"],
+        "paid_at": row["paid_at"],
+        "goods": _cny(goods),
+        "domestic_freight": _cny(freight),
+        "total_cny": _cny(goods + freight),
+        "estimated_total": money(row["estimated_total"], row["currency"]),
+        "fx_quote": quote,
+        "destination_id": row["destination_id"],
+        "channel_id": row["shipping_channel_id"],
+    }
+
+
 @router.get("/orders", response={200: OrderPage, **READ_ERRORS}, auth=ORDERS_READ)
 @paginate(KeysetPagination)
 def order_list(request, status: str = ""):
-    orders = selectors.order_list(company=request.auth.company, status=status)
-    return Listing(orders.select_related("quote"), show=_order)
+    # One query of plain rows (the page's own columns and its quote's): no lines or purchase
+    # orders counted, no model built per order; the rows are written as OrderPage declares.
+    orders = selectors.orders_of(company=request.auth.company)
+    if status:
+        orders = orders.filter(status=status)
+    return Listing(orders.values(*_ORDER_ROW), show=_order_row, direct=True)
 
 
 @router.get("/orders/{order_id}", response={200: OrderDetailOut, **READ_ERRORS}, auth=ORDERS_READ)

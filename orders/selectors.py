@@ -9,7 +9,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import Product, Supplier
@@ -369,6 +370,18 @@ def orders_of(*, company: Company) -> QuerySet[Order]:
     return Order.objects.filter(company=company)
 
 
+def _count_of(model, field: str) -> Coalesce:
+    """How many `model` rows point at the outer row by `field`, as a scalar subquery."""
+    counted = (
+        model.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
 def order_list(
     *,
     company: Company,
@@ -378,12 +391,15 @@ def order_list(
     search: str = "",
 ) -> QuerySet[Order]:
     """The company's orders, newest first, with what the list shows fetched in the same query."""
+    # The counts as correlated subqueries, not joins grouped by order: the page's own count
+    # (the paginator's) then drops them and reads the orders alone, and a page reads only its
+    # 25 orders' lines and purchase orders instead of grouping every order of the company.
     qs = (
         orders_of(company=company)
         .select_related("created_by")
         .annotate(
-            line_count=Count("lines", distinct=True),
-            po_count=Count("purchase_orders", distinct=True),
+            line_count=_count_of(OrderLine, "order"),
+            po_count=_count_of(PurchaseOrder, "order"),
         )
         .order_by("-created_at", "-pk")
     )

@@ -51,15 +51,28 @@ class StatementPage(Schema):
     next_cursor: str | None
 
 
-def _statement_line(posting) -> dict:
+_STATEMENT_ROW = (
+    "id",
+    "transaction__created_at",
+    "transaction__kind",
+    "transaction__memo",
+    "transaction__reference",
+    "amount",
+    "balance_after",
+    "currency",
+)
+
+
+def _statement_line(row: dict) -> dict:
+    currency = row["currency"]
     return {
-        "id": posting.pk,
-        "created_at": posting.transaction.created_at,
-        "kind": posting.transaction.kind,
-        "memo": posting.transaction.memo,
-        "reference": posting.transaction.reference,
-        "amount": money(posting.amount, posting.currency),
-        "balance_after": money(posting.balance_after, posting.currency),
+        "id": row["id"],
+        "created_at": row["transaction__created_at"],
+        "kind": row["transaction__kind"],
+        "memo": row["transaction__memo"],
+        "reference": row["transaction__reference"],
+        "amount": money(row["amount"], currency),
+        "balance_after": money(row["balance_after"], currency),
     }
 
 
@@ -78,4 +91,5 @@ def wallet_statement(request, currency: str = ""):
     postings = selectors.wallet_statement(
         company=request.auth.company, currency=currency.upper()[:3] or None
     )
-    return Listing(postings, show=_statement_line)
+    # Plain rows of the posting and its transaction, written as StatementPage declares them.
+    return Listing(postings.values(*_STATEMENT_ROW), show=_statement_line, direct=True)

@@ -15,10 +15,11 @@ from typing import Annotated, Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Header, Path, Query, Schema
 from ninja.pagination import PaginationBase
+from ninja.renderers import JSONRenderer
 from pydantic import (
     AfterValidator,
     Field,
@@ -161,11 +162,18 @@ class Listing:
     `rows` is paged newest first by primary key (the cursor is the last id seen), unless `pages`
     says how this list pages itself: `pages(rows, after=cursor, size=limit)` returns something
     with `items` and `next_cursor` (the catalog's sorted listings, shared with its pages).
+
+    `direct`: `show` already returns each row exactly as the page schema declares it (types
+    included: ints, decimal strings, datetimes), so the page is written to JSON as it is,
+    without pydantic validating every nested object of every row again; on the busiest lists
+    that validation cost more than the query. The schema still documents the page, and the
+    tests check the answers against it.
     """
 
     rows: QuerySet
     show: Callable[[Any], dict]
     pages: Callable[..., Any] | None = None
+    direct: bool = False
 
 
 class KeysetQuery(Schema):
@@ -209,7 +217,10 @@ class KeysetPagination(PaginationBase):
             items, next_cursor = page.items, page.next_cursor
         else:
             items, next_cursor = self._newest_first(listing.rows, pagination.cursor, size)
-        return {"items": [listing.show(row) for row in items], "next_cursor": next_cursor}
+        page = {"items": [listing.show(row) for row in items], "next_cursor": next_cursor}
+        if listing.direct:
+            return json_page(page)
+        return page
 
     @staticmethod
     def _newest_first(rows: QuerySet, cursor: str, size: int) -> tuple[list, str | None]:
@@ -223,7 +234,22 @@ class KeysetPagination(PaginationBase):
             rows = rows.filter(pk__lt=after)
         found = list(rows.order_by("-pk")[: size + 1])
         items = found[:size]
-        return items, str(items[-1].pk) if len(found) > size else None
+        if len(found) <= size:
+            return items, None
+        last = items[-1]
+        return items, str(last["id"] if isinstance(last, dict) else last.pk)
+
+
+_RENDERER = JSONRenderer()
+_JSON_CONTENT_TYPE = f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
+
+
+def json_page(page: dict) -> HttpResponse:
+    """A page answered as ninja would answer it after validating it: the same encoder (ISO 8601
+    datetimes, as every other answer of the API), the same content type."""
+    return HttpResponse(
+        _RENDERER.render(None, page, response_status=200), content_type=_JSON_CONTENT_TYPE
+    )
 
 
 # --- idempotency ---------------------------------------------------------------------------------
