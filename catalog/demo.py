@@ -292,12 +292,12 @@ def seed_demo_catalog(*, with_images: bool = True) -> dict[str, int]:
         if not supplier.name_en:
             # 1688 gives the Chinese company name only; staff add the English one at vetting.
             supplier.name_en = spec["name_en"]
-            supplier.save(update_fields=["name_en"])
+            supplier.save(update_fields=["name_en", "updated_at"])
         if not supplier.bank_account:
             # Development-only bank details, so payouts can be built from the demo orders.
             supplier.bank_account = f"6222 0212 0000 {1000 + s_index:04d}"
             supplier.bank_name = "中国工商银行义乌分行"
-            supplier.save(update_fields=["bank_account", "bank_name"])
+            supplier.save(update_fields=["bank_account", "bank_name", "updated_at"])
         if supplier.status == Supplier.Status.APPLIED:
             supplier = supplier_transition(
                 supplier=supplier,
