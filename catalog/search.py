@@ -227,7 +227,7 @@ def _probe(words: list[str], matched: QuerySet) -> tuple[bool, bool]:
     with connection.cursor() as cursor:
         # Only fixed fragments and the ORM's own SQL are joined; every value is a parameter.
         cursor.execute(
-            "SELECT (SELECT count(*) FROM (SELECT document FROM catalog_productsearch LIMIT %s) "  # noqa: S608
+            "SELECT (SELECT count(*) FROM (SELECT document FROM catalog_productsearch LIMIT %s) "  # noqa: S608  # nosec B608
             f"AS head WHERE head.document @@ ({' && '.join(parts)})), EXISTS({exists_sql})",
             [PROBE_ROWS, *params, *exists_params],
         )
