@@ -128,7 +128,9 @@ def _describe(error: BaseException) -> str:
 # --- The outbox ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+# No savepoint of its own: one row written in the caller's transaction, which fails whole if
+# this fails (a savepoint would cost two round trips per task for nothing to roll back to).
+@transaction.atomic(savepoint=False)
 def outbox_enqueue(*, task: str, args: Sequence = ()) -> OutboxTask:
     """Record `task(*args)` in the caller's transaction and send it once that commits.
 

@@ -234,7 +234,8 @@ def _enqueue(delivery_ids: list[int]) -> None:
         outbox.outbox_enqueue(task=DELIVER_TASK, args=[delivery_id])
 
 
-@transaction.atomic
+# No savepoint of its own, as `outbox_enqueue`: its rows belong to the caller's transaction.
+@transaction.atomic(savepoint=False)
 def webhook_event_emit(
     *, company: models.Model, event: str, payload: dict
 ) -> list[WebhookDelivery]:

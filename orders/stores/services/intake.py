@@ -14,7 +14,7 @@ import logging
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -72,7 +72,13 @@ def store_webhook_receive(*, token: str, body: bytes, headers) -> str:
     """Take in one signed webhook. Returns what was done ("accepted", "duplicate", "ignored",
     "ping"); raises WebhookRefused (nothing written) for a missing or wrong signature and a
     DomainError with status 404 for an unknown or removed connection."""
-    connection = StoreConnection.objects.filter(webhook_token=token).first()
+    connection = (
+        StoreConnection.objects.filter(webhook_token=token)
+        # What placing an order reads of its connection: the company, the acting owner,
+        # the default channel.
+        .select_related("company", "created_by", "shipping_channel")
+        .first()
+    )
     if connection is None or connection.status == CS.REMOVED:
         raise DomainError(_("Not found."), code="not_found", status=404)
     if connection.platform == Platform.WOOCOMMERCE and body.startswith(b"webhook_id="):
@@ -120,11 +126,23 @@ def store_order_take(*, connection: StoreConnection, data: ExternalOrder) -> Sto
     if existing is None:
         if data.cancelled or not data.payable:
             return None  # never seen and not to be fulfilled; a later update brings it back
-        store_order, created = StoreOrder.objects.select_for_update().get_or_create(
-            connection=connection,
-            external_id=data.external_id,
-            defaults=_fields(connection, data),
-        )
+        # Not there a moment ago: create it, unless a concurrent delivery just did (the unique
+        # constraint on the store's order id), then take that one, locked.
+        try:
+            with transaction.atomic():
+                store_order = StoreOrder.objects.create(
+                    connection=connection, external_id=data.external_id, **_fields(connection, data)
+                )
+            created = True
+        except IntegrityError:
+            store_order = (
+                StoreOrder.objects.select_for_update()
+                .filter(connection=connection, external_id=data.external_id)
+                .first()
+            )
+            if store_order is None:
+                raise  # another constraint than the store's order id
+            created = False
         if created:
             store_order.events.create(
                 from_status="", to_status=store_order.status, reason=_("Received from the store")
@@ -336,13 +354,14 @@ def store_order_place(*, store_order: StoreOrder) -> StoreOrder:
             SO.WAITING_MAPPING,
             _("Map these store variants to portal SKUs: %(names)s.") % {"names": names},
         )
+    # Services are atomic with their own savepoint: one that raises has written nothing, and
+    # the caller's transaction goes on.
     try:
-        with transaction.atomic():
-            address = logistics_services.address_create(
-                company=connection.company,
-                kind=Address.Kind.END_CUSTOMER,
-                **store_order.shipping_address,
-            )
+        address = logistics_services.address_create(
+            company=connection.company,
+            kind=Address.Kind.END_CUSTOMER,
+            **store_order.shipping_address,
+        )
     except ValidationError as error:
         return move(
             store_order,
@@ -413,8 +432,7 @@ def _send_from_stock(store_order: StoreOrder) -> StoreOrder:
             },
         )
     try:
-        with transaction.atomic():
-            logistics_services.parcel_request_packing(parcel=parcel, actor=connection.created_by)
+        logistics_services.parcel_request_packing(parcel=parcel, actor=connection.created_by)
     except DomainError as error:
         return move(
             store_order,
@@ -447,8 +465,7 @@ def _pay_or_wait(store_order: StoreOrder, order: Order) -> StoreOrder:
             },
         )
     try:
-        with transaction.atomic():
-            order_services.order_pay(order=order, actor=connection.created_by, membership=None)
+        order_services.order_pay(order=order, actor=connection.created_by, membership=None)
     except DomainError as error:
         return move(
             store_order,
