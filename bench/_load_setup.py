@@ -9,28 +9,9 @@ import math
 import time
 from datetime import timedelta
 from decimal import Decimal
-from urllib.parse import urlsplit
-
-import psycopg
-from psycopg import sql
 
 FUNDS = Decimal("1000000")  # USD per company: the largest top-up allowed
 SEARCH_WORDS = ["mug", "stainless", "cable", "dress", "candle", "speaker", "不锈钢", "steel"]
-
-
-def recreate_database(url: str) -> str:
-    """Drop and create the database named in `url` (connecting to `postgres`)."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in {"postgres", "template0", "template1"}:
-        raise SystemExit(f"refusing to recreate database {name!r}")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return name
 
 
 def _cheap_orderables(limit: int) -> list[dict]:

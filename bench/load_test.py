@@ -79,6 +79,7 @@ WEB_PORTS = [PORT + 2 * i for i in range(WEB_INSTANCES)]  # PORT + 1 is the sink
 
 from bench import _load_driver as driver  # noqa: E402
 from bench import _load_setup as setup  # noqa: E402
+from bench._database import recreate_database  # noqa: E402
 
 
 def _redis():
@@ -309,7 +310,7 @@ def main() -> int:
     print(f"Load test {date}: logs in {logs}", flush=True)
     started = time.perf_counter()
     _redis().flushdb()  # this run's broker and cache database: no stale tasks or counters
-    name = setup.recreate_database(os.environ["DATABASE_URL"])
+    name = recreate_database(os.environ["DATABASE_URL"])
     sink = driver.WebhookSink(SINK_PORT)
     gunicorns: list[subprocess.Popen] = []
     workers: list[subprocess.Popen] = []

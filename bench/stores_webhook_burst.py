@@ -3,13 +3,14 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/stores_bench PYTHONPATH=. \
         .venv/bin/python bench/stores_webhook_burst.py [ORDERS]
 
-It (1) creates the database if needed and migrates it, (2) connects a store of a fresh merchant
-to the fake Shopify (auto-pay on, a funded wallet) and has the fake create ORDERS store orders
-(default 1,000), then (3) posts their signed orders/create webhooks, in one process and one
-thread (one worker), through the real endpoint and middleware, with every tenth delivery sent
-twice (a redelivery) and an orders/updated webhook for every fifth order; each webhook is
-verified, recorded once and turned into a paid portal order in the request. Results print as
-JSON: seconds, webhooks per second, and the counts proving nothing was lost or doubled.
+It (1) creates the database afresh (dropping an earlier run's) and migrates it, (2) connects a
+store of a fresh merchant to the fake Shopify (auto-pay on, a funded wallet) and has the fake
+create ORDERS store orders (default 1,000), then (3) posts their signed orders/create webhooks,
+in one process and one thread (one worker), through the real endpoint and middleware, with every
+tenth delivery sent twice (a redelivery) and an orders/updated webhook for every fifth order;
+each webhook is verified, recorded once and turned into a paid portal order in the request.
+Results print as JSON: seconds, webhooks per second, and the counts proving nothing was lost or
+doubled.
 
 Target: 1,000 store orders in under a minute, one store order, one portal order and
 one charge per store order.
@@ -26,22 +27,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._database import recreate_database  # noqa: E402
+
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stores_bench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.test")
 # The fake shop's own credentials, made up for this run.
 TOKEN = "shpat_burst"  # noqa: S105
 CLIENT_SECRET = "shpss_burst"  # noqa: S105
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def main(count: int) -> dict:
@@ -153,5 +145,5 @@ def _post_all(client, url: str, deliveries: list, outcomes: dict[str, int]) -> N
 
 
 if __name__ == "__main__":
-    ensure_database()
+    recreate_database(os.environ["DATABASE_URL"])
     print(json.dumps(main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000), indent=2))
