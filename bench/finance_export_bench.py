@@ -326,6 +326,7 @@ def run_copy() -> dict:
     rows = size = 0
     started = time.perf_counter()
     raw.execute("SET jit = off")  # as the export does
+    raw.execute("SET random_page_cost = 1.1")
     for statement in statements:
         with raw.cursor() as cur, cur.copy(f"COPY ({statement}) TO STDOUT WITH CSV") as copy:
             for block in copy:

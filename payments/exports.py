@@ -19,8 +19,10 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
+from functools import partial
 
 import xlsxwriter
 from django.conf import settings
@@ -104,7 +106,9 @@ def settlement_csv(*, date_from: date, date_to: date) -> Iterator[str | bytes]:
     header = [str(column) for column in reports.SETTLEMENT_COLUMNS]
     yield "\ufeff" + _written_csv([header])
     if connection.vendor == "postgresql":
-        yield from _copied_csv(_settlement_copy_statements(date_from=date_from, date_to=date_to))
+        yield from _copied_csv(
+            partial(_settlement_copy_statements, date_from=date_from, date_to=date_to)
+        )
     else:
         yield from _settlement_csv_blocks(date_from=date_from, date_to=date_to)
 
@@ -169,27 +173,61 @@ def _label_statements(params: dict) -> dict[str, str]:
     return statements
 
 
-_LABEL_BRANCH = """
-WHEN %(label_{number}_kind)s THEN (
-  SELECT NULLIF(k.label, '') FROM ({sql}) k(id, label)
-   WHERE k.id = split_part({column}, ':', 2)::bigint)"""
+# The pk a reference "kind:pk" names, if up to 18 digits (a bigint). A key only: a label answers
+# when its "kind:pk" written back equals the reference, as in `references.labels_many`.
+_REFERENCE_ID = """CASE WHEN split_part({column}, ':', 2) <> ''
+  AND ltrim(split_part({column}, ':', 2), '0123456789') = ''
+  AND length({column}) - strpos({column}, ':') < 19 THEN split_part({column}, ':', 2)::bigint END"""
+_LABEL_MATCH = "{alias}.id = {key} AND %(label_{number}_kind)s || ':' || {alias}.id = {column}"
+_LABEL_LOOKUP = """
+ WHEN %(label_{number}_kind)s THEN (
+   SELECT NULLIF(k.label, '') FROM ({sql}) k(id, label) WHERE {match})"""
 
-_LABEL_SQL = """COALESCE(
-  CASE WHEN {column} ~ '^[^:]*:[0-9]{{1,18}}$'
-       THEN CASE split_part({column}, ':', 1) {branches} END
-  END,
-  NULLIF({column}, ''))"""
+
+def _label_sql(column: str, alias: str, statements: dict, joined: set) -> tuple[str, str, str]:
+    """A reference column's label (`references.labels_many`) in SQL: LEFT JOINs to the labels of
+    the kinds in `joined` (PostgreSQL picks hash joins for a long period, lookups for a short),
+    the label they found, and any other kind's label (none unless written since `_kinds_named`
+    looked), looked up row by row."""
+    joins, labels, others = [], [], []
+    key = _REFERENCE_ID.format(column=column)
+    for kind, (number, sql) in statements.items():
+        table = f"{alias}_{number}" if kind in joined else "k"
+        match = _LABEL_MATCH.format(alias=table, key=key, number=number, column=column)
+        if kind in joined:
+            joins.append(f"\n LEFT JOIN ({sql}) {table}(id, label) ON {match}")
+            labels.append(f"{table}.label")
+        else:
+            others.append(_LABEL_LOOKUP.format(number=number, sql=sql, match=match))
+    other = f"CASE split_part({column}, ':', 1){''.join(others)} END" if others else "NULL"
+    return "".join(joins), f"COALESCE({', '.join(labels) or 'NULL'})", other
 
 
-def _label_sql(column: str, statements: dict) -> str:
-    """What `references.labels_many` answers for a reference column, in SQL: the label of the
-    object it names, else the reference itself (NULL for none). One index lookup per row, in
-    the kind's table."""
-    branches = "".join(
-        _LABEL_BRANCH.format(number=number, sql=sql, column=column)
-        for number, sql in statements.values()
-    )
-    return _LABEL_SQL.format(column=column, branches=branches)
+def _shown(label: str, other: str, column: str) -> str:
+    """What `settlement_rows` shows for a reference column: the label of the object it names,
+    else the reference itself (NULL for none)."""
+    return f"COALESCE(NULLIF({label}, ''), {other}, NULLIF({column}, ''))"
+
+
+_KINDS_SQL = """SELECT DISTINCT r.n, split_part(r.reference, ':', 1) FROM (
+  SELECT 0, t.reference FROM {transaction} t
+   WHERE t.kind = ANY(%(kinds)s) AND t.created_at >= %(start)s AND t.created_at < %(end)s
+  UNION ALL SELECT r.n, r.reference FROM {payable} p CROSS JOIN LATERAL
+   (VALUES (1, p.reference), (2, p.order_reference), (3, p.supplier_reference)) r(n, reference)
+   WHERE p.placed_at >= %(start)s AND p.placed_at < %(end)s) r(n, reference)"""
+_PAYABLE_REFERENCES = ("reference", "order_reference", "supplier_reference")
+
+
+def _kinds_named(cursor, params: dict) -> dict[int, set[str]]:
+    """The kinds of reference the period's lines name, per column: 0 the transactions'
+    reference, 1-3 the payables' `_PAYABLE_REFERENCES`."""
+    table = connection.ops.quote_name
+    ledger, payable = LedgerTransaction._meta.db_table, SupplierPayable._meta.db_table
+    cursor.execute(_KINDS_SQL.format(transaction=table(ledger), payable=table(payable)), params)
+    named = defaultdict(set)
+    for column, kind in cursor.fetchall():
+        named[column].add(kind)
+    return named
 
 
 _TRANSACTION_CSV_SQL = """
@@ -216,7 +254,8 @@ SELECT to_char(s.created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI:SS'),
                         ->> COALESCE(t.wallet_currency, %(settlement)s))::int, 2) AS e
      ) c
   ) s
- CROSS JOIN LATERAL (SELECT {reference} AS reference OFFSET 0) l
+ {reference_joins}
+ CROSS JOIN LATERAL (SELECT {reference} AS reference) l
  ORDER BY s.created_at, s.id
 """
 
@@ -227,21 +266,24 @@ SELECT to_char(p.placed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI:SS'), %(paya
        round(round(p.amount_cny, 4), 2), NULL,
        CASE p.status WHEN %(paid)s THEN round(round(p.freight_cny, 4), 2) END,
        COALESCE(%(status_labels)s::jsonb ->> p.status, p.status), NULLIF(p.reference, '')
-  FROM {payable} p LEFT JOIN {company} c ON c.id = p.company_id
- CROSS JOIN LATERAL (
-   SELECT {reference_label} AS reference, {order_label} AS order_reference,
-          {supplier_label} AS supplier
-   OFFSET 0
- ) l
- WHERE p.placed_at >= %(start)s AND p.placed_at < %(end)s
+  FROM (
+    SELECT p.id, p.placed_at, p.amount_cny, p.freight_cny, p.status, c.legal_name, p.reference,
+           p.order_reference, p.supplier_reference, {labels}
+      FROM {payable} p LEFT JOIN {company} c ON c.id = p.company_id {joins}
+     WHERE p.placed_at >= %(start)s AND p.placed_at < %(end)s
+     ORDER BY p.placed_at, p.id
+  ) p
+ CROSS JOIN LATERAL (SELECT {shown}) l
  ORDER BY p.placed_at, p.id
 """
 
 
-def _settlement_copy_statements(*, date_from: date, date_to: date) -> list[tuple[str, dict]]:
+def _settlement_copy_statements(
+    cursor, *, date_from: date, date_to: date
+) -> Iterator[tuple[str, dict]]:
     """The two SELECTs whose CSV is the settlement export, formatted as `settlement_rows` formats
     them: the merchant-side transactions (`reports.settlement_transactions_sql`), then the
-    supplier payables."""
+    supplier payables. Their labels are joined for the kinds `cursor` finds the lines name."""
     inner, params = reports.settlement_transactions_sql(date_from=date_from, date_to=date_to)
     quote = connection.ops.quote_name
     codes = {*WALLET_CURRENCY_CODES, SETTLEMENT_CURRENCY}
@@ -257,9 +299,12 @@ def _settlement_copy_statements(*, date_from: date, date_to: date) -> list[tuple
         "paid": PayableStatus.PAID.value,
     }
     labels = _label_statements(params)
+    named = _kinds_named(cursor, params)
+    joins, label, other = _label_sql("s.reference", "lr", labels, named[0])
     transactions = _TRANSACTION_CSV_SQL.format(
         inner=inner,
-        reference=_label_sql("s.reference", labels),
+        reference=_shown(label, other, "s.reference"),
+        reference_joins=joins,
         label=_sql_safe("l.reference"),
         merchant=_sql_safe("NULLIF(s.merchant, '')"),
         paid=_sql_amount("t.wallet", "c.e"),
@@ -267,29 +312,39 @@ def _settlement_copy_statements(*, date_from: date, date_to: date) -> list[tuple
         goods=_sql_amount("t.goods", "2"),
         freight=_sql_amount("t.freight", "2"),
     )
+    yield transactions, params
+    parts = {
+        column: _label_sql(f"p.{column}", f"l{number}", labels, named[number])
+        for number, column in enumerate(_PAYABLE_REFERENCES, start=1)
+    }
     payables = _PAYABLE_CSV_SQL.format(
-        reference_label=_label_sql("p.reference", labels),
-        order_label=_label_sql("p.order_reference", labels),
-        supplier_label=_label_sql("p.supplier_reference", labels),
+        joins="".join(joins for joins, _label, _other in parts.values()),
+        labels=", ".join(f"{label} AS {column}_label" for column, (_j, label, _o) in parts.items()),
+        shown=", ".join(
+            f"{_shown(f'p.{column}_label', other, f'p.{column}')} AS {column}"
+            for column, (_joins, _label, other) in parts.items()
+        ),
         reference=_sql_safe("l.reference"),
         order=_sql_safe("l.order_reference"),
-        merchant=_sql_safe("NULLIF(c.legal_name, '')"),
-        supplier=_sql_safe("l.supplier"),
+        merchant=_sql_safe("NULLIF(p.legal_name, '')"),
+        supplier=_sql_safe("l.supplier_reference"),
         payable=quote(SupplierPayable._meta.db_table),
         company=quote(Company._meta.db_table),
     )
-    return [(transactions, params), (payables, params)]
+    yield payables, params
 
 
-def _copied_csv(statements: list[tuple[str, dict]]) -> Iterator[bytes]:
-    """Each statement's rows as PostgreSQL writes them with COPY ... (FORMAT csv), in blocks of
-    about COPY_BLOCK_BYTES. One transaction for all (one snapshot), with JIT off: compiling
-    these plans costs seconds and saves nothing on a single pass."""
+def _copied_csv(statements: Callable[[object], Iterable[tuple[str, dict]]]) -> Iterator[bytes]:
+    """The rows of the statements `statements(cursor)` gives as PostgreSQL writes them with COPY
+    ... (FORMAT csv), in blocks of about COPY_BLOCK_BYTES. One transaction for all; JIT off
+    (compiling these plans costs seconds, saves nothing on one pass); index reads costed as
+    cached (at the default 4, a day's lines hash whole label tables, slower than lookups)."""
     # On the replica when the caller asked for it (procurement.core.replica).
     reading = replica.reading_connection()
     with transaction.atomic(using=reading.alias), reading.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
-        for sql, params in statements:
+        cursor.execute("SET LOCAL random_page_cost = 1.1")
+        for sql, params in statements(cursor):
             with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
                 block = bytearray()
                 for data in copy:
