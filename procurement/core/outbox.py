@@ -128,9 +128,6 @@ def _describe(error: BaseException) -> str:
 # --- The outbox ----------------------------------------------------------------------------------
 
 
-# No savepoint of its own: one row written in the caller's transaction, which fails whole if
-# this fails (a savepoint would cost two round trips per task for nothing to roll back to).
-@transaction.atomic(savepoint=False)
 def outbox_enqueue(*, task: str, args: Sequence = ()) -> OutboxTask:
     """Record `task(*args)` in the caller's transaction and send it once that commits.
 
@@ -139,8 +136,12 @@ def outbox_enqueue(*, task: str, args: Sequence = ()) -> OutboxTask:
     """
     _task(task)
     values = json.loads(json.dumps(list(args)))  # TypeError now, not in the sweeper later
-    row = OutboxTask.objects.create(task=task, args=values)
-    transaction.on_commit(lambda: _send_after_commit(row.pk, task, values))
+    # Checked before anything is written, so a refusal leaves the caller's transaction usable;
+    # the row itself needs no savepoint of its own (two round trips per task): if its insert
+    # fails, the caller's transaction fails with it.
+    with transaction.atomic(savepoint=False):
+        row = OutboxTask.objects.create(task=task, args=values)
+        transaction.on_commit(lambda: _send_after_commit(row.pk, task, values))
     return row
 
 

@@ -234,8 +234,6 @@ def _enqueue(delivery_ids: list[int]) -> None:
         outbox.outbox_enqueue(task=DELIVER_TASK, args=[delivery_id])
 
 
-# No savepoint of its own, as `outbox_enqueue`: its rows belong to the caller's transaction.
-@transaction.atomic(savepoint=False)
 def webhook_event_emit(
     *, company: models.Model, event: str, payload: dict
 ) -> list[WebhookDelivery]:
@@ -252,11 +250,13 @@ def webhook_event_emit(
     if not endpoints:
         return []
     data = _json(payload)
-    deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(endpoint=endpoint, company=company, event=event, payload=data)
-        for endpoint in endpoints
-    )
-    _enqueue([delivery.pk for delivery in deliveries])
+    # As `outbox_enqueue`: checked before writing, and written without a savepoint of its own.
+    with transaction.atomic(savepoint=False):
+        deliveries = WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(endpoint=endpoint, company=company, event=event, payload=data)
+            for endpoint in endpoints
+        )
+        _enqueue([delivery.pk for delivery in deliveries])
     return deliveries
 
 
