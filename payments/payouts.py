@@ -155,6 +155,8 @@ def supplier_payable_record(
         raise exceptions.InvalidAmount(_("The freight must be part of the amount."))
     if not (payee_name.strip() and payee_account.strip() and payee_bank.strip()):
         raise PayoutError(_("The supplier's payee name, bank account and bank are required."))
+    # What the references read now, kept as written: one query per kind of reference.
+    labels = references.labels_to_store([reference, order_reference, supplier_reference])
     try:
         with transaction.atomic():
             payable = SupplierPayable.objects.create(
@@ -162,6 +164,9 @@ def supplier_payable_record(
                 order_reference=order_reference,
                 company=company,
                 supplier_reference=supplier_reference,
+                reference_label=labels.get(reference) or "",
+                order_label=labels.get(order_reference) or "",
+                supplier_label=labels.get(supplier_reference) or "",
                 payee_name=payee_name.strip(),
                 payee_account=payee_account.strip(),
                 payee_bank=payee_bank.strip(),

@@ -8,18 +8,25 @@ resolve all the references they show in one call, one query per kind, never one 
 
 A label is written once, as a database expression over the object's own columns
 (`model_resolver(label=...)`, built in the reader's language), so a page that resolves a few
-references and an export that labels a million rows inside one SQL statement
-(`label_querysets()`) read the same words.
+references and an update that labels a million stored rows in one SQL statement per kind
+(`label_updates()`) read the same words.
+
+A row that must keep what its references read when it was written (a ledger transaction, a
+supplier payable: records of what happened) stores labels from `labels_to_store()`, and rows
+written before it had such a column get them from `label_updates()`.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import batched
 
-from django.db.models import CharField, Expression, QuerySet, Value
+from django.conf import settings
+from django.db import connection
+from django.db.models import CharField, Expression, F, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -178,16 +185,6 @@ def model_resolver(
     return ModelResolver(model, label, merchant_url, company_of, select_related)
 
 
-def label_querysets() -> dict[str, QuerySet]:
-    """Per registered kind, its objects as (pk, label) rows: what an export joins its
-    references to, so labels are computed where the rows are (one SQL statement)."""
-    return {
-        kind: resolver.labelled().order_by().values_list("pk", LABEL)
-        for kind, resolver in _resolvers.items()
-        if isinstance(resolver, ModelResolver)
-    }
-
-
 def labels_many(references: Iterable[str]) -> dict[str, str]:
     """The label of each reference whose object exists, whoever looks (no links): one query per
     kind. An export's Python path; a reference not answered is left for the caller to show."""
@@ -204,6 +201,41 @@ def labels_many(references: Iterable[str]) -> dict[str, str]:
         for pk, label in resolver.labelled().filter(pk__in=sorted(pks)).values_list("pk", LABEL):
             found[f"{kind}:{pk}"] = label
     return found
+
+
+def labels_to_store(references: Iterable[str]) -> dict[str, str]:
+    """`labels_many` in the site's language (settings.LANGUAGE_CODE), whoever writes: the labels
+    a row keeps as written, so the same row reads the same words in every export."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return labels_many(references)
+
+
+_LABEL_UPDATE = """UPDATE {target} SET {label} = COALESCE(k.label_text, '') FROM ({labels}) k
+ WHERE {target}.{reference} = %s || ':' || CAST(k.label_key AS TEXT) AND {target}.{label} = ''"""
+
+
+def label_updates(
+    table: str, *, label_column: str, reference_column: str
+) -> Iterator[tuple[str, list]]:
+    """Per registered kind, one `UPDATE ... FROM` (PostgreSQL and SQLite) that fills the empty
+    `label_column` of `table`'s rows with what `labels_to_store` gives for their
+    `reference_column`: the label of the object the reference names exactly ("kind:pk" written
+    back equals the reference), in the site's language. Rows with no such object keep ""."""
+    quote = connection.ops.quote_name
+    target, label, reference = quote(table), quote(label_column), quote(reference_column)
+    with translation.override(settings.LANGUAGE_CODE):
+        kinds = sorted(
+            (kind, resolver)
+            for kind, resolver in _resolvers.items()
+            if isinstance(resolver, ModelResolver)
+        )
+        for kind, resolver in kinds:
+            rows = resolver.labelled().order_by().values(label_key=F("pk"), label_text=F(LABEL))
+            sql, params = rows.query.sql_with_params()
+            update = _LABEL_UPDATE.format(
+                target=target, label=label, reference=reference, labels=sql
+            )
+            yield update, [*params, kind]
 
 
 def resolve_stream(
