@@ -257,18 +257,18 @@ def seed_labels() -> None:
     from procurement.core import references
 
     labelled = {
-        "payments_ledgertransaction": {"reference_label": "reference"},
+        "payments_ledgertransaction": {"reference_labels": "reference"},
         "payments_supplierpayable": {
-            "reference_label": "reference",
-            "order_label": "order_reference",
-            "supplier_label": "supplier_reference",
+            "reference_labels": "reference",
+            "order_labels": "order_reference",
+            "supplier_labels": "supplier_reference",
         },
     }
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT EXISTS (SELECT 1 FROM payments_ledgertransaction WHERE reference_label = ''"
-            " AND idempotency_key LIKE 'bench:%%') OR EXISTS (SELECT 1 FROM"
-            " payments_supplierpayable WHERE supplier_label = '' AND idempotency_key LIKE"
+            "SELECT EXISTS (SELECT 1 FROM payments_ledgertransaction WHERE reference_labels ="
+            " '{}' AND idempotency_key LIKE 'bench:%%') OR EXISTS (SELECT 1 FROM"
+            " payments_supplierpayable WHERE supplier_labels = '{}' AND idempotency_key LIKE"
             " 'bench:%%')"
         )
         if not cur.fetchone()[0]:

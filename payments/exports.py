@@ -36,7 +36,7 @@ from payments.models import ExportJob, LedgerTransaction, SupplierPayable
 from payments.money import minor_unit
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY, WALLET_CURRENCY_CODES
 from procurement.accounts.models import Company, User
-from procurement.core import replica, states
+from procurement.core import references, replica, states
 from procurement.core.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -148,10 +148,11 @@ def _sql_amount(value: str, exponent: str) -> str:
     return f"round(round(COALESCE({value}, 0), 4), {exponent})"
 
 
-def _shown(column: str) -> str:
-    """What `settlement_rows` shows for a reference column: the label stored with the row, else
-    the reference itself (NULL for none)."""
-    return f"COALESCE(NULLIF({column}_label, ''), NULLIF({column}, ''))"
+def _shown(labels: str, column: str) -> str:
+    """What `settlement_rows` shows for a reference column: the label its row stored in the
+    reader's language (`references.stored_label`), else the reference itself (NULL for none)."""
+    label = references.stored_label_sql(labels, "%(language)s", "%(site_language)s")
+    return f"COALESCE({label}, NULLIF({column}, ''))"
 
 
 _TRANSACTION_CSV_SQL = """
@@ -167,10 +168,10 @@ SELECT to_char(s.created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI:SS'),
        END,
        s.fee, NULL, s.freight, NULL, %(posted)s, NULLIF(s.reference, '')
   FROM (
-    SELECT t.id, t.created_at, t.kind, t.reference, t.reference_label, t.merchant, t.mid,
+    SELECT t.id, t.created_at, t.kind, t.reference, t.reference_labels, t.merchant, t.mid,
            t.client, t.markup, c.currency, c.e, 0 - {paid} AS paid, {fee} AS fee,
            {goods} AS goods, {freight} AS freight
-      FROM ({inner}) t(id, created_at, kind, reference, reference_label, merchant,
+      FROM ({inner}) t(id, created_at, kind, reference, reference_labels, merchant,
                        wallet_currency, wallet, mid, client, markup, goods, fee, freight)
      CROSS JOIN LATERAL (
        SELECT COALESCE(t.wallet_currency, %(settlement)s) AS currency,
@@ -216,10 +217,12 @@ def _settlement_copy_statements(
         "posted": str(_("Posted")),
         "payable": str(_("Supplier payable")),
         "paid": PayableStatus.PAID.value,
+        "language": references.label_language(),
+        "site_language": settings.LANGUAGE_CODE,
     }
     transactions = _TRANSACTION_CSV_SQL.format(
         inner=inner,
-        reference=_shown("s.reference"),
+        reference=_shown("s.reference_labels", "s.reference"),
         label=_sql_safe("l.reference"),
         merchant=_sql_safe("NULLIF(s.merchant, '')"),
         paid=_sql_amount("t.wallet", "c.e"),
@@ -230,8 +233,7 @@ def _settlement_copy_statements(
     yield transactions, params
     # The payable's label columns are named after its reference columns, less "_reference".
     shown = (
-        f"COALESCE(NULLIF(p.{column.removesuffix('_reference')}_label, ''), "
-        f"NULLIF(p.{column}, '')) AS {column}"
+        f"{_shown(f'p.{column.removesuffix("_reference")}_labels', f'p.{column}')} AS {column}"
         for column in _PAYABLE_REFERENCES
     )
     payables = _PAYABLE_CSV_SQL.format(

@@ -1,10 +1,10 @@
 """Ledger transactions and supplier payables keep what their references read when written.
 
 The backfill gives rows written before these columns the labels their objects read now (the
-nearest record there is), in SQL: one UPDATE ... FROM per kind of reference and column, built
-from the same label expressions the pages use (procurement.core.references.label_updates). A
-database without such rows (a new one) runs nothing, so the label tables of the apps above need
-not exist yet.
+nearest record there is), in every language of the site, in SQL: one UPDATE ... FROM per
+language, kind of reference and column, built from the same label expressions the pages use
+(procurement.core.references.label_updates). A database without such rows (a new one) runs
+nothing, so the label tables of the apps above need not exist yet.
 """
 
 from django.db import migrations, models
@@ -12,11 +12,11 @@ from django.db import migrations, models
 from procurement.core import references
 
 _LABELLED = {
-    "LedgerTransaction": {"reference_label": "reference"},
+    "LedgerTransaction": {"reference_labels": "reference"},
     "SupplierPayable": {
-        "reference_label": "reference",
-        "order_label": "order_reference",
-        "supplier_label": "supplier_reference",
+        "reference_labels": "reference",
+        "order_labels": "order_reference",
+        "supplier_labels": "supplier_reference",
     },
 }
 
@@ -57,31 +57,31 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="ledgertransaction",
-            name="reference_label",
-            field=models.TextField(
+            name="reference_labels",
+            field=models.JSONField(
                 blank=True,
-                default="",
+                default=dict,
                 help_text=(
                     "What the reference read when the transaction was written (the order "
-                    "number, the supplier's name); empty when it named no object."
+                    "number, the supplier's name), per language; empty when it named no object."
                 ),
-                verbose_name="reference label",
+                verbose_name="reference labels",
             ),
         ),
         migrations.AddField(
             model_name="supplierpayable",
-            name="reference_label",
-            field=models.TextField(blank=True, default="", verbose_name="purchase order label"),
+            name="reference_labels",
+            field=models.JSONField(blank=True, default=dict, verbose_name="purchase order labels"),
         ),
         migrations.AddField(
             model_name="supplierpayable",
-            name="order_label",
-            field=models.TextField(blank=True, default="", verbose_name="order label"),
+            name="order_labels",
+            field=models.JSONField(blank=True, default=dict, verbose_name="order labels"),
         ),
         migrations.AddField(
             model_name="supplierpayable",
-            name="supplier_label",
-            field=models.TextField(blank=True, default="", verbose_name="supplier label"),
+            name="supplier_labels",
+            field=models.JSONField(blank=True, default=dict, verbose_name="supplier labels"),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
     ]

@@ -80,9 +80,10 @@ class Account(models.Model):
 class LedgerTransaction(models.Model):
     """A balanced set of postings. Immutable: a correction is a new transaction.
 
-    `reference_label` is what the reference read when the transaction was written, kept as
-    written (procurement.core.references.labels_to_store): an order renumbered or a supplier
-    renamed later does not change what a settlement says happened.
+    `reference_labels` is what the reference read when the transaction was written, in each
+    language of the site, kept as written (procurement.core.references.labels_to_store): an
+    order renumbered or a supplier renamed later does not change what a settlement says
+    happened.
     """
 
     class Kind(models.TextChoices):
@@ -106,13 +107,13 @@ class LedgerTransaction(models.Model):
     reference = models.CharField(
         _("reference"), max_length=64, db_index=True, help_text=_('What caused it: "order:12".')
     )
-    reference_label = models.TextField(
-        _("reference label"),
+    reference_labels = models.JSONField(
+        _("reference labels"),
         blank=True,
-        default="",
+        default=dict,
         help_text=_(
             "What the reference read when the transaction was written (the order number, the "
-            "supplier's name); empty when it named no object."
+            "supplier's name), per language; empty when it named no object."
         ),
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True)

@@ -42,6 +42,7 @@ from payments.reports.periods import period_bounds
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company
 from procurement.core import replica
+from procurement.core.references import stored_label
 
 Kind = Account.Kind
 TxKind = LedgerTransaction.Kind
@@ -114,7 +115,7 @@ def settlement_transactions(*, date_from: date, date_to: date) -> QuerySet:
             "created_at",
             "kind",
             "reference",
-            "reference_label",
+            "reference_labels",
             "merchant",
             "wallet_currency",
             "wallet",
@@ -129,7 +130,7 @@ def settlement_transactions(*, date_from: date, date_to: date) -> QuerySet:
 
 
 _SETTLEMENT_TRANSACTIONS_SQL = """
-SELECT t.id, t.created_at, t.kind, t.reference, t.reference_label, c.legal_name,
+SELECT t.id, t.created_at, t.kind, t.reference, t.reference_labels, c.legal_name,
        p.wallet_currency, p.wallet,
        COALESCE(q.mid_rate, rq.mid_rate), COALESCE(q.client_rate, rq.client_rate),
        COALESCE(q.markup_bps, rq.markup_bps), p.goods, p.fee, p.freight
@@ -202,12 +203,12 @@ def settlement_payables(*, date_from: date, date_to: date) -> QuerySet:
         .values_list(
             "placed_at",
             "reference",
-            "reference_label",
+            "reference_labels",
             "order_reference",
-            "order_label",
+            "order_labels",
             "company__legal_name",
             "supplier_reference",
-            "supplier_label",
+            "supplier_labels",
             "amount_cny",
             "freight_cny",
             "status",
@@ -356,7 +357,8 @@ def settlement_rows(
     """The settlement lines of the period as rows in SETTLEMENT_COLUMNS order, built straight
     from the query's tuples: the Python reference builder (the CSV off PostgreSQL, the XLSX).
     Streamed from the database in chunks (a server-side cursor on PostgreSQL). A reference
-    column shows its stored label, else the reference itself (`payments.exports` writes the same
+    column shows the label its row stored in the reader's language (`references.stored_label`),
+    else the reference itself (`payments.exports` writes the same
     rule in SQL for COPY)."""
     chunk_size = chunk_size or SETTLEMENT_CHUNK_ROWS
     tz = timezone.get_current_timezone()
@@ -381,7 +383,7 @@ def settlement_rows(
         fee,
         freight,
     ) in _transaction_values(**period):
-        shown = label or reference
+        shown = stored_label(label) or reference
         yield (
             at.astimezone(tz).strftime(_DATE_FORMAT),
             kind_labels.get(kind, kind),
@@ -419,10 +421,10 @@ def settlement_rows(
         yield (
             at.astimezone(tz).strftime(_DATE_FORMAT),
             payable_label,
-            label or reference,
-            order_label or order_reference,
+            stored_label(label) or reference,
+            stored_label(order_label) or order_reference,
             merchant,
-            supplier_label or supplier,
+            stored_label(supplier_label) or supplier,
             SETTLEMENT_CURRENCY,
             None,
             None,

@@ -111,8 +111,9 @@ def _post(
         kind=kind,
         company=company,
         reference=reference,
-        # What the reference reads now, kept as written (one query, none for an unknown kind).
-        reference_label=references.labels_to_store([reference]).get(reference) or "",
+        # What the reference reads now, kept as written (a query per language, none for a
+        # reference of no registered kind).
+        reference_labels=references.labels_to_store([reference]).get(reference, {}),
         idempotency_key=idempotency_key,
         memo=memo[:255],
         actor=actor if actor is not None and actor.is_authenticated else None,

@@ -12,10 +12,12 @@ references and an update that labels a million stored rows in one SQL statement 
 (`label_updates()`) read the same words.
 
 A row that must keep what its references read when it was written (a ledger transaction, a
-supplier payable: records of what happened) stores labels from `labels_to_store()`, and rows
-written before it had such a column get them from `label_updates()`.
+supplier payable: records of what happened) stores them, in every language of the site, from
+`labels_to_store()`; rows written before it had such a column get them from `label_updates()`;
+readers see theirs through `stored_label()`.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -203,39 +205,96 @@ def labels_many(references: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def labels_to_store(references: Iterable[str]) -> dict[str, str]:
-    """`labels_many` in the site's language (settings.LANGUAGE_CODE), whoever writes: the labels
-    a row keeps as written, so the same row reads the same words in every export."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return labels_many(references)
+def label_languages() -> list[str]:
+    """The languages a stored label is kept in: every language of the site."""
+    return [code for code, _name in settings.LANGUAGES]
 
 
-_LABEL_UPDATE = """UPDATE {target} SET {label} = COALESCE(k.label_text, '') FROM ({labels}) k
- WHERE {target}.{reference} = %s || ':' || CAST(k.label_key AS TEXT) AND {target}.{label} = ''"""
+def label_language() -> str:
+    """The language, as `label_languages` names it, whose stored label a reader sees now."""
+    try:
+        return translation.get_supported_language_variant(translation.get_language() or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def labels_to_store(references: Iterable[str]) -> dict[str, dict[str, str]]:
+    """`labels_many` in every language of the site, per reference ({"en": ..., "zh-hans": ...}):
+    what a row keeps as written, so each reader sees what it read then, in their language. A
+    reference naming no object is left out. One query per kind and language."""
+    stored: dict[str, dict[str, str]] = defaultdict(dict)
+    for language in label_languages():
+        with translation.override(language):
+            for reference, label in labels_many(references).items():
+                stored[reference][language] = label
+    return dict(stored)
+
+
+def stored_label(labels: dict | str | None) -> str:
+    """The label a row stored (`labels_to_store`) in the reader's language, else in the site's
+    language, else "" (the caller shows the reference itself). `labels` as the ORM gives it, or
+    as the JSON text a raw cursor reads."""
+    if isinstance(labels, str):
+        labels = json.loads(labels)
+    if not labels:
+        return ""
+    return labels.get(label_language()) or labels.get(settings.LANGUAGE_CODE) or ""
+
+
+def stored_label_sql(column: str, language: str, site_language: str) -> str:
+    """`stored_label` in PostgreSQL: `column` a jsonb of stored labels, `language` and
+    `site_language` the SQL of their codes (parameters)."""
+    reader, site = f"{column} ->> {language}", f"{column} ->> {site_language}"
+    return f"COALESCE(NULLIF({reader}, ''), NULLIF({site}, ''))"
+
+
+# Per database: how one language's label is set in a JSON object column, and how a row that
+# has none in that language yet is found.
+_LABEL_SET = {
+    "postgresql": "COALESCE({target}.{label}, '{{}}'::jsonb) || jsonb_build_object(%s::text, "
+    "COALESCE(k.label_text, ''))",
+    "sqlite": "json_set(COALESCE({target}.{label}, '{{}}'), '$.\"' || %s || '\"', "
+    "COALESCE(k.label_text, ''))",
+}
+_LABEL_MISSING = {
+    "postgresql": "({target}.{label} ->> %s::text) IS NULL",
+    "sqlite": "json_extract({target}.{label}, '$.\"' || %s || '\"') IS NULL",
+}
+_LABEL_UPDATE = """UPDATE {target} SET {label} = {value} FROM ({labels}) k
+ WHERE {target}.{reference} = %s || ':' || CAST(k.label_key AS TEXT) AND {missing}"""
 
 
 def label_updates(
     table: str, *, label_column: str, reference_column: str
 ) -> Iterator[tuple[str, list]]:
-    """Per registered kind, one `UPDATE ... FROM` (PostgreSQL and SQLite) that fills the empty
-    `label_column` of `table`'s rows with what `labels_to_store` gives for their
-    `reference_column`: the label of the object the reference names exactly ("kind:pk" written
-    back equals the reference), in the site's language. Rows with no such object keep ""."""
+    """Per language and registered kind, one `UPDATE ... FROM` (PostgreSQL and SQLite) that sets
+    that language's entry of `label_column` (a JSON object, as `labels_to_store` gives it) for
+    `table`'s rows by their `reference_column`: the label of the object the reference names
+    exactly ("kind:pk" written back equals the reference). A label already stored stays as it
+    was written; rows naming no object are left as they are."""
     quote = connection.ops.quote_name
     target, label, reference = quote(table), quote(label_column), quote(reference_column)
-    with translation.override(settings.LANGUAGE_CODE):
-        kinds = sorted(
-            (kind, resolver)
-            for kind, resolver in _resolvers.items()
-            if isinstance(resolver, ModelResolver)
-        )
-        for kind, resolver in kinds:
-            rows = resolver.labelled().order_by().values(label_key=F("pk"), label_text=F(LABEL))
-            sql, params = rows.query.sql_with_params()
-            update = _LABEL_UPDATE.format(
-                target=target, label=label, reference=reference, labels=sql
-            )
-            yield update, [*params, kind]
+    value = _LABEL_SET[connection.vendor].format(target=target, label=label)
+    missing = _LABEL_MISSING[connection.vendor].format(target=target, label=label)
+    kinds = sorted(
+        (kind, resolver)
+        for kind, resolver in _resolvers.items()
+        if isinstance(resolver, ModelResolver)
+    )
+    for language in label_languages():
+        with translation.override(language):
+            for kind, resolver in kinds:
+                rows = resolver.labelled().order_by().values(label_key=F("pk"), label_text=F(LABEL))
+                sql, params = rows.query.sql_with_params()
+                update = _LABEL_UPDATE.format(
+                    target=target,
+                    label=label,
+                    value=value,
+                    reference=reference,
+                    labels=sql,
+                    missing=missing,
+                )
+                yield update, [language, *params, kind, language]
 
 
 def resolve_stream(

@@ -226,14 +226,27 @@ def test_labels_take_one_query_per_kind(labelled, django_assert_num_queries):
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_labels_from_copy_are_the_python_labels_byte_for_byte(labelled, language):
     """COPY and the Python path read the labels stored with the rows: same bytes, in each
-    language. The labels were written in the site's language (English here), whoever wrote
-    the rows and whoever exports them; the rest of the line is in the reader's language."""
+    language. Rows keep their labels in every language of the site, so whoever wrote them, a
+    reader sees the purchase order's sentence in their own language, as the pages say it (the
+    Chinese sentence puts the order before the purchase order)."""
+    po = f"po:{labelled['po'].pk}"
     with translation.override(language):
         written, python = _copied_and_python()
+        page_label = references.labels_many([po])[po]
     assert written == python
     assert labelled["order"].number.encode() in written
-    assert f"PO-{labelled['po'].pk} of order ".encode() in written
+    assert page_label.encode() in written
     assert "义乌杯业".encode() not in written  # the English name wins where there is one
+
+
+def test_labels_are_stored_in_every_language_of_the_site(labelled):
+    po = f"po:{labelled['po'].pk}"
+    payable = SupplierPayable.objects.get(reference=po)
+    assert set(payable.reference_labels) == {"en", "zh-hans"}
+    assert payable.reference_labels["en"].startswith(f"PO-{labelled['po'].pk} of order ")
+    assert payable.reference_labels["zh-hans"] != payable.reference_labels["en"]
+    with translation.override("zh-hans"):
+        assert payable.reference_labels["zh-hans"] == references.labels_many([po])[po]
 
 
 @pytest.fixture
@@ -359,11 +372,11 @@ def test_rows_written_before_labels_were_stored_get_them_from_the_backfill(unusu
     written = _csv_rows()
     stored = {
         "transactions": list(
-            LedgerTransaction.objects.order_by("pk").values_list("pk", "reference_label")
+            LedgerTransaction.objects.order_by("pk").values_list("pk", "reference_labels")
         ),
         "payables": list(
             SupplierPayable.objects.order_by("pk").values_list(
-                "pk", "reference_label", "order_label", "supplier_label"
+                "pk", "reference_labels", "order_labels", "supplier_labels"
             )
         ),
     }
@@ -372,19 +385,19 @@ def test_rows_written_before_labels_were_stored_get_them_from_the_backfill(unusu
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # append-only there (payments 0003)
             cursor.execute(migration_0011._APPEND_ONLY.format("DISABLE"))
-        LedgerTransaction.objects.update(reference_label="")
+        LedgerTransaction.objects.update(reference_labels={})
         if connection.vendor == "postgresql":
             cursor.execute(migration_0011._APPEND_ONLY.format("ENABLE"))
-    SupplierPayable.objects.update(reference_label="", order_label="", supplier_label="")
+    SupplierPayable.objects.update(reference_labels={}, order_labels={}, supplier_labels={})
     _backfill()
     assert (
-        list(LedgerTransaction.objects.order_by("pk").values_list("pk", "reference_label"))
+        list(LedgerTransaction.objects.order_by("pk").values_list("pk", "reference_labels"))
         == stored["transactions"]
     )
     assert (
         list(
             SupplierPayable.objects.order_by("pk").values_list(
-                "pk", "reference_label", "order_label", "supplier_label"
+                "pk", "reference_labels", "order_labels", "supplier_labels"
             )
         )
         == stored["payables"]
@@ -397,4 +410,4 @@ def test_the_backfill_leaves_labels_already_stored(labelled):
     supplier.name_en = "Renamed Cups Ltd"
     supplier.save(update_fields=["name_en"])
     _backfill()
-    assert not SupplierPayable.objects.filter(supplier_label="Renamed Cups Ltd").exists()
+    assert not SupplierPayable.objects.filter(supplier_labels__en="Renamed Cups Ltd").exists()
