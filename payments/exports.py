@@ -17,9 +17,7 @@ import csv
 import json
 import logging
 import os
-import re
 import tempfile
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from functools import partial
@@ -150,84 +148,11 @@ def _sql_amount(value: str, exponent: str) -> str:
     return f"round(round(COALESCE({value}, 0), 4), {exponent})"
 
 
-_PLACEHOLDER = re.compile(r"%s")
-
-
-def _label_statements(params: dict) -> dict[str, str]:
-    """Per kind of reference, the SELECT of its objects' (pk, label) that the pages resolve
-    with (`references.label_querysets`), its values added to `params` by name."""
-    statements = {}
-    for number, (kind, labelled) in enumerate(sorted(references.label_querysets().items())):
-        sql, values = labelled.query.sql_with_params()
-        if "%%" in sql or sql.count("%s") != len(values):
-            raise ValueError(f"cannot name the parameters of the {kind} labels: {sql}")
-        names = iter(range(len(values)))
-
-        def named(_match, number=number, names=names) -> str:
-            return f"%(label_{number}_{next(names)})s"
-
-        for position, value in enumerate(values):
-            params[f"label_{number}_{position}"] = value
-        params[f"label_{number}_kind"] = kind
-        statements[kind] = (number, _PLACEHOLDER.sub(named, sql))
-    return statements
-
-
-# The pk a reference "kind:pk" names, if up to 18 digits (a bigint). A key only: a label answers
-# when its "kind:pk" written back equals the reference, as in `references.labels_many`.
-_REFERENCE_ID = """CASE WHEN split_part({column}, ':', 2) <> ''
-  AND ltrim(split_part({column}, ':', 2), '0123456789') = ''
-  AND length({column}) - strpos({column}, ':') < 19 THEN split_part({column}, ':', 2)::bigint END"""
-_LABEL_MATCH = "{alias}.id = {key} AND %(label_{number}_kind)s || ':' || {alias}.id = {column}"
-_LABEL_LOOKUP = """
- WHEN %(label_{number}_kind)s THEN (
-   SELECT NULLIF(k.label, '') FROM ({sql}) k(id, label) WHERE {match})"""
-
-
-def _label_sql(column: str, alias: str, statements: dict, joined: set) -> tuple[str, str, str]:
-    """A reference column's label (`references.labels_many`) in SQL: LEFT JOINs to the labels of
-    the kinds in `joined` (PostgreSQL picks hash joins for a long period, lookups for a short),
-    the label they found, and any other kind's label (none unless written since `_kinds_named`
-    looked), looked up row by row."""
-    joins, labels, others = [], [], []
-    key = _REFERENCE_ID.format(column=column)
-    for kind, (number, sql) in statements.items():
-        table = f"{alias}_{number}" if kind in joined else "k"
-        match = _LABEL_MATCH.format(alias=table, key=key, number=number, column=column)
-        if kind in joined:
-            joins.append(f"\n LEFT JOIN ({sql}) {table}(id, label) ON {match}")
-            labels.append(f"{table}.label")
-        else:
-            others.append(_LABEL_LOOKUP.format(number=number, sql=sql, match=match))
-    other = f"CASE split_part({column}, ':', 1){''.join(others)} END" if others else "NULL"
-    return "".join(joins), f"COALESCE({', '.join(labels) or 'NULL'})", other
-
-
-def _shown(label: str, other: str, column: str) -> str:
-    """What `settlement_rows` shows for a reference column: the label of the object it names,
-    else the reference itself (NULL for none)."""
-    return f"COALESCE(NULLIF({label}, ''), {other}, NULLIF({column}, ''))"
-
-
-_KINDS_SQL = """SELECT DISTINCT r.n, split_part(r.reference, ':', 1) FROM (
-  SELECT 0, t.reference FROM {transaction} t
-   WHERE t.kind = ANY(%(kinds)s) AND t.created_at >= %(start)s AND t.created_at < %(end)s
-  UNION ALL SELECT r.n, r.reference FROM {payable} p CROSS JOIN LATERAL
-   (VALUES (1, p.reference), (2, p.order_reference), (3, p.supplier_reference)) r(n, reference)
-   WHERE p.placed_at >= %(start)s AND p.placed_at < %(end)s) r(n, reference)"""
-_PAYABLE_REFERENCES = ("reference", "order_reference", "supplier_reference")
-
-
-def _kinds_named(cursor, params: dict) -> dict[int, set[str]]:
-    """The kinds of reference the period's lines name, per column: 0 the transactions'
-    reference, 1-3 the payables' `_PAYABLE_REFERENCES`."""
-    table = connection.ops.quote_name
-    ledger, payable = LedgerTransaction._meta.db_table, SupplierPayable._meta.db_table
-    cursor.execute(_KINDS_SQL.format(transaction=table(ledger), payable=table(payable)), params)
-    named = defaultdict(set)
-    for column, kind in cursor.fetchall():
-        named[column].add(kind)
-    return named
+def _shown(labels: str, column: str) -> str:
+    """What `settlement_rows` shows for a reference column: the label its row stored in the
+    reader's language (`references.stored_label`), else the reference itself (NULL for none)."""
+    label = references.stored_label_sql(labels, "%(language)s", "%(site_language)s")
+    return f"COALESCE({label}, NULLIF({column}, ''))"
 
 
 _TRANSACTION_CSV_SQL = """
@@ -243,18 +168,17 @@ SELECT to_char(s.created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI:SS'),
        END,
        s.fee, NULL, s.freight, NULL, %(posted)s, NULLIF(s.reference, '')
   FROM (
-    SELECT t.id, t.created_at, t.kind, t.reference, t.merchant, t.mid, t.client, t.markup,
-           c.currency, c.e, 0 - {paid} AS paid, {fee} AS fee, {goods} AS goods,
-           {freight} AS freight
-      FROM ({inner}) t(id, created_at, kind, reference, merchant, wallet_currency, wallet, mid,
-                       client, markup, goods, fee, freight)
+    SELECT t.id, t.created_at, t.kind, t.reference, t.reference_labels, t.merchant, t.mid,
+           t.client, t.markup, c.currency, c.e, 0 - {paid} AS paid, {fee} AS fee,
+           {goods} AS goods, {freight} AS freight
+      FROM ({inner}) t(id, created_at, kind, reference, reference_labels, merchant,
+                       wallet_currency, wallet, mid, client, markup, goods, fee, freight)
      CROSS JOIN LATERAL (
        SELECT COALESCE(t.wallet_currency, %(settlement)s) AS currency,
               COALESCE((%(exponents)s::jsonb
                         ->> COALESCE(t.wallet_currency, %(settlement)s))::int, 2) AS e
      ) c
   ) s
- {reference_joins}
  CROSS JOIN LATERAL (SELECT {reference} AS reference) l
  ORDER BY s.created_at, s.id
 """
@@ -266,16 +190,12 @@ SELECT to_char(p.placed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI:SS'), %(paya
        round(round(p.amount_cny, 4), 2), NULL,
        CASE p.status WHEN %(paid)s THEN round(round(p.freight_cny, 4), 2) END,
        COALESCE(%(status_labels)s::jsonb ->> p.status, p.status), NULLIF(p.reference, '')
-  FROM (
-    SELECT p.id, p.placed_at, p.amount_cny, p.freight_cny, p.status, c.legal_name, p.reference,
-           p.order_reference, p.supplier_reference, {labels}
-      FROM {payable} p LEFT JOIN {company} c ON c.id = p.company_id {joins}
-     WHERE p.placed_at >= %(start)s AND p.placed_at < %(end)s
-     ORDER BY p.placed_at, p.id
-  ) p
+  FROM {payable} p LEFT JOIN {company} c ON c.id = p.company_id
  CROSS JOIN LATERAL (SELECT {shown}) l
+ WHERE p.placed_at >= %(start)s AND p.placed_at < %(end)s
  ORDER BY p.placed_at, p.id
 """
+_PAYABLE_REFERENCES = ("reference", "order_reference", "supplier_reference")
 
 
 def _settlement_copy_statements(
@@ -283,7 +203,7 @@ def _settlement_copy_statements(
 ) -> Iterator[tuple[str, dict]]:
     """The two SELECTs whose CSV is the settlement export, formatted as `settlement_rows` formats
     them: the merchant-side transactions (`reports.settlement_transactions_sql`), then the
-    supplier payables. Their labels are joined for the kinds `cursor` finds the lines name."""
+    supplier payables, each reference shown by the label stored with its row."""
     inner, params = reports.settlement_transactions_sql(date_from=date_from, date_to=date_to)
     quote = connection.ops.quote_name
     codes = {*WALLET_CURRENCY_CODES, SETTLEMENT_CURRENCY}
@@ -297,14 +217,12 @@ def _settlement_copy_statements(
         "posted": str(_("Posted")),
         "payable": str(_("Supplier payable")),
         "paid": PayableStatus.PAID.value,
+        "language": references.label_language(),
+        "site_language": settings.LANGUAGE_CODE,
     }
-    labels = _label_statements(params)
-    named = _kinds_named(cursor, params)
-    joins, label, other = _label_sql("s.reference", "lr", labels, named[0])
     transactions = _TRANSACTION_CSV_SQL.format(
         inner=inner,
-        reference=_shown(label, other, "s.reference"),
-        reference_joins=joins,
+        reference=_shown("s.reference_labels", "s.reference"),
         label=_sql_safe("l.reference"),
         merchant=_sql_safe("NULLIF(s.merchant, '')"),
         paid=_sql_amount("t.wallet", "c.e"),
@@ -313,20 +231,16 @@ def _settlement_copy_statements(
         freight=_sql_amount("t.freight", "2"),
     )
     yield transactions, params
-    parts = {
-        column: _label_sql(f"p.{column}", f"l{number}", labels, named[number])
-        for number, column in enumerate(_PAYABLE_REFERENCES, start=1)
-    }
+    # The payable's label columns are named after its reference columns, less "_reference".
+    shown = (
+        f"{_shown(f'p.{column.removesuffix("_reference")}_labels', f'p.{column}')} AS {column}"
+        for column in _PAYABLE_REFERENCES
+    )
     payables = _PAYABLE_CSV_SQL.format(
-        joins="".join(joins for joins, _label, _other in parts.values()),
-        labels=", ".join(f"{label} AS {column}_label" for column, (_j, label, _o) in parts.items()),
-        shown=", ".join(
-            f"{_shown(f'p.{column}_label', other, f'p.{column}')} AS {column}"
-            for column, (_joins, _label, other) in parts.items()
-        ),
+        shown=", ".join(shown),
         reference=_sql_safe("l.reference"),
         order=_sql_safe("l.order_reference"),
-        merchant=_sql_safe("NULLIF(p.legal_name, '')"),
+        merchant=_sql_safe("NULLIF(c.legal_name, '')"),
         supplier=_sql_safe("l.supplier_reference"),
         payable=quote(SupplierPayable._meta.db_table),
         company=quote(Company._meta.db_table),
@@ -338,7 +252,8 @@ def _copied_csv(statements: Callable[[object], Iterable[tuple[str, dict]]]) -> I
     """The rows of the statements `statements(cursor)` gives as PostgreSQL writes them with COPY
     ... (FORMAT csv), in blocks of about COPY_BLOCK_BYTES. One transaction for all; JIT off
     (compiling these plans costs seconds, saves nothing on one pass); index reads costed as
-    cached (at the default 4, a day's lines hash whole label tables, slower than lookups)."""
+    cached (each transaction's postings are read by index; the bench's COPY floor runs with the
+    same two settings)."""
     # On the replica when the caller asked for it (procurement.core.replica).
     reading = replica.reading_connection()
     with transaction.atomic(using=reading.alias), reading.cursor() as cursor:

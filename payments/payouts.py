@@ -155,6 +155,8 @@ def supplier_payable_record(
         raise exceptions.InvalidAmount(_("The freight must be part of the amount."))
     if not (payee_name.strip() and payee_account.strip() and payee_bank.strip()):
         raise PayoutError(_("The supplier's payee name, bank account and bank are required."))
+    # What the references read now, kept as written: a query per kind and language.
+    labels = references.labels_to_store([reference, order_reference, supplier_reference])
     try:
         with transaction.atomic():
             payable = SupplierPayable.objects.create(
@@ -162,6 +164,9 @@ def supplier_payable_record(
                 order_reference=order_reference,
                 company=company,
                 supplier_reference=supplier_reference,
+                reference_labels=labels.get(reference, {}),
+                order_labels=labels.get(order_reference, {}),
+                supplier_labels=labels.get(supplier_reference, {}),
                 payee_name=payee_name.strip(),
                 payee_account=payee_account.strip(),
                 payee_bank=payee_bank.strip(),

@@ -78,7 +78,13 @@ class Account(models.Model):
 
 
 class LedgerTransaction(models.Model):
-    """A balanced set of postings. Immutable: a correction is a new transaction."""
+    """A balanced set of postings. Immutable: a correction is a new transaction.
+
+    `reference_labels` is what the reference read when the transaction was written, in each
+    language of the site, kept as written (procurement.core.references.labels_to_store): an
+    order renumbered or a supplier renamed later does not change what a settlement says
+    happened.
+    """
 
     class Kind(models.TextChoices):
         TOP_UP = "top_up", _("Top-up")
@@ -100,6 +106,15 @@ class LedgerTransaction(models.Model):
     )
     reference = models.CharField(
         _("reference"), max_length=64, db_index=True, help_text=_('What caused it: "order:12".')
+    )
+    reference_labels = models.JSONField(
+        _("reference labels"),
+        blank=True,
+        default=dict,
+        help_text=_(
+            "What the reference read when the transaction was written (the order number, the "
+            "supplier's name), per language; empty when it named no object."
+        ),
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True)
     memo = models.CharField(_("memo"), max_length=255, blank=True)

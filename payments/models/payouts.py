@@ -18,7 +18,13 @@ from procurement.core.states import Stateful
 
 
 class SupplierPayable(Stateful, models.Model):
-    """What the platform owes a supplier in CNY for one placed purchase order."""
+    """What the platform owes a supplier in CNY for one placed purchase order.
+
+    The `*_labels` fields are what its three references read when it was recorded, in each
+    language of the site (the purchase order, the order number, the supplier's name; empty
+    where a reference named no object), kept as written: a supplier renamed later still reads,
+    on this payable, as it was named.
+    """
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -42,6 +48,9 @@ class SupplierPayable(Stateful, models.Model):
         Company, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="+"
     )
     supplier_reference = models.CharField(_("supplier"), max_length=64, db_index=True)
+    reference_labels = models.JSONField(_("purchase order labels"), blank=True, default=dict)
+    order_labels = models.JSONField(_("order labels"), blank=True, default=dict)
+    supplier_labels = models.JSONField(_("supplier labels"), blank=True, default=dict)
     payee_name = models.CharField(_("payee name"), max_length=200)
     payee_account = models.CharField(_("payee account"), max_length=64)
     payee_bank = models.CharField(_("payee bank"), max_length=200)

@@ -5,9 +5,11 @@ charge) with the FX quote behind it, then one line per supplier payable. Lines a
 opaque references ("order:12", "po:7", "parcel:3").
 
 What people read stands where a reference would: the Reference, Order and Supplier columns hold
-the labels of procurement.core.references (the order number, "PO-7 of order ...", the supplier's
-name), or the reference itself when its object is gone; the last column keeps the line's raw
-reference, the key finance reconciles with the ledger and the payables.
+the labels the transaction or payable stored when it was written (procurement.core.references:
+the order number, "PO-7 of order ...", the supplier's name), or the reference itself when it
+named no object then; the last column keeps the line's raw reference, the key finance reconciles
+with the ledger and the payables. A settlement is a record of what happened: an order or
+supplier renamed later still reads as it did when the money moved.
 
 Written twice, on purpose, and a test keeps the two the same byte for byte:
 
@@ -26,7 +28,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import batched
 
 from django.db import connection
 from django.db.models import F, Max, Q, QuerySet, Sum
@@ -40,7 +41,8 @@ from payments.money import minor_unit
 from payments.reports.periods import period_bounds
 from procurement.accounts.currencies import SETTLEMENT_CURRENCY
 from procurement.accounts.models import Company
-from procurement.core import references, replica
+from procurement.core import replica
+from procurement.core.references import stored_label
 
 Kind = Account.Kind
 TxKind = LedgerTransaction.Kind
@@ -68,8 +70,6 @@ SETTLEMENT_COLUMNS = [
     gettext_lazy("State"),
     gettext_lazy("System reference"),
 ]
-# The columns holding references: raw from the queries, labelled by `settlement_rows`.
-REFERENCE_COLUMNS = (2, 3, 5)
 
 
 def _platform_account_ids() -> dict[str, list[int]]:
@@ -115,6 +115,7 @@ def settlement_transactions(*, date_from: date, date_to: date) -> QuerySet:
             "created_at",
             "kind",
             "reference",
+            "reference_labels",
             "merchant",
             "wallet_currency",
             "wallet",
@@ -129,7 +130,8 @@ def settlement_transactions(*, date_from: date, date_to: date) -> QuerySet:
 
 
 _SETTLEMENT_TRANSACTIONS_SQL = """
-SELECT t.id, t.created_at, t.kind, t.reference, c.legal_name, p.wallet_currency, p.wallet,
+SELECT t.id, t.created_at, t.kind, t.reference, t.reference_labels, c.legal_name,
+       p.wallet_currency, p.wallet,
        COALESCE(q.mid_rate, rq.mid_rate), COALESCE(q.client_rate, rq.client_rate),
        COALESCE(q.markup_bps, rq.markup_bps), p.goods, p.fee, p.freight
   FROM {transaction} t
@@ -201,9 +203,12 @@ def settlement_payables(*, date_from: date, date_to: date) -> QuerySet:
         .values_list(
             "placed_at",
             "reference",
+            "reference_labels",
             "order_reference",
+            "order_labels",
             "company__legal_name",
             "supplier_reference",
+            "supplier_labels",
             "amount_cny",
             "freight_cny",
             "status",
@@ -261,7 +266,7 @@ class _Money:
 
 
 def _transaction_values(*, date_from: date, date_to: date, chunk_size: int) -> Iterator[tuple]:
-    """(at, kind, reference, merchant, currency, paid, mid, client, markup, goods_cny,
+    """(at, kind, reference, label, merchant, currency, paid, mid, client, markup, goods_cny,
     fx_margin, fee, freight) per merchant-side transaction, money already rounded."""
     money = _Money()
     rows = _settlement_transaction_tuples(
@@ -272,6 +277,7 @@ def _transaction_values(*, date_from: date, date_to: date, chunk_size: int) -> I
         at,
         kind,
         reference,
+        label,
         merchant,
         currency,
         wallet,
@@ -294,6 +300,7 @@ def _transaction_values(*, date_from: date, date_to: date, chunk_size: int) -> I
             at,
             kind,
             reference,
+            label,
             merchant or "",
             currency,
             paid,
@@ -308,17 +315,21 @@ def _transaction_values(*, date_from: date, date_to: date, chunk_size: int) -> I
 
 
 def _payable_values(*, date_from: date, date_to: date, chunk_size: int) -> Iterator[tuple]:
-    """(at, reference, order_reference, merchant, supplier, cost_cny, freight_paid_cny, status)
-    per supplier payable; the freight counts as paid once the payable is."""
+    """(at, reference, label, order_reference, order_label, merchant, supplier, supplier_label,
+    cost_cny, freight_paid_cny, status) per supplier payable; the freight counts as paid once
+    the payable is."""
     money = _Money()
     paid_status = SupplierPayable.Status.PAID
     payables = settlement_payables(date_from=date_from, date_to=date_to)
     for (
         at,
         reference,
+        label,
         order_reference,
+        order_label,
         merchant,
         supplier,
+        supplier_label,
         amount,
         freight,
         status,
@@ -326,9 +337,12 @@ def _payable_values(*, date_from: date, date_to: date, chunk_size: int) -> Itera
         yield (
             at,
             reference,
+            label,
             order_reference,
+            order_label,
             merchant,
             supplier,
+            supplier_label,
             None if amount is None else money.amount(amount, SETTLEMENT_CURRENCY),
             None
             if freight is None or status != paid_status
@@ -342,33 +356,22 @@ def settlement_rows(
 ) -> Iterator[tuple]:
     """The settlement lines of the period as rows in SETTLEMENT_COLUMNS order, built straight
     from the query's tuples: the Python reference builder (the CSV off PostgreSQL, the XLSX).
-    Streamed from the database in chunks (a server-side cursor on PostgreSQL); the references
-    of each chunk are labelled together, one query per kind."""
+    Streamed from the database in chunks (a server-side cursor on PostgreSQL). A reference
+    column shows the label its row stored in the reader's language (`references.stored_label`),
+    else the reference itself (`payments.exports` writes the same
+    rule in SQL for COPY)."""
     chunk_size = chunk_size or SETTLEMENT_CHUNK_ROWS
-    rows = _referenced_rows(date_from=date_from, date_to=date_to, chunk_size=chunk_size)
-    for chunk in batched(rows, chunk_size, strict=False):
-        labels = references.labels_many(
-            {row[column] for row in chunk for column in REFERENCE_COLUMNS if row[column]}
-        )
-        for row in chunk:
-            labelled = list(row)
-            for column in REFERENCE_COLUMNS:
-                labelled[column] = labels.get(row[column]) or row[column]
-            labelled.append(row[2])
-            yield tuple(labelled)
-
-
-def _referenced_rows(*, date_from: date, date_to: date, chunk_size: int) -> Iterator[tuple]:
-    """`settlement_rows` with the raw references where the labels go, and no last column."""
     tz = timezone.get_current_timezone()
     kind_labels = {value: str(label) for value, label in TxKind.choices}
     status_labels = {value: str(label) for value, label in SupplierPayable.Status.choices}
     posted = str(_("Posted"))
     payable_label = str(_("Supplier payable"))
+    period = {"date_from": date_from, "date_to": date_to, "chunk_size": chunk_size}
     for (
         at,
         kind,
         reference,
+        label,
         merchant,
         currency,
         paid,
@@ -379,12 +382,13 @@ def _referenced_rows(*, date_from: date, date_to: date, chunk_size: int) -> Iter
         margin,
         fee,
         freight,
-    ) in _transaction_values(date_from=date_from, date_to=date_to, chunk_size=chunk_size):
+    ) in _transaction_values(**period):
+        shown = stored_label(label) or reference
         yield (
             at.astimezone(tz).strftime(_DATE_FORMAT),
             kind_labels.get(kind, kind),
-            reference,
-            reference if reference.startswith("order:") else "",
+            shown,
+            shown if reference.startswith("order:") else "",
             merchant,
             "",
             currency,
@@ -399,24 +403,28 @@ def _referenced_rows(*, date_from: date, date_to: date, chunk_size: int) -> Iter
             freight,
             None,
             posted,
+            reference,
         )
     for (
         at,
         reference,
+        label,
         order_reference,
+        order_label,
         merchant,
         supplier,
+        supplier_label,
         cost,
         freight_paid,
         status,
-    ) in _payable_values(date_from=date_from, date_to=date_to, chunk_size=chunk_size):
+    ) in _payable_values(**period):
         yield (
             at.astimezone(tz).strftime(_DATE_FORMAT),
             payable_label,
-            reference,
-            order_reference,
+            stored_label(label) or reference,
+            stored_label(order_label) or order_reference,
             merchant,
-            supplier,
+            stored_label(supplier_label) or supplier,
             SETTLEMENT_CURRENCY,
             None,
             None,
@@ -429,6 +437,7 @@ def _referenced_rows(*, date_from: date, date_to: date, chunk_size: int) -> Iter
             None,
             freight_paid,
             status_labels.get(status, status),
+            reference,
         )
 
 
@@ -495,6 +504,7 @@ def settlement_report(
         _at,
         _kind,
         reference,
+        _label,
         merchant,
         currency,
         paid,
@@ -528,9 +538,12 @@ def settlement_report(
     for (
         _at,
         reference,
+        _label,
         order_reference,
+        _order_label,
         merchant,
         supplier,
+        _supplier_label,
         cost,
         freight_paid,
         status,

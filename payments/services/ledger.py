@@ -23,6 +23,7 @@ from payments import exceptions
 from payments.models import Account, FxQuote, LedgerTransaction, Posting
 from payments.money import quantize
 from procurement.accounts.models import Company, User
+from procurement.core import references
 
 Kind = Account.Kind
 TxKind = LedgerTransaction.Kind
@@ -110,6 +111,9 @@ def _post(
         kind=kind,
         company=company,
         reference=reference,
+        # What the reference reads now, kept as written (a query per language, none for a
+        # reference of no registered kind).
+        reference_labels=references.labels_to_store([reference]).get(reference, {}),
         idempotency_key=idempotency_key,
         memo=memo[:255],
         actor=actor if actor is not None and actor.is_authenticated else None,

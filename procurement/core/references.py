@@ -8,18 +8,27 @@ resolve all the references they show in one call, one query per kind, never one 
 
 A label is written once, as a database expression over the object's own columns
 (`model_resolver(label=...)`, built in the reader's language), so a page that resolves a few
-references and an export that labels a million rows inside one SQL statement
-(`label_querysets()`) read the same words.
+references and an update that labels a million stored rows in one SQL statement per kind
+(`label_updates()`) read the same words.
+
+A row that must keep what its references read when it was written (a ledger transaction, a
+supplier payable: records of what happened) stores them, in every language of the site, from
+`labels_to_store()`; rows written before it had such a column get them from `label_updates()`;
+readers see theirs through `stored_label()`.
 """
 
+import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import batched
 
-from django.db.models import CharField, Expression, QuerySet, Value
+from django.conf import settings
+from django.db import connection
+from django.db.models import CharField, Expression, F, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -178,16 +187,6 @@ def model_resolver(
     return ModelResolver(model, label, merchant_url, company_of, select_related)
 
 
-def label_querysets() -> dict[str, QuerySet]:
-    """Per registered kind, its objects as (pk, label) rows: what an export joins its
-    references to, so labels are computed where the rows are (one SQL statement)."""
-    return {
-        kind: resolver.labelled().order_by().values_list("pk", LABEL)
-        for kind, resolver in _resolvers.items()
-        if isinstance(resolver, ModelResolver)
-    }
-
-
 def labels_many(references: Iterable[str]) -> dict[str, str]:
     """The label of each reference whose object exists, whoever looks (no links): one query per
     kind. An export's Python path; a reference not answered is left for the caller to show."""
@@ -204,6 +203,98 @@ def labels_many(references: Iterable[str]) -> dict[str, str]:
         for pk, label in resolver.labelled().filter(pk__in=sorted(pks)).values_list("pk", LABEL):
             found[f"{kind}:{pk}"] = label
     return found
+
+
+def label_languages() -> list[str]:
+    """The languages a stored label is kept in: every language of the site."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def label_language() -> str:
+    """The language, as `label_languages` names it, whose stored label a reader sees now."""
+    try:
+        return translation.get_supported_language_variant(translation.get_language() or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def labels_to_store(references: Iterable[str]) -> dict[str, dict[str, str]]:
+    """`labels_many` in every language of the site, per reference ({"en": ..., "zh-hans": ...}):
+    what a row keeps as written, so each reader sees what it read then, in their language. A
+    reference naming no object is left out. One query per kind and language."""
+    stored: dict[str, dict[str, str]] = defaultdict(dict)
+    for language in label_languages():
+        with translation.override(language):
+            for reference, label in labels_many(references).items():
+                stored[reference][language] = label
+    return dict(stored)
+
+
+def stored_label(labels: dict | str | None) -> str:
+    """The label a row stored (`labels_to_store`) in the reader's language, else in the site's
+    language, else "" (the caller shows the reference itself). `labels` as the ORM gives it, or
+    as the JSON text a raw cursor reads."""
+    if isinstance(labels, str):
+        labels = json.loads(labels)
+    if not labels:
+        return ""
+    return labels.get(label_language()) or labels.get(settings.LANGUAGE_CODE) or ""
+
+
+def stored_label_sql(column: str, language: str, site_language: str) -> str:
+    """`stored_label` in PostgreSQL: `column` a jsonb of stored labels, `language` and
+    `site_language` the SQL of their codes (parameters)."""
+    reader, site = f"{column} ->> {language}", f"{column} ->> {site_language}"
+    return f"COALESCE(NULLIF({reader}, ''), NULLIF({site}, ''))"
+
+
+# Per database: how one language's label is set in a JSON object column, and how a row that
+# has none in that language yet is found.
+_LABEL_SET = {
+    "postgresql": "COALESCE({target}.{label}, '{{}}'::jsonb) || jsonb_build_object(%s::text, "
+    "COALESCE(k.label_text, ''))",
+    "sqlite": "json_set(COALESCE({target}.{label}, '{{}}'), '$.\"' || %s || '\"', "
+    "COALESCE(k.label_text, ''))",
+}
+_LABEL_MISSING = {
+    "postgresql": "({target}.{label} ->> %s::text) IS NULL",
+    "sqlite": "json_extract({target}.{label}, '$.\"' || %s || '\"') IS NULL",
+}
+_LABEL_UPDATE = """UPDATE {target} SET {label} = {value} FROM ({labels}) k
+ WHERE {target}.{reference} = %s || ':' || CAST(k.label_key AS TEXT) AND {missing}"""
+
+
+def label_updates(
+    table: str, *, label_column: str, reference_column: str
+) -> Iterator[tuple[str, list]]:
+    """Per language and registered kind, one `UPDATE ... FROM` (PostgreSQL and SQLite) that sets
+    that language's entry of `label_column` (a JSON object, as `labels_to_store` gives it) for
+    `table`'s rows by their `reference_column`: the label of the object the reference names
+    exactly ("kind:pk" written back equals the reference). A label already stored stays as it
+    was written; rows naming no object are left as they are."""
+    quote = connection.ops.quote_name
+    target, label, reference = quote(table), quote(label_column), quote(reference_column)
+    value = _LABEL_SET[connection.vendor].format(target=target, label=label)
+    missing = _LABEL_MISSING[connection.vendor].format(target=target, label=label)
+    kinds = sorted(
+        (kind, resolver)
+        for kind, resolver in _resolvers.items()
+        if isinstance(resolver, ModelResolver)
+    )
+    for language in label_languages():
+        with translation.override(language):
+            for kind, resolver in kinds:
+                rows = resolver.labelled().order_by().values(label_key=F("pk"), label_text=F(LABEL))
+                sql, params = rows.query.sql_with_params()
+                update = _LABEL_UPDATE.format(
+                    target=target,
+                    label=label,
+                    value=value,
+                    reference=reference,
+                    labels=sql,
+                    missing=missing,
+                )
+                yield update, [language, *params, kind, language]
 
 
 def resolve_stream(

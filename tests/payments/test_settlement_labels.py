@@ -4,19 +4,22 @@ read (procurement.core.references), in the CSV that PostgreSQL writes with COPY,
 XLSX that Python writes, and the raw reference in the last column for reconciling."""
 
 import csv
+import importlib
 import io
 import zipfile
-from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from xml.sax.saxutils import escape
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.utils import timezone, translation
 
 from logistics.models import InboundParcel, Parcel
 from payments import exports, payouts, reports, services
+from payments.models import LedgerTransaction, SupplierPayable
 from procurement.core import references
 from tests.catalog.factories import SupplierFactory
 from tests.logistics.factories import (
@@ -127,6 +130,17 @@ def _csv_rows() -> list[list[str]]:
     return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
+def _copied_and_python() -> tuple[bytes, bytes]:
+    """The data lines as COPY writes them (PostgreSQL) and as the Python path writes them."""
+    start, end = _period()
+    copied = b"".join(
+        c.encode() if isinstance(c, str) else c
+        for c in exports.settlement_csv(date_from=start, date_to=end)
+    )
+    python = "".join(exports._settlement_csv_blocks(date_from=start, date_to=end)).encode()
+    return copied.split(b"\n", 1)[1], python
+
+
 def test_the_csv_shows_labels_and_keeps_the_reference_last(labelled):
     header, *rows = _csv_rows()
     assert header[2:6] == ["Reference", "Order", "Merchant", "Supplier"]
@@ -211,19 +225,28 @@ def test_labels_take_one_query_per_kind(labelled, django_assert_num_queries):
 @pytest.mark.postgres
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_labels_from_copy_are_the_python_labels_byte_for_byte(labelled, language):
-    """COPY looks the labels up in SQL; the Python path asks the resolvers: same bytes, in each
-    language (the Chinese sentence puts the order before the purchase order)."""
-    start, end = _period()
+    """COPY and the Python path read the labels stored with the rows: same bytes, in each
+    language. Rows keep their labels in every language of the site, so whoever wrote them, a
+    reader sees the purchase order's sentence in their own language, as the pages say it (the
+    Chinese sentence puts the order before the purchase order)."""
+    po = f"po:{labelled['po'].pk}"
     with translation.override(language):
-        copied = b"".join(
-            c.encode() if isinstance(c, str) else c
-            for c in exports.settlement_csv(date_from=start, date_to=end)
-        )
-        python = "".join(exports._settlement_csv_blocks(date_from=start, date_to=end)).encode()
-    _header, written = copied.split(b"\n", 1)
+        written, python = _copied_and_python()
+        page_label = references.labels_many([po])[po]
     assert written == python
     assert labelled["order"].number.encode() in written
+    assert page_label.encode() in written
     assert "义乌杯业".encode() not in written  # the English name wins where there is one
+
+
+def test_labels_are_stored_in_every_language_of_the_site(labelled):
+    po = f"po:{labelled['po'].pk}"
+    payable = SupplierPayable.objects.get(reference=po)
+    assert set(payable.reference_labels) == {"en", "zh-hans"}
+    assert payable.reference_labels["en"].startswith(f"PO-{labelled['po'].pk} of order ")
+    assert payable.reference_labels["zh-hans"] != payable.reference_labels["en"]
+    with translation.override("zh-hans"):
+        assert payable.reference_labels["zh-hans"] == references.labels_many([po])[po]
 
 
 @pytest.fixture
@@ -292,39 +315,99 @@ def test_references_no_label_answers_read_as_written(unusual):
 
 @pytest.mark.postgres
 def test_unusual_references_from_copy_are_the_python_labels_byte_for_byte(unusual):
-    start, end = _period()
-    copied = b"".join(
-        c.encode() if isinstance(c, str) else c
-        for c in exports.settlement_csv(date_from=start, date_to=end)
-    )
-    python = "".join(exports._settlement_csv_blocks(date_from=start, date_to=end)).encode()
-    _header, written = copied.split(b"\n", 1)
+    written, python = _copied_and_python()
     assert written == python
     assert b"Inbound parcel SF SF1234567" in written
 
 
-_PLANS = {
-    "hash joins": "SET LOCAL enable_nestloop = off",
-    "index lookups": "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off",
-    "row by row": None,
-}
+def test_a_renamed_supplier_and_a_renumbered_order_keep_the_labels_written_at_the_time(labelled):
+    """A settlement is a record of what happened: each line reads as its references read when
+    the transaction or payable was written, whatever the objects are called since."""
+    before = _csv_rows()
+    supplier, order = labelled["supplier"], labelled["order"]
+    supplier.name_en = "Renamed Cups Ltd"
+    supplier.save(update_fields=["name_en"])
+    old_number = order.number
+    order.number = "ORD-RENAMED"
+    order.save(update_fields=["number"])
+    after = _csv_rows()
+    assert after == before
+    payable = next(row for row in after if row[-1] == labelled["po"].reference and row[5])
+    assert payable[3:6:2] == [old_number, 'Yiwu Cups, the "Best" Co.']
+    # What the pages show follows the object; the settlement keeps the record.
+    names = references.resolve_many([order.reference], references.Viewer(staff=True))
+    assert names[order.reference].label == "ORD-RENAMED"
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("plan", list(_PLANS))
-def test_labels_are_the_same_however_postgres_finds_them(unusual, plan, monkeypatch):
-    """A long period's labels come by hash joins, a short one's by index lookups (the
-    planner's choice, forced here), and a kind the lines did not name when the export began by a
-    lookup per row: the same bytes each way."""
-    if _PLANS[plan]:
+def test_labels_kept_as_written_are_the_same_from_copy_and_python(labelled):
+    supplier = labelled["supplier"]
+    supplier.name_en = "Renamed Cups Ltd"
+    supplier.save(update_fields=["name_en"])
+    copied, python = _copied_and_python()
+    assert copied == python
+    assert b'Yiwu Cups, the ""Best"" Co.' in copied
+    assert b"Renamed Cups Ltd" not in copied
+
+
+def _check_deferred_constraints():
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_PLANS[plan])
-    else:
-        monkeypatch.setattr(exports, "_kinds_named", lambda cursor, params: defaultdict(set))
-    start, end = _period()
-    copied = b"".join(
-        c.encode() if isinstance(c, str) else c
-        for c in exports.settlement_csv(date_from=start, date_to=end)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+migration_0011 = importlib.import_module("payments.migrations.0011_labels_kept_as_written")
+
+
+def _backfill():
+    """The migration that added the label columns fills rows written before them (on
+    PostgreSQL, in a transaction with no deferred checks pending, as a migration starts)."""
+    _check_deferred_constraints()
+    migration_0011.backfill(django_apps, SimpleNamespace(connection=connection))
+
+
+def test_rows_written_before_labels_were_stored_get_them_from_the_backfill(unusual):
+    """The backfill labels exactly what the writers label ("kind:pk" written back equals the
+    reference): odd references, gone objects and empty labels stay empty."""
+    written = _csv_rows()
+    stored = {
+        "transactions": list(
+            LedgerTransaction.objects.order_by("pk").values_list("pk", "reference_labels")
+        ),
+        "payables": list(
+            SupplierPayable.objects.order_by("pk").values_list(
+                "pk", "reference_labels", "order_labels", "supplier_labels"
+            )
+        ),
+    }
+    assert any(label for _pk, label in stored["transactions"])
+    _check_deferred_constraints()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # append-only there (payments 0003)
+            cursor.execute(migration_0011._APPEND_ONLY.format("DISABLE"))
+        LedgerTransaction.objects.update(reference_labels={})
+        if connection.vendor == "postgresql":
+            cursor.execute(migration_0011._APPEND_ONLY.format("ENABLE"))
+    SupplierPayable.objects.update(reference_labels={}, order_labels={}, supplier_labels={})
+    _backfill()
+    assert (
+        list(LedgerTransaction.objects.order_by("pk").values_list("pk", "reference_labels"))
+        == stored["transactions"]
     )
-    python = "".join(exports._settlement_csv_blocks(date_from=start, date_to=end)).encode()
-    assert copied.split(b"\n", 1)[1] == python
+    assert (
+        list(
+            SupplierPayable.objects.order_by("pk").values_list(
+                "pk", "reference_labels", "order_labels", "supplier_labels"
+            )
+        )
+        == stored["payables"]
+    )
+    assert _csv_rows() == written
+
+
+def test_the_backfill_leaves_labels_already_stored(labelled):
+    supplier = labelled["supplier"]
+    supplier.name_en = "Renamed Cups Ltd"
+    supplier.save(update_fields=["name_en"])
+    _backfill()
+    assert not SupplierPayable.objects.filter(supplier_labels__en="Renamed Cups Ltd").exists()
