@@ -45,6 +45,9 @@ def backfill(apps, schema_editor):
                 for sql, params in statements:
                     cursor.execute(sql, params)
             if guarded and name == "LedgerTransaction":
+                # The updates queued deferred foreign-key checks; PostgreSQL alters no table
+                # with checks pending, so they run now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(_APPEND_ONLY.format("ENABLE"))
 
 
