@@ -157,6 +157,10 @@ class Match:
     products: QuerySet
     rank: object
     words: tuple[str, ...]
+    # Whether the words are common (PROBE_COMMON matches among the first PROBE_ROWS rows): a
+    # page in a column's order then meets its matches soon by walking that column's index; a
+    # rarer query is better gathered from the search index and sorted.
+    common: bool = False
 
 
 def search_match(qs: QuerySet, query: str, *, tree=None) -> Match:
@@ -201,7 +205,7 @@ def search_match(qs: QuerySet, query: str, *, tree=None) -> Match:
                 output_field=BooleanField(),
             )
         )
-    return Match(matched, _rank(tsquery), tuple(words))
+    return Match(matched, _rank(tsquery), tuple(words), common=common)
 
 
 # Rows read, in storage order, to tell a common query from a rare one; PROBE_COMMON matches
@@ -212,8 +216,13 @@ PROBE_COMMON = 100
 
 
 def _probe(words: list[str], matched: QuerySet) -> tuple[bool, bool]:
-    """(is the query common, does any product match): one query, the matches among the first
-    PROBE_ROWS search rows and whether `matched` has a row."""
+    """(is the query common, may a product match): one query, the matches among the first
+    PROBE_ROWS search rows and, only when none of them matches, whether `matched` has a row.
+
+    A match among the first rows shows that every word is in the catalog, which is all the
+    answer decides (whether to correct the words): the index lookup behind `matched`, as long
+    as the page's own (5 ms for three common words on the seeded million), is then left to
+    the page's query instead of being made twice."""
     latin = " ".join(w for w in words if not has_cjk(w) and w not in STOP_WORDS)
     chinese = " & ".join(f"({chinese_tsquery(w)})" for w in words if has_cjk(w))
     parts, params = [], []
@@ -226,10 +235,14 @@ def _probe(words: list[str], matched: QuerySet) -> tuple[bool, bool]:
     exists_sql, exists_params = matched.order_by().values("pk")[:1].query.sql_with_params()
     with connection.cursor() as cursor:
         # Only fixed fragments and the ORM's own SQL are joined; every value is a parameter.
+        # PostgreSQL evaluates a subquery in a CASE branch only when the branch is taken.
         cursor.execute(
-            "SELECT (SELECT count(*) FROM (SELECT document FROM catalog_productsearch LIMIT %s) "  # noqa: S608  # nosec B608
-            f"AS head WHERE head.document @@ ({' && '.join(parts)})), EXISTS({exists_sql})",
-            [PROBE_ROWS, *params, *exists_params],
+            "SELECT n, CASE WHEN n > 0 THEN true ELSE EXISTS({exists}) END FROM (SELECT count(*) "  # noqa: S608  # nosec B608
+            "AS n FROM (SELECT document FROM catalog_productsearch LIMIT %s) AS rows "
+            "WHERE rows.document @@ ({tsquery})) AS head".format(
+                exists=exists_sql, tsquery=" && ".join(parts)
+            ),
+            [*exists_params, PROBE_ROWS, *params],
         )
         head, found = cursor.fetchone()
     return head >= PROBE_COMMON, found

@@ -232,6 +232,53 @@ def test_a_common_query_reads_rows_instead_of_gathering_every_match(products, mo
     assert "ts_match_vq" not in str(search_products(Product.objects.all(), "frying").query)
 
 
+def test_a_rare_search_in_a_column_order_is_gathered_from_the_search_index(monkeypatch):
+    """Two words that seldom meet: the page sorts the matches it gathers from the search index
+    instead of walking the price index (a second at a million products); the order, the
+    cursor's next page and a common query's walk are as before."""
+    from decimal import Decimal
+
+    import catalog.search
+    from catalog.selectors import paginate
+
+    for n, price in enumerate(["30", "10", "20", "10", "99"]):
+        ProductFactory(title_en=f"Wireless wok {n}", min_price_cny=Decimal(price))
+    ProductFactory(title_en="Wireless speaker", min_price_cny=Decimal("1"))
+    ProductFactory(title_en="Iron wok", min_price_cny=Decimal("2"))
+
+    qs = product_listing(ProductFilters(query="wireless wok", sort=Sort.PRICE_ASC))
+    sql = str(qs.query)
+    assert '("catalog_product"."min_price_cny" + 0) ASC' in sql
+    first = paginate(qs, sort=Sort.PRICE_ASC, size=3)
+    rest = paginate(qs, sort=Sort.PRICE_ASC, after=first.next_cursor, size=3)
+    shown = [p.title_en for p in first.items + rest.items]
+    assert shown == ["Wireless wok 1", "Wireless wok 3", "Wireless wok 2", "Wireless wok 0",
+                     "Wireless wok 4"]  # fmt: skip
+    assert rest.next_cursor is None
+    newest = product_listing(ProductFilters(query="wireless wok", sort=Sort.NEWEST))
+    assert [p.title_en for p in newest] == [f"Wireless wok {n}" for n in (4, 3, 2, 1, 0)]
+
+    # One word, and common words, keep the column's own order (and its index).
+    assert "+ 0" not in str(product_listing(ProductFilters(query="wok", sort=Sort.PRICE_ASC)).query)
+    monkeypatch.setattr(catalog.search, "PROBE_COMMON", 1)
+    common = product_listing(ProductFilters(query="wireless wok", sort=Sort.PRICE_ASC))
+    assert "+ 0" not in str(common.query)
+    assert [p.title_en for p in common][:2] == ["Wireless wok 1", "Wireless wok 3"]
+
+
+def test_the_probe_leaves_the_index_lookup_to_the_page_when_the_first_rows_match(products):
+    """A match among the first rows shows every word is known: the probe does not look the
+    words up in the index a second time (the page's own query does)."""
+    from catalog.search import _probe, search_match
+
+    match = search_match(Product.objects.all(), "bluetooth")
+    assert _probe(["bluetooth"], match.products) == (False, True)
+    assert _probe(["zzzz"], Product.objects.filter(pk=-1)) == (False, False)
+    nothing = search_match(Product.objects.filter(pk=-1), "bluetooth")
+    # Known words: "may match" even though these filters leave no product.
+    assert _probe(["bluetooth"], nothing.products)[1] is True
+
+
 def test_seeding_writes_search_rows_through_copy():
     """Seeding writes products with COPY; the insert trigger fills their rows per batch."""
     from catalog.seeding import seed_catalog
