@@ -10,6 +10,11 @@ new key, so nothing has to be deleted, and a change elsewhere in the catalog kee
 card. A listing asks for its 24 cards in one round trip, renders only the missing ones and
 stores them in one more.
 
+A card is written by `card_html`, not by the template engine: a distinct search shows some
+twenty cards no listing has shown yet, and rendering them through a template partial was
+about a third of such a page's time (measured on the seeded million); the function writes
+the same markup with the same escaping in about a tenth of that.
+
 With the cache down, every card renders (the page is slower, never broken).
 """
 
@@ -17,12 +22,15 @@ from __future__ import annotations
 
 from django.core.files.storage import default_storage
 from django.db.models import F, QuerySet
-from django.template.loader import get_template
+from django.utils.formats import localize
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
+from catalog.templatetags.catalog_tags import province_name, supplier_name, with_unit
+from payments.templatetags.numbers import money
 from procurement.core.caching import cache_call, page_cache
 
-CARD_TEMPLATE = "catalog/product_list.html#product-card"
 CARD_TTL = 6 * 3600  # seconds; a key changes with what it shows, so this only bounds memory
 
 
@@ -59,30 +67,64 @@ def cards_render(
     ]
     found = cache_call(page_cache, "get_many", keys, failed={}, purpose="Catalog cards") or {}
     rendered = {}
-    template = None
     cards = []
     for product, key in zip(products, keys, strict=True):
         html = found.get(key)
         if html is None:
-            template = template or get_template(CARD_TEMPLATE)
-            html = template.render(
-                {
-                    "product": product,
-                    "url": url_pattern(product.pk),
-                    "price_local": product.price_local,
-                    "title": product.title_for(language),
-                    "thumb_url": (
-                        default_storage.url(product.cover_thumbnail)
-                        if product.cover_thumbnail
-                        else ""
-                    ),
-                    "currency": currency,
-                    "show_prices": show_prices,
-                }
+            html = card_html(
+                product,
+                url=url_pattern(product.pk),
+                title=product.title_for(language),
+                thumb_url=(
+                    default_storage.url(product.cover_thumbnail) if product.cover_thumbnail else ""
+                ),
+                currency=currency,
+                show_prices=show_prices,
             )
             rendered[key] = html
-        # The output of our own template, escaped as it was rendered.
+        # Written by card_html, every value escaped as it was written.
         cards.append(mark_safe(html))  # noqa: S308  # nosec B308 B703
     if rendered:
         cache_call(page_cache, "set_many", rendered, CARD_TTL, purpose="Catalog cards")
     return cards
+
+
+def card_html(product, *, url: str, title: str, thumb_url: str, currency: str, show_prices: bool):
+    """One product's card (`<li class="product-card">`), in the active language: photo and
+    title linking to `url`; the price from the product's `price_local` in `currency` and in
+    CNY, or why none is shown; the minimum order; the supplier, its province and rating.
+    Every value is escaped; the translated sentences are ours."""
+    supplier = product.supplier
+    out = [f'<li class="product-card"><a href="{escape(url)}">']
+    if thumb_url:
+        out.append(
+            f'<img src="{escape(thumb_url)}" alt="" width="160" height="160" loading="lazy">'
+        )
+    else:
+        out.append('<i aria-hidden="true"></i>')
+    out.append(f"<b>{escape(title)}</b></a><p>")
+    if not show_prices:
+        out.append(f"<span>{_('Sign in to see prices')}</span>")
+    else:
+        price_local = product.price_local
+        if price_local is not None:
+            price = _("from %(price)s %(currency)s") % {
+                "price": escape(money(price_local, currency)),
+                "currency": escape(currency),
+            }
+            out.append(f"<strong>{price}</strong>")
+        if product.min_price_cny is None:
+            out.append(f"<span>{_('Price on request')}</span>")
+        else:
+            lead = f"{_('from')} " if price_local is None else ""
+            out.append(f"<span>{lead}¥{escape(money(product.min_price_cny, 'CNY'))}</span>")
+    out.append("</p><p>")
+    out.append(_("Min. order %(moq)s") % {"moq": escape(with_unit(product.moq, product.unit))})
+    if not product.in_stock:
+        out.append(f" · {_('made to order')}")
+    province = province_name(supplier.province)
+    out.append(f"<br>{escape(supplier_name(supplier))} · {escape(province)}")
+    if supplier.rating is not None:
+        out.append(f" · ★{escape(localize(supplier.rating))}")
+    out.append("</p></li>")
+    return mark_safe("".join(out))  # noqa: S308  # nosec B308 B703

@@ -29,21 +29,15 @@ def usd():
 
 @pytest.fixture
 def render_count():
-    """Counts card renders: wraps the card template's render."""
+    """Counts card renders: wraps the function that writes a card."""
     counted = {"n": 0}
-    real = cards.get_template
+    real = cards.card_html
 
-    def counting(name):
-        template = real(name)
+    def counting(*args, **kwargs):
+        counted["n"] += 1
+        return real(*args, **kwargs)
 
-        class Counting:
-            def render(self, context):
-                counted["n"] += 1
-                return template.render(context)
-
-        return Counting()
-
-    with mock.patch.object(cards, "get_template", counting):
+    with mock.patch.object(cards, "card_html", counting):
         yield counted
 
 
