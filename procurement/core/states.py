@@ -19,10 +19,12 @@ which the services do constantly. One small function keeps all of that in view.
 """
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, ClassVar
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
 from procurement.core.exceptions import InvalidTransition
@@ -38,6 +40,14 @@ class Stateful(models.Model):
     class Meta:
         abstract = True
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Django gives each model a get_status_display() that rebuilds and hashes the whole
+        # list of statuses, translating every label, on each call (an order list of 25 rows
+        # translated 325 labels to show 25); Django keeps a method the class defines itself.
+        if "get_status_display" not in cls.__dict__:
+            cls.get_status_display = _status_display
+
     def available_statuses(self) -> frozenset[str]:
         """The statuses this object may move to from where it is now."""
         return self.TRANSITIONS.get(self.status, frozenset())
@@ -48,12 +58,23 @@ class Stateful(models.Model):
     def refusal_message(self, to: str) -> str:
         """What a person reads when this object cannot move to `to` (a model may say it in its
         own words, e.g. naming its reference)."""
-        labels = dict(self._meta.get_field("status").flatchoices)
+        labels = status_labels(type(self))
         return _("This %(object)s cannot go from “%(from)s” to “%(to)s”.") % {
             "object": self._meta.verbose_name,
             "from": labels.get(self.status, self.status),
             "to": labels.get(to, to),
         }
+
+
+@cache
+def status_labels(model: type[Stateful]) -> dict[str, Any]:
+    """The model's statuses and their labels (translated when shown), read once."""
+    return dict(model._meta.get_field("status").flatchoices)
+
+
+def _status_display(self: Stateful) -> str:
+    """The status's label in the active language (the status itself when it has none)."""
+    return force_str(status_labels(type(self)).get(self.status, self.status), strings_only=True)
 
 
 def _field_names(model: type[models.Model]) -> frozenset[str]:

@@ -125,3 +125,29 @@ def test_a_line_moves_only_along_its_table(start, to):
         line.refresh_from_db()
         assert line.status == start
         assert not line.events.exists()
+
+
+@pytest.mark.parametrize("model", _stateful_models(), ids=lambda model: model._meta.label)
+def test_status_label_is_the_choice_label_in_the_active_language(model):
+    """Stateful's get_status_display() reads the labels once; it says what Django's did."""
+    from django.utils import translation
+
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for status, label in model._meta.get_field("status").flatchoices:
+                shown = model(status=status).get_status_display()
+                assert shown == str(label)
+                assert type(shown) is str
+    assert model(status="no-such-status").get_status_display() == "no-such-status"
+
+
+def test_status_label_follows_the_language_of_each_request():
+    from django.utils import translation
+
+    order = Order(status=Order.Status.PAID)
+    with translation.override("en"):
+        english = order.get_status_display()
+    with translation.override("zh-hans"):
+        chinese = order.get_status_display()
+    assert english == "Paid"
+    assert chinese not in ("", english)
