@@ -6,8 +6,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.production")
 application = get_wsgi_application()
 
-# Chinese queries are segmented by jieba: each process loads its dictionary as it starts, so
-# no merchant's search waits for it.
-from catalog.search import segmenter_load  # noqa: E402 - needs the app registry loaded above
+# Loaded as the process starts rather than in some merchant's first request (startup.py).
+from procurement.startup import served_process_ready  # noqa: E402 - needs the app registry
 
-segmenter_load()
+served_process_ready()

@@ -245,3 +245,39 @@ def test_superusers_see_unsent_tasks_in_the_admin_and_nobody_edits_them(client, 
     assert not detail.context["has_change_permission"]
     assert client.get(reverse("admin:core_outboxtask_add")).status_code == 403
     assert client.get(reverse("admin:core_outboxtask_delete", args=[stuck.pk])).status_code == 403
+
+
+def test_a_process_that_registered_its_tasks_sends_without_loading_them_again(monkeypatch):
+    """Served processes register every app's tasks as they start (wsgi.py, asgi.py): the first
+    task a request sends then finds it registered, instead of loading the task modules (and
+    running Django's system checks, as Celery's Django fixup does) inside that request."""
+    from celery import current_app
+
+    from procurement.celery import app
+    from procurement.startup import tasks_register
+
+    tasks_register()
+    loads = []
+    monkeypatch.setattr(current_app.loader, "import_default_modules", lambda: loads.append(1))
+    for entry in app.conf.beat_schedule.values():
+        assert outbox._task(entry["task"]).name == entry["task"]
+    assert outbox._task("orders.tasks.order_paid").name == "orders.tasks.order_paid"
+    assert loads == []
+
+
+@pytest.mark.parametrize("module", ["procurement.wsgi", "procurement.asgi"])
+def test_served_processes_load_what_first_requests_would_wait_for(monkeypatch, module):
+    """wsgi.py and asgi.py get their process ready before it serves: jieba's dictionary, the
+    tasks and Django's relation map are loaded (procurement/startup.py)."""
+    import importlib
+
+    from procurement import startup
+
+    loaded = []
+    monkeypatch.setattr(startup, "segmenter_load", lambda: loaded.append("jieba"))
+    monkeypatch.setattr(startup, "tasks_register", lambda: loaded.append("tasks"))
+    served = importlib.import_module(module)
+    loaded.clear()  # a first import ran it too
+    importlib.reload(served)
+
+    assert loaded == ["jieba", "tasks"]
