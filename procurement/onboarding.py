@@ -2,12 +2,14 @@
 
 Nothing is stored: a step is done when the data shows it (a top-up that succeeded, an
 address in the book, an order, a second member or an invitation). All four are read in one
-query; the checklist goes away once every step the person may take is done.
+query, annotations on the company row (`onboarding_facts`), which the dashboard adds to the
+query of its own panels' numbers; the checklist goes away once every step the person may take
+is done.
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, Expression, OuterRef, Subquery
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -28,28 +30,42 @@ class Step:
     done: bool
 
 
-def onboarding_steps(*, company: Company, role: str) -> list[Step]:
-    """The steps this role can take, in the order a new merchant needs them."""
-    found = (
-        Company.objects.filter(pk=company.pk)
-        .annotate(
-            topped_up=Exists(
-                TopUp.objects.filter(company=OuterRef("pk"), status=TopUp.Status.SUCCEEDED)
-            ),
-            has_address=Exists(Address.objects.filter(company=OuterRef("pk"), is_archived=False)),
-            ordered=Exists(Order.objects.filter(company=OuterRef("pk"))),
-            invited=Exists(Invitation.objects.filter(company=OuterRef("pk"))),
-            members=Subquery(
-                Membership.objects.filter(company=OuterRef("pk"))
-                .order_by()
-                .values("company")
-                .annotate(n=Count("pk"))
-                .values("n")[:1]
-            ),
+def onboarding_facts() -> dict[str, Expression]:
+    """What the steps are read from, as annotations of a company queryset (`Company.objects`
+    filtered to the one company)."""
+    return {
+        "onboarding_topped_up": Exists(
+            TopUp.objects.filter(company=OuterRef("pk"), status=TopUp.Status.SUCCEEDED)
+        ),
+        "onboarding_has_address": Exists(
+            Address.objects.filter(company=OuterRef("pk"), is_archived=False)
+        ),
+        "onboarding_ordered": Exists(Order.objects.filter(company=OuterRef("pk"))),
+        "onboarding_invited": Exists(Invitation.objects.filter(company=OuterRef("pk"))),
+        "onboarding_members": Subquery(
+            Membership.objects.filter(company=OuterRef("pk"))
+            .order_by()
+            .values("company")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+    }
+
+
+def onboarding_steps(*, company: Company, role: str, facts: dict | None = None) -> list[Step]:
+    """The steps this role can take, in the order a new merchant needs them. `facts` is the
+    company's row as read with `onboarding_facts()` among its annotations; without it, the
+    row is read here."""
+    if facts is None:
+        annotations = onboarding_facts()
+        facts = (
+            Company.objects.filter(pk=company.pk).annotate(**annotations).values(*annotations).get()
         )
-        .values("topped_up", "has_address", "ordered", "invited", "members")
-        .get()
-    )
+    found = {
+        key.removeprefix("onboarding_"): value
+        for key, value in facts.items()
+        if key.startswith("onboarding_")
+    }
     found["has_colleague"] = found["invited"] or (found["members"] or 0) > 1
     steps = []
     if role_can(role, Capability.TOP_UP):

@@ -14,9 +14,9 @@ from orders.models import Order
 from payments import selectors as payment_selectors
 from procurement.accounts import selectors as account_selectors
 from procurement.accounts.decorators import company_required
-from procurement.accounts.models import Company
+from procurement.accounts.models import Company, Membership
 from procurement.accounts.roles import Capability, role_can
-from procurement.onboarding import onboarding_steps
+from procurement.onboarding import onboarding_facts, onboarding_steps
 
 
 def fee_rows(schedule) -> list[dict]:
@@ -48,6 +48,8 @@ def home(request):
 
 
 DASHBOARD_RECENT_ORDERS = 5
+# The members panel names the first few; the rest are a number and a link.
+DASHBOARD_MEMBERS_SHOWN = 5
 
 
 @company_required()
@@ -57,16 +59,13 @@ def dashboard(request):
     role = request.membership.role
     context = {
         "company": company,
-        "members": account_selectors.company_members(company=company),
+        "members": account_selectors.company_members(company=company)[:DASHBOARD_MEMBERS_SHOWN],
     }
-    steps = onboarding_steps(company=company, role=role)
-    if steps and not all(step.done for step in steps):
-        context["first_steps"] = steps
-        context["first_steps_done"] = sum(step.done for step in steps)
     if role_can(role, Capability.VIEW_WALLET):
         context["wallet_balances"] = payment_selectors.wallet_accounts(company=company)
         context["show_wallet"] = True
     counted = {
+        "member_count": Membership.objects.filter(company=company),
         "stock_in_warehouse": StockItem.objects.filter(
             company=company, status=StockItem.Status.IN_STOCK
         ),
@@ -82,29 +81,30 @@ def dashboard(request):
             counted["approvals_waiting"] = order_selectors.orders_of(company=company).filter(
                 status=Order.Status.PENDING_APPROVAL
             )
-    context.update(_counts(company, counted))
+    row = _company_row(company, counted, onboarding_facts())
+    context.update({name: row[name] for name in counted})
+    context["members_more"] = max(0, context["member_count"] - DASHBOARD_MEMBERS_SHOWN)
+    steps = onboarding_steps(company=company, role=role, facts=row)
+    if steps and not all(step.done for step in steps):
+        context["first_steps"] = steps
+        context["first_steps_done"] = sum(step.done for step in steps)
     return render(request, "procurement/dashboard.html", context)
 
 
-def _counts(company, querysets: dict) -> dict:
-    """How many rows each queryset holds, in one query: the panels' numbers were one COUNT
-    each (the parcels' over a join grouped by parcel, for an item count nobody reads here)."""
-    return (
-        Company.objects.filter(pk=company.pk)
-        .annotate(
-            **{
-                name: Coalesce(
-                    Subquery(
-                        rows.order_by().values("company").annotate(n=Count("pk")).values("n")[:1]
-                    ),
-                    0,
-                )
-                for name, rows in querysets.items()
-            }
+def _company_row(company, counted: dict, facts: dict) -> dict:
+    """The company's row with how many rows each of `counted` holds and the `facts`
+    annotations, in one query: the panels' numbers were one COUNT each (the parcels' over a
+    join grouped by parcel, for an item count nobody reads here), and the first steps another
+    query."""
+    annotations = {
+        name: Coalesce(
+            Subquery(rows.order_by().values("company").annotate(n=Count("pk")).values("n")[:1]),
+            0,
         )
-        .values(*querysets)
-        .get()
-    )
+        for name, rows in counted.items()
+    }
+    annotations.update(facts)
+    return Company.objects.filter(pk=company.pk).annotate(**annotations).values(*annotations).get()
 
 
 def accessibility(request):

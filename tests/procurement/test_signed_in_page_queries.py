@@ -12,6 +12,7 @@ from logistics import selectors as logistics_selectors
 from logistics.models import StockItem
 from orders import selectors as order_selectors
 from orders.models import Order, OrderLine
+from procurement.accounts.models import Role
 from tests.orders.factories import SupplierFactory
 from tests.payments.factories import fund_wallet
 
@@ -94,3 +95,36 @@ def test_the_dashboard_numbers_are_the_selectors_counts_in_one_query(owner_clien
             order_selectors.approvals_pending(company=company).count()
         )
         assert response.context["approvals_waiting"] == 3
+
+
+def test_the_members_panel_reads_the_five_it_names_and_counts_the_rest(
+    owner_client, company, other_company, member_of
+):
+    for _ in range(11):
+        member_of(company, Role.VIEWER)
+    member_of(other_company, Role.VIEWER)  # not counted: another company's
+    owner_client.get(reverse("dashboard"))
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = owner_client.get(reverse("dashboard"))
+
+    assert response.context["member_count"] == 12
+    assert response.context["members_more"] == 7
+    assert len(response.context["members"]) == 5
+    members_read = [q["sql"] for q in ctx.captured_queries if "LIMIT 5" in q["sql"]]
+    assert any('"accounts_membership"' in sql for sql in members_read)
+    panel = response.content.decode().split('id="panel-members-title"')[1].split("</section>")[0]
+    assert "12 people work in this company account." in " ".join(panel.split())
+    assert "and 7 more" in " ".join(panel.split())
+    assert panel.count('class="list-group-item') == 5
+
+
+def test_the_members_panel_of_a_small_company_names_everyone(owner_client, company, member_of):
+    member_of(company, Role.BUYER)
+
+    response = owner_client.get(reverse("dashboard"))
+
+    panel = response.content.decode().split('id="panel-members-title"')[1].split("</section>")[0]
+    assert "2 people work in this company account." in " ".join(panel.split())
+    assert "more" not in panel
+    assert panel.count('class="list-group-item') == 2
