@@ -217,34 +217,34 @@ PROBE_COMMON = 100
 
 
 def _probe(words: list[str], qs: QuerySet) -> tuple[bool, bool]:
-    """(is the query common, may a product of `qs` match): one query, the matches among the
-    first PROBE_ROWS search rows and, only when none of them matches, whether a product of
-    `qs` is among the rows the search index finds.
+    """(is the query common, may a product of `qs` match): the matches among the first
+    PROBE_ROWS search rows and, only when none of them matches, whether a product of `qs` is
+    among the rows the search index finds (a second query).
 
     A match among the first rows shows that every word is in the catalog, which is all the
     answer decides (whether to correct the words): the index lookup, as long as the page's own
     (5 ms for three common words on the seeded million), is then left to the page's query
-    instead of being made twice. When none of them matches, the rows are gathered from the
-    index (`_INDEXED`), then checked against `qs`."""
+    instead of being made twice."""
     tsquery, params = _tsquery_sql(words)
-    exists_sql, exists_params = (
-        qs.filter(pk__in=RawSQL("SELECT product_id FROM found", ()))  # nosec B611
-        .order_by()
-        .values("pk")[:1]
-        .query.sql_with_params()
-    )
     with connection.cursor() as cursor:
-        # Only fixed fragments and the ORM's own SQL are joined; every value is a parameter.
-        # PostgreSQL evaluates a subquery in a CASE branch only when the branch is taken, and
-        # a CTE only as far as it is read.
-        cursor.execute(
-            f"WITH found AS MATERIALIZED ({_INDEXED.format(tsquery=tsquery)}) "  # noqa: S608  # nosec B608
-            f"SELECT n, CASE WHEN n > 0 THEN true ELSE EXISTS({exists_sql}) END FROM ("
-            f"{_HEAD.format(tsquery=tsquery)}) AS head",
-            [*params, *exists_params, PROBE_ROWS, *params],
+        cursor.execute(_HEAD.format(tsquery=tsquery), [PROBE_ROWS, *params])
+        (head,) = cursor.fetchone()
+        if head:
+            return head >= PROBE_COMMON, True
+        exists_sql, exists_params = (
+            qs.filter(pk__in=RawSQL("SELECT product_id FROM found", ()))  # nosec B611
+            .order_by()
+            .values("pk")[:1]
+            .query.sql_with_params()
         )
-        head, found = cursor.fetchone()
-    return head >= PROBE_COMMON, found
+        # Only fixed fragments and the ORM's own SQL are joined; every value is a parameter.
+        cursor.execute(
+            f"WITH found AS MATERIALIZED ({_INDEXED.format(tsquery=tsquery)}) "  # nosec B608
+            f"SELECT EXISTS({exists_sql})",
+            [*params, *exists_params],
+        )
+        (found,) = cursor.fetchone()
+    return False, found
 
 
 # How many of the first PROBE_ROWS search rows match.
@@ -257,9 +257,10 @@ _HEAD = (
 # is planned for its first row, and with no statistics on a word (one no row holds, which is
 # what a typo is) the planner expects 0.1% of the rows to match and reads the table in order
 # until one does: every row, 0.9 s at 5,000,000 products, for each such word. Read through the
-# CTE, the index answers in under a millisecond; a CTE is read only as far as its reader
-# asks, so a word the planner knows to be common is still found by the first rows of a
-# sequential scan.
+# CTE, the index answers in under a millisecond. Only words that none of the first rows holds
+# are looked up so: for a common word the CTE's plan is a scan of the whole table, which
+# PostgreSQL would stop at the first match but costs as a whole, and past `jit_above_cost`
+# compiles the query first (10-40 ms).
 _INDEXED = "SELECT product_id FROM catalog_productsearch WHERE document @@ ({tsquery})"
 
 
@@ -321,38 +322,47 @@ MIN_CORRECTED_WORD = 3
 def corrected_words(words: list[str]) -> list[str]:
     """`words` with every word that no search row holds corrected to the nearest English word
     of the vocabulary (fewest edits, then most trigrams in common), or left out when none is
-    near; words that some row holds stay. One query: each word's lookup in the search rows'
-    index, and for the English ones not found, their neighbours by the vocabulary's trigram
-    index (a few thousand words, not a million titles)."""
+    near; words that some row holds stay. One query: each word among the first search rows,
+    and for the English ones, their neighbours by the vocabulary's trigram index (a few
+    thousand words, not a million titles); a second for the words none of those rows holds,
+    looked up in the search rows' index."""
     # One SELECT per word, its values spelled as constants: the planner then knows each word's
-    # frequency (a lateral lookup with the word as a parameter could scan every row).
+    # frequency (a lateral lookup with the word as a parameter could scan every row). A word
+    # is known when one of the first rows holds it; the others are looked up in the index, in
+    # a second query (`_INDEXED`: never `EXISTS` on the table, which reads every row for a
+    # word that none holds).
+    lookups = [_word_tsquery(word) for word in words]
     selects, params = [], []
-    for i, word in enumerate(words):
-        # Held by one of the first rows, or found by the index (`_INDEXED`: never `EXISTS`
-        # on the table, which reads every row for a word that none holds).
-        cjk = has_cjk(word)
-        tsquery = f"{'to_tsquery' if cjk else 'plainto_tsquery'}(%s::regconfig, %s)"
-        term = [*(("simple", chinese_tsquery(word)) if cjk else ("english", word))]
+    for i, (word, (tsquery, term)) in enumerate(zip(words, lookups, strict=True)):
         # Only fixed fragments are joined; every value is a parameter.
-        known = (
-            f"EXISTS ({_HEAD.format(tsquery=tsquery)} HAVING count(*) > 0) "  # noqa: S608  # nosec B608
-            "OR EXISTS (SELECT 1 FROM found)"
-        )
-        indexed = f"WITH found AS MATERIALIZED ({_INDEXED.format(tsquery=tsquery)}) "
-        if cjk:
-            selects.append(f"{indexed}SELECT %s::int, {known}, ARRAY[]::text[]")
-            params += [*term, i, PROBE_ROWS, *term]
+        known = f"EXISTS ({_HEAD.format(tsquery=tsquery)} HAVING count(*) > 0)"  # nosec B608
+        if has_cjk(word):
+            selects.append(f"SELECT %s::int, {known}, ARRAY[]::text[]")
+            params += [i, PROBE_ROWS, *term]
             continue
         selects.append(
-            f"{indexed}SELECT %s::int, numnode({tsquery}) = 0 OR {known}, "  # noqa: S608  # nosec B608
+            f"SELECT %s::int, numnode({tsquery}) = 0 OR {known}, "  # noqa: S608
             "ARRAY(SELECT v.word FROM catalog_searchword v "
             "WHERE char_length(%s) >= %s AND v.word %% %s "
             "ORDER BY similarity(v.word, %s) DESC, v.word LIMIT 8)"
         )
-        params += [*term, i, *term, PROBE_ROWS, *term, word, MIN_CORRECTED_WORD, word, word]
+        params += [i, *term, PROBE_ROWS, *term, word, MIN_CORRECTED_WORD, word, word]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(f"({select})" for select in selects), params)
         rows = sorted(cursor.fetchall())
+        rare = [i for i, known, _near in rows if not known]
+        if rare:
+            indexed, params = [], []
+            for i in rare:
+                tsquery, term = lookups[i]
+                indexed.append(
+                    f"(WITH found AS MATERIALIZED ({_INDEXED.format(tsquery=tsquery)}) "  # noqa: S608
+                    "SELECT %s::int, EXISTS (SELECT 1 FROM found))"
+                )
+                params += [*term, i]
+            cursor.execute(" UNION ALL ".join(indexed), params)
+            held = {i for i, exists in cursor.fetchall() if exists}
+            rows = [(i, known or i in held, near) for i, known, near in rows]
     corrected = []
     for (_i, known, near), word in zip(rows, words, strict=True):
         if known:
@@ -362,6 +372,14 @@ def corrected_words(words: list[str]) -> list[str]:
         if best is not None and edit_distance(word, best) <= MAX_EDITS:
             corrected.append(best)
     return list(dict.fromkeys(corrected))
+
+
+def _word_tsquery(word: str) -> tuple[str, list[str]]:
+    """One word's tsquery as SQL and its parameters, as the search rows hold it: English
+    stemmed, Chinese as its characters and pairs."""
+    if has_cjk(word):
+        return "to_tsquery('simple'::regconfig, %s)", [chinese_tsquery(word)]
+    return "plainto_tsquery('english'::regconfig, %s)", [word]
 
 
 def edit_distance(a: str, b: str) -> int:
