@@ -7,7 +7,8 @@ content needs (no word broken across lines, no value one character a line), and 
 box collapses. A screenshot of each page is written to the artifacts directory, printed at
 the start (LAYOUT_SCREENSHOTS, else var/screenshots/layout/).
 
-One browser for the whole run; one tab per language and width, reused for every page.
+One test per language, so that the browser pass in two processes runs them side by side; one
+browser per test, one tab per width and person, reused for every page.
 """
 
 import os
@@ -124,7 +125,8 @@ def screenshots_dir() -> Path:
     return path
 
 
-def test_no_page_overflows_at_phone_and_desktop_widths(browser, live_server):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_page_overflows_at_phone_and_desktop_widths(browser, live_server, language):
     portal = build_portal()
     artifacts = screenshots_dir()
     print(f"\nLayout screenshots: {artifacts}")
@@ -137,38 +139,37 @@ def test_no_page_overflows_at_phone_and_desktop_widths(browser, live_server):
     sessions = {who: session_cookie(user, live_server.url) for who, user in people.items() if user}
 
     problems: list[str] = []
-    for language in LANGUAGES:
-        for width in WIDTHS:
-            tabs = {}
-            for who in people:
-                context = browser.new_context(
-                    base_url=live_server.url,
-                    locale="en-US",
-                    viewport={"width": width, "height": HEIGHT},
+    for width in WIDTHS:
+        tabs = {}
+        for who in people:
+            context = browser.new_context(
+                base_url=live_server.url,
+                locale="en-US",
+                viewport={"width": width, "height": HEIGHT},
+            )
+            context.set_default_timeout(TIMEOUT_MS)
+            cookies = [language_cookie(language, live_server.url)]
+            if who in sessions:
+                cookies.append(sessions[who])
+            context.add_cookies(cookies)
+            tabs[who] = (context, context.new_page())
+        try:
+            for who, name, url in pages:
+                tab = tabs[who][1]
+                response = tab.goto(url)
+                assert response is not None
+                assert response.status == 200, f"{url} answered {response.status}"
+                tab.screenshot(
+                    path=artifacts / f"{name}-{language}-{width}.png",
+                    full_page=True,
+                    animations="disabled",
                 )
-                context.set_default_timeout(TIMEOUT_MS)
-                cookies = [language_cookie(language, live_server.url)]
-                if who in sessions:
-                    cookies.append(sessions[who])
-                context.add_cookies(cookies)
-                tabs[who] = (context, context.new_page())
-            try:
-                for who, name, url in pages:
-                    tab = tabs[who][1]
-                    response = tab.goto(url)
-                    assert response is not None
-                    assert response.status == 200, f"{url} answered {response.status}"
-                    tab.screenshot(
-                        path=artifacts / f"{name}-{language}-{width}.png",
-                        full_page=True,
-                        animations="disabled",
-                    )
-                    problems += [
-                        f"{name} [{language}, {width}px] {url}: {problem}"
-                        for problem in tab.evaluate(MEASURE)
-                    ]
-            finally:
-                for context, _tab in tabs.values():
-                    context.close()
+                problems += [
+                    f"{name} [{language}, {width}px] {url}: {problem}"
+                    for problem in tab.evaluate(MEASURE)
+                ]
+        finally:
+            for context, _tab in tabs.values():
+                context.close()
 
     assert not problems, "\n".join(problems)
