@@ -341,7 +341,7 @@ def corrected_words(words: list[str]) -> list[str]:
             params += [i, PROBE_ROWS, *term]
             continue
         selects.append(
-            f"SELECT %s::int, numnode({tsquery}) = 0 OR {known}, "  # noqa: S608
+            f"SELECT %s::int, numnode({tsquery}) = 0 OR {known}, "  # noqa: S608  # nosec B608
             "ARRAY(SELECT v.word FROM catalog_searchword v "
             "WHERE char_length(%s) >= %s AND v.word %% %s "
             "ORDER BY similarity(v.word, %s) DESC, v.word LIMIT 8)"
@@ -356,7 +356,7 @@ def corrected_words(words: list[str]) -> list[str]:
             for i in rare:
                 tsquery, term = lookups[i]
                 indexed.append(
-                    f"(WITH found AS MATERIALIZED ({_INDEXED.format(tsquery=tsquery)}) "  # noqa: S608
+                    f"(WITH found AS MATERIALIZED ({_INDEXED.format(tsquery=tsquery)}) "  # noqa: S608  # nosec B608
                     "SELECT %s::int, EXISTS (SELECT 1 FROM found))"
                 )
                 params += [*term, i]
