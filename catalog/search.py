@@ -10,7 +10,9 @@ PostgreSQL: each product's words are one search row (`catalog.models.ProductSear
 the triggers of migration 0016): English stemmed ("mugs" finds "mug"), Chinese as every
 character and pair of neighbouring characters (保温杯: 保 保温 温 温杯 杯), so a Chinese word is
 its pairs and a single character itself, and a query of any words is one lookup in one GIN
-index. A word that no row holds is corrected against the vocabulary before giving up
+index per million products (the rows are partitioned by product id, migration 0017, so that a
+page's candidates are read from the first partitions that hold enough: `partitions_in_turn`).
+A word that no row holds is corrected against the vocabulary before giving up
 (`corrected_words`). Ranking is left to the caller, over a bounded set of candidates
 (`selectors.product_listing`).
 
@@ -22,11 +24,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import reduce
 from operator import and_
 
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
@@ -312,6 +316,23 @@ def _match_sqlite(qs: QuerySet, words: list[str], tree) -> QuerySet:
     return qs.filter(reduce(and_, conditions))
 
 
+@contextmanager
+def partitions_in_turn(using: str) -> Iterator[None]:
+    """Queries inside read the search rows' partitions one after the other, in this process.
+
+    The candidates of a relevance page are the first matches of the partitions in turn
+    (migration 0017): the first partitions usually hold enough and the others are never read.
+    A parallel plan would hand the partitions to workers at once and read them all (PostgreSQL
+    chooses one for a few million rows), and on a web server's cores the workers only take
+    turns with the other requests. So these queries run in a transaction that allows none."""
+    if connections[using].vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        yield
+
+
 # --- typos ------------------------------------------------------------------------------------
 
 # A word is corrected to a vocabulary word at most this many edits away.
@@ -405,6 +426,7 @@ __all__ = [
     "corrected_words",
     "edit_distance",
     "has_cjk",
+    "partitions_in_turn",
     "query_words",
     "search_match",
     "search_products",

@@ -28,7 +28,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from catalog.models import Category, PriceTier, Product, ProductImage, Sku, Supplier
-from catalog.search import search_match, search_products  # noqa: F401 (callers import it here)
+from catalog.search import (  # noqa: F401 (callers import search_products here)
+    partitions_in_turn,
+    search_match,
+    search_products,
+)
 
 PAGE_SIZE = 24
 MAX_RELEVANCE_PAGES = 10  # relevance pages by offset; beyond this, refine the search
@@ -371,7 +375,8 @@ def paginate(qs: QuerySet[Product], *, sort: str, after: str = "", size: int = P
             page_no = max(0, min(int(after or 0), MAX_RELEVANCE_PAGES - 1))
         except ValueError:
             page_no = 0
-        rows = list(qs[page_no * size : page_no * size + size + 1])
+        with partitions_in_turn(qs.db):
+            rows = list(qs[page_no * size : page_no * size + size + 1])
         has_more = len(rows) > size and page_no + 1 < MAX_RELEVANCE_PAGES
         return Page(
             items=rows[:size],

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -151,6 +151,20 @@ def category_counts_refresh() -> None:
     changed = [Category(pk=pk, product_count=n) for pk, n in totals.items()]
     Category.objects.bulk_update(changed, ["product_count"], batch_size=500)
     catalog_changed()
+
+
+def search_partitions_extend() -> int:
+    """Make the search rows' partitions ready beyond the highest product id (migration 0017):
+    one for the million of ids in use and one for the next, and one for any million whose rows
+    wait in the DEFAULT partition. Returns how many were created; nothing on SQLite."""
+    if connection.vendor != "postgresql":
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT catalog_productsearch_extend(coalesce(max(id), 0)) FROM catalog_product"
+        )
+        (created,) = cursor.fetchone()
+    return created
 
 
 def product_summary_refresh(*, product_ids: Iterable[int]) -> None:

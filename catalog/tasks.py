@@ -13,6 +13,11 @@ def category_counts_refresh() -> None:
 
 
 @shared_task
+def search_partitions_extend() -> int:
+    return services.search_partitions_extend()
+
+
+@shared_task
 def offer_import(
     response: dict, default_category_id: int | None = None, language: str = "en"
 ) -> int:

@@ -76,6 +76,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
     },
+    # The search rows' next partition, made well before the first product id it holds.
+    "catalog-search-partitions": {
+        "task": "catalog.tasks.search_partitions_extend",
+        "schedule": crontab(hour=4, minute=10),
+    },
     "logistics-tracking-poll": {
         "task": "logistics.tasks.tracking_poll_due",
         "schedule": crontab(minute="*/30"),

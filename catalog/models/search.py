@@ -17,7 +17,10 @@ from catalog.models.products import Product
 class ProductSearch(models.Model):
     """A product's searchable words: the English title stemmed and the Chinese title as its
     characters and bigrams (weight A), the names of its category and the categories above it
-    the same way (weight B). One GIN index on `document` answers every query word."""
+    the same way (weight B). One GIN index on `document` answers every query word.
+
+    On PostgreSQL the table is partitioned by product id, a million to a partition, each with
+    its own GIN index (migration 0017); `services.search_partitions_extend` makes them ahead."""
 
     product = models.OneToOneField(
         Product,
