@@ -10,7 +10,7 @@ PostgreSQL: each product's words are one search row (`catalog.models.ProductSear
 the triggers of migration 0016): English stemmed ("mugs" finds "mug"), Chinese as every
 character and pair of neighbouring characters (保温杯: 保 保温 温 温杯 杯), so a Chinese word is
 its pairs and a single character itself, and a query of any words is one lookup in one GIN
-index per million products (the rows are partitioned by product id, migration 0017, so that a
+index per 500,000 products (the rows are partitioned by product id, migration 0017, so that a
 page's candidates are read from the first partitions that hold enough: `partitions_in_turn`).
 A word that no row holds is corrected against the vocabulary before giving up
 (`corrected_words`). Ranking is left to the caller, over a bounded set of candidates
@@ -166,6 +166,9 @@ class Match:
     # page in a column's order then meets its matches soon by walking that column's index; a
     # rarer query is better gathered from the search index and sorted.
     common: bool = False
+    # PostgreSQL: the matching search rows (`ProductSearch`), by the same condition as
+    # `products`; None on SQLite, which has none.
+    rows: QuerySet | None = None
 
 
 def search_match(qs: QuerySet, query: str, *, tree=None) -> Match:
@@ -186,7 +189,9 @@ def search_match(qs: QuerySet, query: str, *, tree=None) -> Match:
     tsquery = search_tsquery(words)
     if tsquery is None:  # nothing but stop words
         return Match(qs.none(), zero, ())
-    matched = qs.filter(search_row__document=tsquery)
+    from catalog.models import ProductSearch
+
+    walk = False
     common, found = _probe(words, qs)
     if not found:
         corrected = corrected_words(words)
@@ -195,22 +200,24 @@ def search_match(qs: QuerySet, query: str, *, tree=None) -> Match:
             tsquery = search_tsquery(words) if words else None
             if tsquery is None:
                 return Match(qs.none(), zero, ())
-            matched = qs.filter(search_row__document=tsquery)
     elif common and len(words) > 1:
         # The planner multiplies the words' frequencies, while words of one kind of product
         # ("yoga mat", "stainless steel") come together: it would have the index gather every
         # match before the first row (62,500 for "yoga mat", growing with the catalog), where
         # reading rows until enough match stops after a few thousand. `ts_match_vq` is `@@`
         # spelled so that the index does not apply. (One word it estimates well.)
-        matched = qs.filter(
-            Func(
-                F("search_row__document"),
-                tsquery,
-                function="ts_match_vq",
-                output_field=BooleanField(),
+        walk = True
+
+    def matching(document: str) -> Q:
+        if walk:
+            return Q(
+                Func(F(document), tsquery, function="ts_match_vq", output_field=BooleanField())
             )
-        )
-    return Match(matched, _rank(tsquery), tuple(words), common=common)
+        return Q(**{document: tsquery})
+
+    matched = qs.filter(matching("search_row__document"))
+    rows = ProductSearch.objects.filter(matching("document"))
+    return Match(matched, _rank(tsquery), tuple(words), common=common, rows=rows)
 
 
 # Rows read, in storage order, to tell a common query from a rare one; PROBE_COMMON matches
@@ -235,16 +242,19 @@ def _probe(words: list[str], qs: QuerySet) -> tuple[bool, bool]:
         (head,) = cursor.fetchone()
         if head:
             return head >= PROBE_COMMON, True
+        # Each row found, in turn, until one is a product of `qs`: the CTE's rows are produced
+        # as they are read, partition after partition, so the answer usually comes from the
+        # first. (`pk IN (SELECT ... FROM found)` would gather every row found first.)
         exists_sql, exists_params = (
-            qs.filter(pk__in=RawSQL("SELECT product_id FROM found", ()))  # nosec B611
+            qs.filter(pk=RawSQL("found.product_id", ()))  # nosec B611
             .order_by()
             .values("pk")[:1]
             .query.sql_with_params()
         )
         # Only fixed fragments and the ORM's own SQL are joined; every value is a parameter.
         cursor.execute(
-            f"WITH found AS MATERIALIZED ({_INDEXED.format(tsquery=tsquery)}) "  # nosec B608
-            f"SELECT EXISTS({exists_sql})",
+            f"WITH found AS MATERIALIZED ({_INDEXED.format(tsquery=tsquery)}) "  # noqa: S608  # nosec B608
+            f"SELECT EXISTS (SELECT 1 FROM found WHERE EXISTS ({exists_sql}))",
             [*params, *exists_params],
         )
         (found,) = cursor.fetchone()

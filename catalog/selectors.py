@@ -15,9 +15,11 @@ from django.db import connection
 from django.db.models import (
     Avg,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     OrderBy,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -272,14 +274,20 @@ def product_listing(filters: ProductFilters) -> QuerySet[Product]:
         qs = qs.filter(in_stock=True)
     sort = filters.sort
     match = None
+    filtered = qs
     if filters.query:
         match = search_match(qs, filters.query, tree=filters.categories)
         qs = match.products
-    if sort == Sort.RELEVANCE and match is not None and connection.vendor == "postgresql":
+    if sort == Sort.RELEVANCE and match is not None and match.rows is not None:
         # Ranking every match of a common word would read them all: the index gives the first
         # RELEVANCE_CANDIDATES matches (they fill MAX_RELEVANCE_PAGES pages) and only those
-        # are ranked, from their search rows.
-        candidates = qs.order_by().values("pk")[:RELEVANCE_CANDIDATES]
+        # are ranked, from their search rows. The matching rows lead, each checked against
+        # the filters, so that the partitions are read in turn and the first that complete
+        # the candidates end the read (`search.partitions_in_turn`); joined the other way,
+        # the planner may hash every match of every partition to look the products up.
+        candidates = match.rows.filter(Exists(filtered.filter(pk=OuterRef("product_id")))).values(
+            "product_id"
+        )[:RELEVANCE_CANDIDATES]
         qs = (
             Product.objects.filter(pk__in=Subquery(candidates))
             .annotate(rank=match.rank)

@@ -155,8 +155,8 @@ def category_counts_refresh() -> None:
 
 def search_partitions_extend() -> int:
     """Make the search rows' partitions ready beyond the highest product id (migration 0017):
-    one for the million of ids in use and one for the next, and one for any million whose rows
-    wait in the DEFAULT partition. Returns how many were created; nothing on SQLite."""
+    every partition up to the one of the highest id, the next one, and any whose rows wait in
+    the DEFAULT partition. Returns how many were created; nothing on SQLite."""
     if connection.vendor != "postgresql":
         return 0
     with transaction.atomic(), connection.cursor() as cursor:

@@ -19,7 +19,7 @@ class ProductSearch(models.Model):
     characters and bigrams (weight A), the names of its category and the categories above it
     the same way (weight B). One GIN index on `document` answers every query word.
 
-    On PostgreSQL the table is partitioned by product id, a million to a partition, each with
+    On PostgreSQL the table is partitioned by product id, 500,000 to a partition, each with
     its own GIN index (migration 0017); `services.search_partitions_extend` makes them ahead."""
 
     product = models.OneToOneField(

@@ -1,9 +1,11 @@
-"""The search rows partitioned by product id (migration 0017): a partition per million ids,
+"""The search rows partitioned by product id (migration 0017): a partition per 500,000 ids,
 made ahead of the ids; a DEFAULT partition for rows none covers; relevance pages that read the
 partitions in turn and stop at the one that completes their candidates."""
 
+import importlib
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
@@ -21,7 +23,10 @@ from tests.catalog.factories import CategoryFactory, ProductFactory, SupplierFac
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-MILLION = 1_000_000
+# Product ids to a partition.
+PARTITION = importlib.import_module(
+    "catalog.migrations.0017_product_search_partitions"
+).PARTITION_PRODUCTS
 
 
 def partitions() -> dict[str, int]:
@@ -56,7 +61,7 @@ def product_ids_restored():
         cursor.execute("SELECT setval('catalog_product_id_seq', %s)", [last])
 
 
-def test_the_first_million_and_the_next_have_partitions_and_nothing_waits_in_default():
+def test_the_first_ids_and_the_next_have_partitions_and_nothing_waits_in_default():
     ProductFactory(id=12)
 
     counts = partitions()
@@ -67,7 +72,7 @@ def test_the_first_million_and_the_next_have_partitions_and_nothing_waits_in_def
 
 def test_a_row_no_partition_covers_is_found_and_moves_to_its_partition_when_extended():
     near = ProductFactory(title_en="Walnut serving board")
-    far = ProductFactory(id=3 * MILLION + 17, title_en="Walnut salad bowl")
+    far = ProductFactory(id=3 * PARTITION + 17, title_en="Walnut salad bowl")
     document = ProductSearch.objects.get(pk=far.pk).document
 
     assert partitions()["catalog_productsearch_default"] == 1
@@ -82,8 +87,8 @@ def test_a_row_no_partition_covers_is_found_and_moves_to_its_partition_when_exte
     assert ProductSearch.objects.get(pk=far.pk).document == document
     assert found("walnut") == {near.pk, far.pk}
     assert found("salad bowl") == {far.pk}
-    # A product written later into the million ahead goes to its partition.
-    later = ProductFactory(id=4 * MILLION + 3, title_en="Walnut coaster")
+    # A product written later into the partition ahead goes to its partition.
+    later = ProductFactory(id=4 * PARTITION + 3, title_en="Walnut coaster")
     assert partitions()["catalog_productsearch_p4"] == 1
     assert found("walnut") == {near.pk, far.pk, later.pk}
 
@@ -91,7 +96,7 @@ def test_a_row_no_partition_covers_is_found_and_moves_to_its_partition_when_exte
 def test_extending_again_makes_nothing_and_a_product_moved_in_default_keeps_its_words():
     assert services.search_partitions_extend() == 0
 
-    product = ProductFactory(id=7 * MILLION, title_en="Bamboo steamer")
+    product = ProductFactory(id=7 * PARTITION, title_en="Bamboo steamer")
     Product.objects.filter(pk=product.pk).update(title_en="Bamboo whisk")
 
     assert found("whisk") == {product.pk}
@@ -106,7 +111,7 @@ def test_seeding_makes_the_partitions_of_the_ids_it_writes_before_writing_them(
 ):
     from catalog.seeding import seed_catalog
 
-    ProductFactory(id=2 * MILLION - 5)
+    ProductFactory(id=2 * PARTITION - 5)
 
     seed_catalog(products=12, suppliers=2, batch_size=6)
 
@@ -114,11 +119,11 @@ def test_seeding_makes_the_partitions_of_the_ids_it_writes_before_writing_them(
     assert counts["catalog_productsearch_default"] == 0
     assert counts["catalog_productsearch_p1"] == 5  # the factory's product and four seeded
     assert counts["catalog_productsearch_p2"] == 8
-    assert "catalog_productsearch_p3" in counts  # the million ahead
+    assert "catalog_productsearch_p3" in counts  # the partition ahead
 
 
 def test_the_matches_are_read_partition_by_partition_up_to_the_candidates_needed():
-    """RELEVANCE_CANDIDATES matches in the first million: the second million is never read.
+    """RELEVANCE_CANDIDATES matches in the first partition: the second is never read.
     (The page's own plan around this read depends on the rows' statistics, and with a few
     hundred rows the planner hashes them rather than reading them in turn as at a million;
     the bench measures the page.)"""
@@ -127,12 +132,12 @@ def test_the_matches_are_read_partition_by_partition_up_to_the_candidates_needed
     Product.objects.bulk_create(
         [
             Product(
-                id=500_000 + n, supplier=supplier, category=category, title_en=f"Linen apron {n}"
+                id=100_000 + n, supplier=supplier, category=category, title_en=f"Linen apron {n}"
             )
             for n in range(RELEVANCE_CANDIDATES + 10)
         ]
     )
-    far = ProductFactory(id=MILLION + 1, title_en="Linen apron far", supplier=supplier)
+    far = ProductFactory(id=PARTITION + 1, title_en="Linen apron far", supplier=supplier)
     matches = ProductSearch.objects.filter(document=search_tsquery(["linen", "apron"]))
 
     with partitions_in_turn(matches.db), connection.cursor() as cursor:
@@ -185,7 +190,7 @@ def _partitioned() -> bool:
 def test_the_migration_moves_every_row_into_the_partitions_and_back():
     leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
     near = ProductFactory(title_en="Oak cutting board")
-    far = ProductFactory(id=2 * MILLION + 9, title_en="Oak spoon rest")
+    far = ProductFactory(id=2 * PARTITION + 9, title_en="Oak spoon rest")
     try:
         _migrate([("catalog", "0016_product_search_rows")])
 
@@ -207,3 +212,31 @@ def test_the_migration_moves_every_row_into_the_partitions_and_back():
         Product.objects.filter(pk=far.pk).delete()
         _migrate([("catalog", "0016_product_search_rows")])
         _migrate(leaves)
+
+
+def test_a_search_none_of_the_first_rows_matches_is_found_in_the_first_partition_that_has_it(
+    monkeypatch,
+):
+    """The probe's second statement (words none of the first rows hold) reads the rows found
+    in turn until one is a visible product: the next partitions are not read. (With two rows
+    the planner would rather hash them all than look their products up: switched off, as it
+    is by the planner itself at a million rows.)"""
+    import catalog.search
+
+    ProductFactory(id=40, title_en="Quartz wall clock")
+    ProductFactory(id=PARTITION + 40, title_en="Quartz desk clock")
+    monkeypatch.setattr(catalog.search, "PROBE_ROWS", 0)  # as if the first rows held neither
+
+    with CaptureQueriesContext(connection) as queries:
+        match = catalog.search.search_match(Product.objects.all(), "quartz clock")
+    (statement,) = [q["sql"] for q in queries.captured_queries if "AS MATERIALIZED" in q["sql"]]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {statement}")
+        plan = [line for (line,) in cursor.fetchall()]
+
+    assert match.words == ("quartz", "clock")
+    assert match.products.count() == 2
+    second = [line for line in plan if "on catalog_productsearch_p1 " in line]
+    assert second
+    assert all("never executed" in line for line in second), "\n".join(plan)
