@@ -7,6 +7,8 @@
 
 from django.db import migrations
 
+from catalog.migration_operations import PostgresOnlySQL
+
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS catalog_product_title_en_fts "
@@ -21,18 +23,6 @@ BACKWARD = [
     "DROP INDEX IF EXISTS catalog_product_title_en_trgm",
     "DROP INDEX IF EXISTS catalog_product_title_en_fts",
 ]
-
-
-class PostgresOnlySQL(migrations.RunSQL):
-    """RunSQL that does nothing on databases other than PostgreSQL."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

@@ -9,6 +9,8 @@ prefix). The function is IMMUTABLE (a fixed text search configuration), as an in
 
 from django.db import migrations
 
+from catalog.migration_operations import PostgresOnlySQL
+
 FORWARD = [
     """
     CREATE OR REPLACE FUNCTION catalog_zh_bigrams(title text) RETURNS tsvector
@@ -29,18 +31,6 @@ BACKWARD = [
     "DROP INDEX IF EXISTS catalog_product_title_zh_bigrams",
     "DROP FUNCTION IF EXISTS catalog_zh_bigrams(text)",
 ]
-
-
-class PostgresOnlySQL(migrations.RunSQL):
-    """RunSQL that does nothing on databases other than PostgreSQL (as in 0002)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

@@ -30,6 +30,8 @@ import django.contrib.postgres.search
 import django.db.models.deletion
 from django.db import migrations, models
 
+from catalog.migration_operations import PostgresOnlySQL
+
 CJK = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
 
 FUNCTIONS = [
@@ -198,18 +200,6 @@ BACKWARD = [
     'DROP FUNCTION IF EXISTS catalog_search_vector(text, text, "char")',
     "DROP FUNCTION IF EXISTS catalog_zh_terms(text)",
 ]
-
-
-class PostgresOnlySQL(migrations.RunSQL):
-    """RunSQL that does nothing on databases other than PostgreSQL (as in 0002)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

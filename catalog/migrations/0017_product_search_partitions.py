@@ -28,6 +28,8 @@ the trigger that writes a product's row (an import's transaction would hold the 
 
 from django.db import migrations
 
+from catalog.migration_operations import PostgresOnlySQL
+
 PARTITION_PRODUCTS = 500_000
 # As migration 0016 named it (Django's name for the field's constraint).
 FOREIGN_KEY = (
@@ -135,18 +137,6 @@ BACKWARD = [
     FOREIGN_KEY,
     "ANALYZE catalog_productsearch",
 ]
-
-
-class PostgresOnlySQL(migrations.RunSQL):
-    """RunSQL that does nothing on databases other than PostgreSQL (as in 0002 and 0016)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
