@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import transaction
+from django.db.models import F, FilteredRelation, Q
 from django.utils.translation import gettext as _
 
 from procurement.accounts import exceptions
@@ -58,17 +59,25 @@ def api_key_revoke(*, key: ApiKey, actor: User) -> ApiKey:
 def api_key_authenticate(*, token: str) -> ApiKey | None:
     """The active key for a bearer token, or None. A key whose creator left the company stops
     working too: the API acts as that person (approval limits, event authors).
-    `key.membership` is the creator's membership, with its user and company loaded."""
-    key = apikeys.api_key_find(token=token)
+    `key.membership` is the creator's membership, with its user and company loaded.
+
+    One query on every API call: the key, its company, its creator and the creator's membership
+    of that company (none when they left it) are read together."""
+    keys = ApiKey.objects.annotate(
+        creator_membership=FilteredRelation(
+            "company__memberships",
+            condition=Q(company__memberships__user=F("created_by")),
+        )
+    ).select_related("company", "created_by", "creator_membership")
+    key = apikeys.api_key_find(token=token, keys=keys)
     if key is None:
         return None
-    key.membership = (
-        Membership.objects.filter(company=key.company, user=key.created_by)
-        .select_related("user", "company")
-        .first()
-    )
-    if key.membership is None or not key.created_by.is_active:
+    # Not set at all when the join found no membership.
+    membership = getattr(key, "creator_membership", None)
+    if membership is None or not key.created_by.is_active:
         return None
+    membership.user, membership.company = key.created_by, key.company
+    key.membership = membership
     apikeys.api_key_touch(key=key)
     return key
 

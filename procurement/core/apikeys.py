@@ -77,18 +77,17 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
     return key
 
 
-def api_key_find(*, token: str) -> ApiKey | None:
+def api_key_find(*, token: str, keys: models.QuerySet[ApiKey] | None = None) -> ApiKey | None:
     """The unrevoked key whose secret the bearer token carries (company and creator loaded),
-    or None."""
+    or None. `keys` is what the key is read from, for a caller that reads more with it in the
+    same query (accounts: the creator's membership)."""
     parts = _split_token(token or "")
     if parts is None:
         return None
     prefix, secret = parts
-    key = (
-        ApiKey.objects.select_related("company", "created_by")
-        .filter(prefix=prefix, revoked_at__isnull=True)
-        .first()
-    )
+    if keys is None:
+        keys = ApiKey.objects.select_related("company", "created_by")
+    key = keys.filter(prefix=prefix, revoked_at__isnull=True).first()
     if key is None or not hmac.compare_digest(key.secret_hash, hash_token(secret)):
         return None
     return key
@@ -112,12 +111,13 @@ def api_rate_limit_hit(*, key: ApiKey) -> int | None:
     now = int(time.time())
     window = now // 60
     cache_key = f"api-rate:{key.pk}:{window}"
-    cache.add(cache_key, 0, timeout=70)
+    # One round trip on every call but the minute's first: counting is what an API call pays
+    # for on every request.
     try:
         count = cache.incr(cache_key)
     except ValueError:
-        cache.set(cache_key, 1, timeout=70)
-        count = 1
+        # The minute's first call starts the count, unless another process just did.
+        count = 1 if cache.add(cache_key, 1, timeout=70) else cache.incr(cache_key)
     if count > api_rate_limit_per_minute():
         return 60 - now % 60
     return None

@@ -1,5 +1,6 @@
 import json
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -10,8 +11,11 @@ from orders.models import Order, PurchaseOrder, SourcingRequest
 from payments.models import LedgerTransaction
 from payments.selectors import wallet_balance
 from procurement.accounts import integrations
+from procurement.accounts.models import Membership, Role
 from procurement.accounts.staff_groups import ACCOUNT_MANAGERS
+from procurement.core import apikeys
 from procurement.core.models import ApiKey, IdempotentRequest
+from tests.accounts.factories import MembershipFactory
 from tests.api.factories import api_token, bearer
 from tests.logistics.factories import (
     AddressFactory,
@@ -69,6 +73,59 @@ def test_the_secret_is_stored_hashed_and_last_use_is_recorded(client, company, o
 
     key.refresh_from_db()
     assert key.last_used_at is not None
+
+
+def test_a_key_stops_working_when_its_creator_leaves_or_is_deactivated(
+    client, company, owner, member_of
+):
+    second_owner = member_of(company, Role.OWNER)
+    leaving = api_token(company, owner=owner)
+    staying = api_token(company, owner=second_owner)
+    assert get(client, "/categories", leaving).status_code == 200
+
+    Membership.objects.filter(company=company, user=owner).delete()
+
+    assert get(client, "/categories", leaving).status_code == 401
+    assert get(client, "/categories", staying).status_code == 200
+    second_owner.is_active = False
+    second_owner.save(update_fields=["is_active"])
+    assert get(client, "/categories", staying).status_code == 401
+
+
+def test_a_key_acts_as_its_creator_in_its_own_company(company, other_company, member_of):
+    """The creator's membership read with the key is the one of the key's company, not another
+    company the same person belongs to."""
+    person = member_of(other_company, Role.OWNER)
+    MembershipFactory(company=company, user=person, role=Role.OWNER)
+    token = api_token(company, owner=person)
+    Membership.objects.filter(company=company, user=person).update(role=Role.BUYER)
+
+    key = integrations.api_key_authenticate(token=token)
+
+    assert key.company == company
+    assert (key.membership.company, key.membership.user) == (company, person)
+    assert key.membership.role == Role.BUYER
+
+
+def test_a_call_reads_the_key_in_one_query_and_counts_it_in_one_cache_call(
+    client, company, token, django_assert_num_queries, settings
+):
+    get(client, "/orders", token)  # notes the key's first use (written once a minute)
+    counted = []
+    real_incr = apikeys.cache.incr
+
+    def incr(*args, **kwargs):
+        counted.append(args)
+        return real_incr(*args, **kwargs)
+
+    # The key and the page of orders: two queries, whatever the page holds.
+    with (
+        django_assert_num_queries(2),
+        mock.patch.object(apikeys.cache, "incr", side_effect=incr),
+        mock.patch.object(apikeys.cache, "add", side_effect=AssertionError("counted twice")),
+    ):
+        assert get(client, "/orders", token).status_code == 200
+    assert len(counted) == 1
 
 
 def test_a_key_without_the_scope_gets_403(client, company, owner):

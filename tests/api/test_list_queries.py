@@ -21,8 +21,8 @@ from tests.payments.factories import fund_wallet
 
 pytestmark = pytest.mark.django_db
 
-# Authentication (the key, its creator's membership) and the page's one query.
-LIST_QUERIES = 3
+# Authentication (the key with its creator's membership, one query) and the page's one query.
+LIST_QUERIES = 2
 
 
 def _orders(company, user, n):
