@@ -246,6 +246,11 @@ def _checkout_carts(company, orderables: list[dict]) -> list[str]:
     return sessions
 
 
+# The server settings that move the figures most (README, Production): printed with the
+# results, so that runs on differently configured servers are not compared unawares.
+POSTGRES_SETTINGS = ("shared_buffers", "effective_cache_size", "random_page_cost", "jit")
+
+
 def prepare(out: Path) -> dict:
     import django
 
@@ -341,8 +346,14 @@ def prepare(out: Path) -> dict:
     def searches_of(kind: str) -> list[str]:
         return [f"/catalog/search/?{urlencode({'q': q})}" for q in searches[kind]]
 
+    with connection.cursor() as cursor:
+        server = {}
+        for name in POSTGRES_SETTINGS:
+            cursor.execute(f"SHOW {name}")  # nosec B608 - fixed names
+            server[name] = cursor.fetchone()[0]
     plan = {
         "products": visible.model.objects.count(),
+        "postgres": server,
         "cookie": f"sessionid={_session(browser)}; csrftoken={csrf}",
         "csrf": csrf,
         "api_token": token,

@@ -274,6 +274,7 @@ def report(plan, workloads, rounds, purchase, offsets) -> None:
         f"workers each; wrk {THREADS} threads, {CONNECTIONS} connections, {SECONDS} s per run; "
         f"cache: {CACHE}; load averages " + ", ".join(f"{r['load_average']:.2f}" for r in rounds)
     )
+    print("PostgreSQL: " + ", ".join(f"{k} {v}" for k, v in plan["postgres"].items()))
     print()
     print(
         "| workload | share of bare, per round | median | p95 ms, per round | median "
@@ -325,6 +326,7 @@ def report(plan, workloads, rounds, purchase, offsets) -> None:
                 "connections": CONNECTIONS,
                 "seconds": SECONDS,
                 "cache": CACHE,
+                "postgres": plan["postgres"],
                 "rounds": rounds,
                 "summary": summary,
                 "checkout_and_pay": purchase,
