@@ -353,56 +353,86 @@ MIN_CORRECTED_WORD = 3
 def corrected_words(words: list[str]) -> list[str]:
     """`words` with every word that no search row holds corrected to the nearest English word
     of the vocabulary (fewest edits, then most trigrams in common), or left out when none is
-    near; words that some row holds stay. One query: each word among the first search rows,
-    and for the English ones, their neighbours by the vocabulary's trigram index (a few
-    thousand words, not a million titles); a second for the words none of those rows holds,
-    looked up in the search rows' index."""
-    # One SELECT per word, its values spelled as constants: the planner then knows each word's
-    # frequency (a lateral lookup with the word as a parameter could scan every row). A word
-    # is known when one of the first rows holds it; the others are looked up in the index, in
-    # a second query (`_INDEXED`: never `EXISTS` on the table, which reads every row for a
-    # word that none holds).
+    near; words that some row holds stay.
+
+    At most two queries: which words the first PROBE_ROWS search rows hold, all the words in
+    one pass over those rows (`_first_rows`); then, for the others only, whether the search
+    rows' index holds them and their neighbours by the vocabulary's trigram index (a few
+    thousand words, not a million titles)."""
     lookups = [_word_tsquery(word) for word in words]
-    selects, params = [], []
-    for i, (word, (tsquery, term)) in enumerate(zip(words, lookups, strict=True)):
-        # Only fixed fragments are joined; every value is a parameter.
-        known = f"EXISTS ({_HEAD.format(tsquery=tsquery)} HAVING count(*) > 0)"  # nosec B608
-        if has_cjk(word):
-            selects.append(f"SELECT %s::int, {known}, ARRAY[]::text[]")
-            params += [i, PROBE_ROWS, *term]
-            continue
-        selects.append(
-            f"SELECT %s::int, numnode({tsquery}) = 0 OR {known}, "  # noqa: S608  # nosec B608
-            "ARRAY(SELECT v.word FROM catalog_searchword v "
-            "WHERE char_length(%s) >= %s AND v.word %% %s "
-            "ORDER BY similarity(v.word, %s) DESC, v.word LIMIT 8)"
-        )
-        params += [i, *term, PROBE_ROWS, *term, word, MIN_CORRECTED_WORD, word, word]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(f"({select})" for select in selects), params)
-        rows = sorted(cursor.fetchall())
-        rare = [i for i, known, _near in rows if not known]
-        if rare:
-            indexed, params = [], []
-            for i in rare:
-                tsquery, term = lookups[i]
-                indexed.append(
-                    f"(WITH found AS MATERIALIZED ({_INDEXED.format(tsquery=tsquery)}) "  # noqa: S608  # nosec B608
-                    "SELECT %s::int, EXISTS (SELECT 1 FROM found))"
-                )
-                params += [*term, i]
-            cursor.execute(" UNION ALL ".join(indexed), params)
-            held = {i for i, exists in cursor.fetchall() if exists}
-            rows = [(i, known or i in held, near) for i, known, near in rows]
+    held = _first_rows(lookups)
+    near = _held_in_index(words, lookups, held)
     corrected = []
-    for (_i, known, near), word in zip(rows, words, strict=True):
-        if known:
+    for i, word in enumerate(words):
+        if held[i]:
             corrected.append(word)
             continue
-        best = min(near, key=lambda w: edit_distance(word, w), default=None)
+        best = min(near.get(i, ()), key=lambda w: edit_distance(word, w), default=None)
         if best is not None and edit_distance(word, best) <= MAX_EDITS:
             corrected.append(best)
     return list(dict.fromkeys(corrected))
+
+
+def _first_rows(lookups: list[tuple[str, list[str]]]) -> list[bool]:
+    """Per word (its tsquery by `_word_tsquery`), whether one of the first PROBE_ROWS search
+    rows holds it: one pass over those rows for all the words (a pass per word cost a
+    millisecond or two each). A word with no lexeme left (a stop word) counts as held, even in
+    an empty table: the search ignores it."""
+    columns, tsqueries, params = [], [], []
+    for i, (tsquery, term) in enumerate(lookups):
+        tsqueries.append(f"{tsquery} AS w{i}")
+        columns.append(f"bool_or(numnode(q.w{i}) = 0 OR r.document @@ q.w{i})")
+        params += term
+    # Only fixed fragments are joined; every value is a parameter.
+    sql = (
+        f"SELECT {', '.join(columns)} FROM (SELECT {', '.join(tsqueries)}) AS q "  # noqa: S608  # nosec B608
+        "LEFT JOIN LATERAL (SELECT document FROM catalog_productsearch LIMIT %s) AS r ON true"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, PROBE_ROWS])
+        return [bool(known) for known in cursor.fetchone()]
+
+
+def _held_in_index(
+    words: list[str], lookups: list[tuple[str, list[str]]], held: list[bool]
+) -> dict[int, list[str]]:
+    """For the words not `held` (by `_first_rows`): whether the search rows' index holds them,
+    set in `held`, and their neighbours in the vocabulary (English words only), returned by
+    the word's position. One query, none when every word is held.
+
+    One SELECT per word, its values spelled as constants: the planner then knows each word's
+    frequency (a lateral lookup with the word as a parameter could scan every row). The index
+    is read through `_INDEXED`, never `EXISTS` on the table, which reads every row for a word
+    that none holds."""
+    selects, params = [], []
+    for i, word in enumerate(words):
+        if held[i]:
+            continue
+        tsquery, term = lookups[i]
+        found = f"WITH found AS MATERIALIZED ({_INDEXED.format(tsquery=tsquery)})"
+        if has_cjk(word):
+            neighbours, near_params = "ARRAY[]::text[]", []
+        else:
+            neighbours = (
+                "ARRAY(SELECT v.word FROM catalog_searchword v "
+                "WHERE char_length(%s) >= %s AND v.word %% %s "
+                "ORDER BY similarity(v.word, %s) DESC, v.word LIMIT 8)"
+            )
+            near_params = [word, MIN_CORRECTED_WORD, word, word]
+        # Only fixed fragments are joined; every value is a parameter.
+        selects.append(
+            f"({found} SELECT %s::int, EXISTS (SELECT 1 FROM found), {neighbours})"  # noqa: S608  # nosec B608
+        )
+        params += [*term, i, *near_params]
+    if not selects:
+        return {}
+    near = {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        for i, exists, neighbours in cursor.fetchall():
+            held[i] = exists
+            near[i] = neighbours
+    return near
 
 
 def _word_tsquery(word: str) -> tuple[str, list[str]]:

@@ -53,6 +53,36 @@ def test_a_word_like_no_other_is_left_out_when_nothing_matches(products):
     assert titles("earbuds qwxyz") == ["Wireless Bluetooth earbuds"]
 
 
+def test_correction_reads_the_first_rows_once_for_all_the_words(products):
+    """Which words the first rows hold is one pass over them, whatever the number of words; the
+    index and the vocabulary are asked only about the others, in one more statement."""
+    with CaptureQueriesContext(connection) as queries:
+        corrected = corrected_words(["ceramik", "coffee", "mug", "earbds", "蓝牙"])
+    assert corrected == ["ceramic", "coffee", "mug", "earbuds", "蓝牙"]
+    assert len(queries) == 2
+    first, rest = (q["sql"] for q in queries.captured_queries)
+    assert first.count("FROM catalog_productsearch LIMIT") == 1
+    assert "catalog_searchword" not in first
+    # Only the two mistyped words are looked up and corrected.
+    assert rest.count("AS MATERIALIZED") == rest.count("catalog_searchword") == 2
+
+    with CaptureQueriesContext(connection) as known:
+        assert corrected_words(["coffee", "蓝牙", "the"]) == ["coffee", "蓝牙", "the"]
+    assert len(known) == 1
+
+
+def test_correction_keeps_stop_words_and_words_held_beyond_the_first_rows(products, monkeypatch):
+    import catalog.search
+
+    assert corrected_words(["the", "ceramik"]) == ["the", "ceramic"]
+    monkeypatch.setattr(catalog.search, "PROBE_ROWS", 0)  # as if the first rows held nothing
+    assert corrected_words(["ceramic", "speakr", "扬声"]) == ["ceramic", "speaker"]
+
+
+def test_correction_with_no_search_rows_at_all():
+    assert corrected_words(["the", "ceramik", "杯"]) == ["the"]
+
+
 def test_the_vocabulary_holds_the_words_of_titles_and_category_names(products):
     CategoryFactory(name_en="Yoga Mats", slug="yoga-mats")
     ProductFactory(title_en="Foldable exercise mat", category=CategoryFactory(name_en="Fitness"))
@@ -306,6 +336,11 @@ def test_words_no_row_holds_are_looked_up_in_the_index_never_by_reading_the_tabl
 
     indexed = [sql for sql in lookups(typos) if "AS MATERIALIZED" in sql]
     assert len(indexed) == 4  # probe and correction for each of the two mistyped searches
+    # The first rows are read once a search to count its matches and, when none matches, once
+    # more for which of its words they hold, all the words in one pass: 2 + 1 + 2 here.
+    first_rows = [sql for sql in lookups(typos) if "FROM catalog_productsearch LIMIT" in sql]
+    assert len(first_rows) == 5
+    assert all(sql.count("FROM catalog_productsearch LIMIT") == 1 for sql in first_rows)
     for sql in indexed:
         assert "WITH found AS MATERIALIZED (SELECT product_id FROM catalog_productsearch" in sql
     for sql in lookups(typos) + lookups(known):
