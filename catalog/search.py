@@ -32,7 +32,6 @@ from operator import and_
 
 from django.db import connection, connections, transaction
 from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
 
 MAX_WORDS = 8
 # Latin words shorter than this do not name a category ("a", "of", "3").
@@ -174,11 +173,10 @@ class Match:
 def search_match(qs: QuerySet, query: str, *, tree=None) -> Match:
     """Products of `qs` matching every word of `query`, and how to rank them.
 
-    PostgreSQL: one GIN lookup in the search rows (titles and category names together). When
-    nothing matches, the words no product has are corrected against the vocabulary
-    (`corrected_words`: "bluetoth" becomes "bluetooth", a word like no other is left out), and
-    the same lookup runs with the corrected words. SQLite: each word in either title or naming
-    a category (`category_ids_named`), without ranking.
+    PostgreSQL: one GIN lookup in the search rows (titles and category names together). Words
+    that no search row holds are corrected against the vocabulary first (`corrected_words`:
+    "bluetoth" becomes "bluetooth", a word like no other is left out). SQLite: each word in
+    either title or naming a category (`category_ids_named`), without ranking.
     """
     words = query_words(query.strip())
     zero = Value(0.0, output_field=FloatField())
@@ -192,14 +190,13 @@ def search_match(qs: QuerySet, query: str, *, tree=None) -> Match:
     from catalog.models import ProductSearch
 
     walk = False
-    common, found = _probe(words, qs)
-    if not found:
-        corrected = corrected_words(words)
-        if corrected != words:
-            words = corrected
-            tsquery = search_tsquery(words) if words else None
-            if tsquery is None:
-                return Match(qs.none(), zero, ())
+    probe = _probe(words)
+    common = probe.common
+    if not all(probe.held):
+        words = _corrections(words, probe.held, probe.near)
+        tsquery = search_tsquery(words) if words else None
+        if tsquery is None:
+            return Match(qs.none(), zero, ())
     elif common and len(words) > 1:
         # The planner multiplies the words' frequencies, while words of one kind of product
         # ("yoga mat", "stainless steel") come together: it would have the index gather every
@@ -227,45 +224,41 @@ PROBE_ROWS = 2000
 PROBE_COMMON = 100
 
 
-def _probe(words: list[str], qs: QuerySet) -> tuple[bool, bool]:
-    """(is the query common, may a product of `qs` match): the matches among the first
-    PROBE_ROWS search rows and, only when none of them matches, whether a product of `qs` is
-    among the rows the search index finds (a second query).
+@dataclass(frozen=True)
+class Probe:
+    """What the first search rows and the index tell of a query's words (`_probe`)."""
 
-    A match among the first rows shows that every word is in the catalog, which is all the
-    answer decides (whether to correct the words): the index lookup, as long as the page's own
-    (5 ms for three common words on the seeded million), is then left to the page's query
-    instead of being made twice."""
+    # PROBE_COMMON rows or more among the first PROBE_ROWS hold every word.
+    common: bool
+    # Per word, in order: whether some search row holds it. A word that none holds is the only
+    # kind the correction changes.
+    held: list[bool]
+    # Per word that none of the first rows holds (by position): its neighbours in the
+    # vocabulary, for the correction.
+    near: dict[int, list[str]]
+
+
+def _probe(words: list[str]) -> Probe:
+    """How common the query is, which of its words some search row holds, and the neighbours
+    of the others: one statement when each word is among the first PROBE_ROWS search rows, two
+    otherwise.
+
+    The first statement counts the first rows that hold all the words and, only when none
+    does, tells which words some of them hold (`_first_rows`). A match among them shows that
+    every word is in the catalog: nothing to correct, and the index lookup, as long as the
+    page's own (5 ms for three common words on the seeded million), is left to the page's query
+    instead of being made twice. The words none of those rows holds are then looked up in the
+    index with their neighbours in the vocabulary (`_held_in_index`). Whether a product of the
+    listing matches all the words together is not asked: the answer would change nothing, as
+    only a word that no row holds is ever corrected."""
     tsquery, params = _tsquery_sql(words)
-    with connection.cursor() as cursor:
-        cursor.execute(_HEAD.format(tsquery=tsquery), [PROBE_ROWS, *params])
-        (head,) = cursor.fetchone()
-        if head:
-            return head >= PROBE_COMMON, True
-        # Each row found, in turn, until one is a product of `qs`: the CTE's rows are produced
-        # as they are read, partition after partition, so the answer usually comes from the
-        # first. (`pk IN (SELECT ... FROM found)` would gather every row found first.)
-        exists_sql, exists_params = (
-            qs.filter(pk=RawSQL("found.product_id", ()))  # nosec B611
-            .order_by()
-            .values("pk")[:1]
-            .query.sql_with_params()
-        )
-        # Only fixed fragments and the ORM's own SQL are joined; every value is a parameter.
-        cursor.execute(
-            f"WITH found AS MATERIALIZED ({_INDEXED.format(tsquery=tsquery)}) "  # noqa: S608  # nosec B608
-            f"SELECT EXISTS (SELECT 1 FROM found WHERE EXISTS ({exists_sql}))",
-            [*params, *exists_params],
-        )
-        (found,) = cursor.fetchone()
-    return False, found
+    lookups = [_word_tsquery(word) for word in words]
+    head, held = _first_rows(lookups, together=(tsquery, params))
+    if head:
+        return Probe(common=head >= PROBE_COMMON, held=held, near={})
+    return Probe(common=False, held=held, near=_held_in_index(words, lookups, held))
 
 
-# How many of the first PROBE_ROWS search rows match.
-_HEAD = (
-    "SELECT count(*) AS n FROM (SELECT document FROM catalog_productsearch LIMIT %s) AS rows "
-    "WHERE rows.document @@ ({tsquery})"
-)
 # The search rows that match, as a MATERIALIZED CTE: planned for all its rows, so that the
 # planner takes the GIN index for words it takes to be rare. `EXISTS` over the same condition
 # is planned for its first row, and with no statistics on a word (one no row holds, which is
@@ -360,8 +353,13 @@ def corrected_words(words: list[str]) -> list[str]:
     rows' index holds them and their neighbours by the vocabulary's trigram index (a few
     thousand words, not a million titles)."""
     lookups = [_word_tsquery(word) for word in words]
-    held = _first_rows(lookups)
-    near = _held_in_index(words, lookups, held)
+    _head, held = _first_rows(lookups)
+    return _corrections(words, held, _held_in_index(words, lookups, held))
+
+
+def _corrections(words: list[str], held: list[bool], near: dict[int, list[str]]) -> list[str]:
+    """`words` with each that no row holds (`held`) replaced by its nearest neighbour in
+    `near` within MAX_EDITS, or left out."""
     corrected = []
     for i, word in enumerate(words):
         if held[i]:
@@ -373,24 +371,48 @@ def corrected_words(words: list[str]) -> list[str]:
     return list(dict.fromkeys(corrected))
 
 
-def _first_rows(lookups: list[tuple[str, list[str]]]) -> list[bool]:
-    """Per word (its tsquery by `_word_tsquery`), whether one of the first PROBE_ROWS search
-    rows holds it: one pass over those rows for all the words (a pass per word cost a
-    millisecond or two each). A word with no lexeme left (a stop word) counts as held, even in
-    an empty table: the search ignores it."""
-    columns, tsqueries, params = [], [], []
+# The first PROBE_ROWS search rows, in storage order.
+_FIRST_ROWS = "SELECT document FROM catalog_productsearch LIMIT %s"
+
+
+def _first_rows(
+    lookups: list[tuple[str, list[str]]], *, together: tuple[str, list[str]] | None = None
+) -> tuple[int, list[bool]]:
+    """How many of the first PROBE_ROWS search rows hold every word (`together`: the query's
+    tsquery as SQL and its parameters; 0 without it) and, when none does, per word (its
+    tsquery by `_word_tsquery`), whether one of them holds it. One statement; the words are
+    checked in one more pass over those rows, made only when the count is 0 (a pass per word
+    cost a millisecond or two each, and asking every search cost 1-2 ms). A word with no lexeme
+    left (a stop word) counts as held, even in an empty table: the search ignores it."""
+    tsqueries, params = [], []
+    if together is not None:
+        tsqueries.append(f"{together[0]} AS every_word")
+        params += together[1]
+        head = (
+            f"LATERAL (SELECT count(*) AS n FROM ({_FIRST_ROWS}) AS r "  # noqa: S608  # nosec B608
+            "WHERE r.document @@ q.every_word) AS h"
+        )
+    else:
+        head = "(SELECT 0 AS n) AS h"
+    flags = []
     for i, (tsquery, term) in enumerate(lookups):
         tsqueries.append(f"{tsquery} AS w{i}")
-        columns.append(f"bool_or(numnode(q.w{i}) = 0 OR r.document @@ q.w{i})")
         params += term
-    # Only fixed fragments are joined; every value is a parameter.
+        flags.append(
+            f"coalesce(bool_or(numnode(q.w{i}) = 0 OR r.document @@ q.w{i}), numnode(q.w{i}) = 0)"
+        )
+    # A CASE runs its subquery only for the branch taken. Only fixed fragments are joined;
+    # every value is a parameter.
     sql = (
-        f"SELECT {', '.join(columns)} FROM (SELECT {', '.join(tsqueries)}) AS q "  # noqa: S608  # nosec B608
-        "LEFT JOIN LATERAL (SELECT document FROM catalog_productsearch LIMIT %s) AS r ON true"
+        f"SELECT h.n, CASE WHEN h.n = 0 THEN (SELECT ARRAY[{', '.join(flags)}] "  # noqa: S608  # nosec B608
+        f"FROM ({_FIRST_ROWS}) AS r) END "
+        f"FROM (SELECT {', '.join(tsqueries)}) AS q CROSS JOIN {head}"
     )
+    limits = [PROBE_ROWS] if together is not None else []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, PROBE_ROWS])
-        return [bool(known) for known in cursor.fetchone()]
+        cursor.execute(sql, [PROBE_ROWS, *params, *limits])
+        n, held = cursor.fetchone()
+    return n, [True] * len(lookups) if n else list(held)
 
 
 def _held_in_index(

@@ -305,11 +305,27 @@ def test_the_probe_leaves_the_index_lookup_to_the_page_when_the_first_rows_match
     words up in the index a second time (the page's own query does)."""
     from catalog.search import _probe, search_match
 
-    assert _probe(["bluetooth"], Product.objects.all()) == (False, True)
-    assert _probe(["zzzz"], Product.objects.all()) == (False, False)
-    # Known words: "may match" even though these filters leave no product.
-    assert _probe(["bluetooth"], Product.objects.filter(pk=-1))[1] is True
+    with CaptureQueriesContext(connection) as queries:
+        known = _probe(["bluetooth", "speaker"])
+    assert (known.common, known.held, known.near) == (False, [True, True], {})
+    assert len(queries) == 1
+    typo = _probe(["zzzz", "speaker"])
+    assert (typo.common, typo.held) == (False, [False, True])
+    assert list(typo.near) == [0]
+    # Known words are searched for as they are, even where these filters leave no product.
     assert search_match(Product.objects.filter(pk=-1), "bluetooth").words == ("bluetooth",)
+
+
+def test_known_words_that_no_product_holds_together_are_not_corrected(products):
+    """Each word is in the catalog, none of its products has both: nothing to correct, no
+    lookup of the words together before the page's own query (which finds nothing)."""
+    from catalog.search import search_match
+
+    with CaptureQueriesContext(connection) as queries:
+        match = search_match(Product.objects.all(), "ceramic earbuds")
+    assert match.words == ("ceramic", "earbuds")
+    assert len(queries) == 1
+    assert list(match.products) == []
 
 
 def test_words_no_row_holds_are_looked_up_in_the_index_never_by_reading_the_table(products):
@@ -335,12 +351,14 @@ def test_words_no_row_holds_are_looked_up_in_the_index_never_by_reading_the_tabl
         return [q["sql"] for q in ctx.captured_queries if "catalog_productsearch" in q["sql"]]
 
     indexed = [sql for sql in lookups(typos) if "AS MATERIALIZED" in sql]
-    assert len(indexed) == 4  # probe and correction for each of the two mistyped searches
-    # The first rows are read once a search to count its matches and, when none matches, once
-    # more for which of its words they hold, all the words in one pass: 2 + 1 + 2 here.
+    # One for each of the two mistyped searches: the lookup of the words none of the first
+    # rows holds, which is all the correction needs.
+    assert len(indexed) == 2
+    # One statement a search reads the first rows: its matches counted and, when none matches,
+    # which of its words they hold, all the words in one more pass.
     first_rows = [sql for sql in lookups(typos) if "FROM catalog_productsearch LIMIT" in sql]
-    assert len(first_rows) == 5
-    assert all(sql.count("FROM catalog_productsearch LIMIT") == 1 for sql in first_rows)
+    assert len(first_rows) == 3
+    assert all(sql.count("FROM catalog_productsearch LIMIT") == 2 for sql in first_rows)
     for sql in indexed:
         assert "WITH found AS MATERIALIZED (SELECT product_id FROM catalog_productsearch" in sql
     for sql in lookups(typos) + lookups(known):
