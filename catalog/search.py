@@ -12,8 +12,8 @@ character and pair of neighbouring characters (保温杯: 保 保温 温 温杯 
 its pairs and a single character itself, and a query of any words is one lookup in one GIN
 index per 500,000 products (the rows are partitioned by product id, migration 0017, so that a
 page's candidates are read from the first partitions that hold enough: `partitions_in_turn`).
-A word that no row holds is corrected against the vocabulary before giving up
-(`corrected_words`). Ranking is left to the caller, over a bounded set of candidates
+A word that no row holds is corrected against the vocabulary before the search (`_probe`,
+`corrected_words`). Ranking is left to the caller, over a bounded set of candidates
 (`selectors.product_listing`).
 
 SQLite: a case-insensitive contains on either title, or the ids of the categories a word
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import and_
 
-from django.db import connection, connections, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
 
 MAX_WORDS = 8
@@ -174,8 +174,9 @@ def search_match(qs: QuerySet, query: str, *, tree=None) -> Match:
     """Products of `qs` matching every word of `query`, and how to rank them.
 
     PostgreSQL: one GIN lookup in the search rows (titles and category names together). Words
-    that no search row holds are corrected against the vocabulary first (`corrected_words`:
-    "bluetoth" becomes "bluetooth", a word like no other is left out). SQLite: each word in
+    that no search row holds are corrected against the vocabulary first (`_probe`, as
+    `corrected_words` does: "bluetoth" becomes "bluetooth", a word like no other is left out).
+    SQLite: each word in
     either title or naming a category (`category_ids_named`), without ranking.
     """
     words = query_words(query.strip())
@@ -256,7 +257,8 @@ def _probe(words: list[str]) -> Probe:
     head, held = _first_rows(lookups, together=(tsquery, params))
     if head:
         return Probe(common=head >= PROBE_COMMON, held=held, near={})
-    return Probe(common=False, held=held, near=_held_in_index(words, lookups, held))
+    held, near = _held_in_index(words, lookups, held)
+    return Probe(common=False, held=held, near=near)
 
 
 # The search rows that match, as a MATERIALIZED CTE: planned for all its rows, so that the
@@ -352,9 +354,11 @@ def corrected_words(words: list[str]) -> list[str]:
     one pass over those rows (`_first_rows`); then, for the others only, whether the search
     rows' index holds them and their neighbours by the vocabulary's trigram index (a few
     thousand words, not a million titles)."""
+    if not words:
+        return []
     lookups = [_word_tsquery(word) for word in words]
     _head, held = _first_rows(lookups)
-    return _corrections(words, held, _held_in_index(words, lookups, held))
+    return _corrections(words, *_held_in_index(words, lookups, held))
 
 
 def _corrections(words: list[str], held: list[bool], near: dict[int, list[str]]) -> list[str]:
@@ -409,7 +413,7 @@ def _first_rows(
         f"FROM (SELECT {', '.join(tsqueries)}) AS q CROSS JOIN {head}"
     )
     limits = [PROBE_ROWS] if together is not None else []
-    with connection.cursor() as cursor:
+    with _search_cursor() as cursor:
         cursor.execute(sql, [PROBE_ROWS, *params, *limits])
         n, held = cursor.fetchone()
     return n, [True] * len(lookups) if n else list(held)
@@ -417,10 +421,10 @@ def _first_rows(
 
 def _held_in_index(
     words: list[str], lookups: list[tuple[str, list[str]]], held: list[bool]
-) -> dict[int, list[str]]:
-    """For the words not `held` (by `_first_rows`): whether the search rows' index holds them,
-    set in `held`, and their neighbours in the vocabulary (English words only), returned by
-    the word's position. One query, none when every word is held.
+) -> tuple[list[bool], dict[int, list[str]]]:
+    """(`held` with the words it does not hold (by `_first_rows`) looked up in the search
+    rows' index, the neighbours in the vocabulary of those words by position (English words
+    only)). One query, none when every word is held.
 
     One SELECT per word, its values spelled as constants: the planner then knows each word's
     frequency (a lateral lookup with the word as a parameter could scan every row). The index
@@ -447,14 +451,22 @@ def _held_in_index(
         )
         params += [*term, i, *near_params]
     if not selects:
-        return {}
-    near = {}
-    with connection.cursor() as cursor:
+        return held, {}
+    held, near = list(held), {}
+    with _search_cursor() as cursor:
         cursor.execute(" UNION ALL ".join(selects), params)
         for i, exists, neighbours in cursor.fetchall():
             held[i] = exists
             near[i] = neighbours
-    return near
+    return held, near
+
+
+def _search_cursor():
+    """A cursor on the database the search rows are read from: the replica when the request
+    reads from one (`procurement.core.replica`), like the page's own query."""
+    from catalog.models import ProductSearch
+
+    return connections[router.db_for_read(ProductSearch)].cursor()
 
 
 def _word_tsquery(word: str) -> tuple[str, list[str]]:

@@ -47,7 +47,7 @@ def test_typos_are_corrected_against_the_vocabulary(products):
     assert titles("zzqx") == []
 
 
-def test_a_word_like_no_other_is_left_out_when_nothing_matches(products):
+def test_a_word_like_no_other_is_left_out(products):
     assert corrected_words(["earbuds", "qwxyz"]) == ["earbuds"]
     assert corrected_words(["ceramik", "杯"]) == ["ceramic", "杯"]
     assert titles("earbuds qwxyz") == ["Wireless Bluetooth earbuds"]
@@ -81,6 +81,29 @@ def test_correction_keeps_stop_words_and_words_held_beyond_the_first_rows(produc
 
 def test_correction_with_no_search_rows_at_all():
     assert corrected_words(["the", "ceramik", "杯"]) == ["the"]
+    assert corrected_words([]) == []
+
+
+def test_the_words_are_checked_one_by_one_only_when_no_first_row_holds_them_all(products):
+    """The per-word pass over the first rows sits in a CASE branch: a query whose words some
+    first row holds together does not pay for it."""
+    from catalog.search import _probe
+
+    def plan_of_probe(words):
+        with CaptureQueriesContext(connection) as queries:
+            _probe(words)
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {queries[0]['sql']}")
+            return [line for (line,) in cursor.fetchall()]
+
+    def per_word_pass(plan):
+        # The CASE's subquery is the one aggregate over the first rows with bool_or.
+        return [line for line in plan if "Aggregate" in line and "SubPlan" not in line]
+
+    together = plan_of_probe(["bluetooth", "speaker"])
+    assert any("never executed" in line for line in per_word_pass(together)), together
+    apart = plan_of_probe(["ceramic", "earbuds"])
+    assert not any("never executed" in line for line in per_word_pass(apart)), apart
 
 
 def test_the_vocabulary_holds_the_words_of_titles_and_category_names(products):

@@ -119,6 +119,17 @@ def check_reports_read_from_replica() -> None:
         merchant.force_login(buyer)
         _html, on_replica, _ = _replica_queries(merchant, reverse("catalog:index"))
         assert on_replica == 0
+        # An anonymous search with a typo: its look at the search rows and the vocabulary
+        # before the page (catalog.search) reads the replica, as the page's query does.
+        with (
+            CaptureQueriesContext(connections["replica"]) as on_replica,
+            CaptureQueriesContext(connections["default"]) as on_primary,
+        ):
+            response = Client().get(reverse("catalog:search"), {"q": "widgte"})
+        assert response.status_code == 200
+        searched = [q["sql"] for q in on_replica.captured_queries if "productsearch" in q["sql"]]
+        assert any("catalog_searchword" in sql for sql in searched), searched
+        assert not [q for q in on_primary.captured_queries if "productsearch" in q["sql"]]
 
     wait_for_replay()
     csv, _, _ = _replica_queries(staff, csv_url)
