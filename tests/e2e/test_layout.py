@@ -5,7 +5,10 @@ On each page: the document is no wider than the viewport (a table too wide for a
 scrolls inside its own container or stacks into cards), no table cell is narrower than its
 content needs (no word broken across lines, no value one character a line), and no quantity
 box collapses. A screenshot of each page is written to the artifacts directory, printed at
-the start (LAYOUT_SCREENSHOTS, else var/screenshots/layout/).
+the start (LAYOUT_SCREENSHOTS, else var/screenshots/layout/). A page taller than
+SHOT_MAX_HEIGHT is shot down to that height: Chromium refuses to capture one bitmap much
+taller than that ("Unable to capture screenshot"), and a screenshot is evidence, not the test.
+The same refusal comes once in a while on a busy machine, so a failed shot is taken again once.
 
 One test per language, so that the browser pass in two processes runs them side by side; one
 browser per test, one tab per width and person, reused for every page.
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.a11y import build_portal, language_cookie, session_cookie
 from tests.e2e.conftest import TIMEOUT_MS
@@ -31,6 +35,8 @@ LANGUAGES = ["en", "zh-hans"]
 HEIGHT = 900
 # A quantity box narrower than this cannot show four digits.
 MIN_INPUT_PX = 56
+# Below Chromium's largest texture (16,384 px), with room for a device scale above 1.
+SHOT_MAX_HEIGHT = 8000
 
 # What the page measures: the overflow of the document, cells whose content does not fit
 # (wider than the cell, or a word broken over lines), and collapsed number inputs.
@@ -118,6 +124,22 @@ MEASURE = r"""() => {
 }""" % {"min_input": MIN_INPUT_PX}  # noqa: UP031  (the script's own braces)
 
 
+def shoot(tab, path: Path) -> None:
+    """The page, whole, or its top SHOT_MAX_HEIGHT pixels when it is taller."""
+    width, height = tab.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    clip = None
+    if height > SHOT_MAX_HEIGHT:
+        clip = {"x": 0, "y": 0, "width": width, "height": SHOT_MAX_HEIGHT}
+    try:
+        tab.screenshot(path=path, full_page=True, clip=clip, animations="disabled")
+    except PlaywrightError:
+        # A loaded machine can miss the compositor's frame once; a second miss is real.
+        tab.wait_for_timeout(500)
+        tab.screenshot(path=path, full_page=True, clip=clip, animations="disabled")
+
+
 def screenshots_dir() -> Path:
     default = Path(settings.BASE_DIR) / "var" / "screenshots" / "layout"
     path = Path(os.environ.get("LAYOUT_SCREENSHOTS", default))
@@ -159,11 +181,7 @@ def test_no_page_overflows_at_phone_and_desktop_widths(browser, live_server, lan
                 response = tab.goto(url)
                 assert response is not None
                 assert response.status == 200, f"{url} answered {response.status}"
-                tab.screenshot(
-                    path=artifacts / f"{name}-{language}-{width}.png",
-                    full_page=True,
-                    animations="disabled",
-                )
+                shoot(tab, artifacts / f"{name}-{language}-{width}.png")
                 problems += [
                     f"{name} [{language}, {width}px] {url}: {problem}"
                     for problem in tab.evaluate(MEASURE)
