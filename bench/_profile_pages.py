@@ -127,53 +127,35 @@ def _lists() -> tuple[Path, dict]:
     return Path(folder), json.loads((Path(folder) / "plan.json").read_text())
 
 
-def _timed(requests: Requests, lines: list) -> tuple[list[float], list[float]]:
-    """Wall time and time in PostgreSQL's statements, per request, in ms."""
-    walls, waits = [], []
-    for line in lines:
-        spent = [0.0]
+def _measured(requests: Requests, line: list) -> tuple[float, float, int]:
+    """One request: its wall time and the time in its statements, in ms, and its queries."""
+    spent, counted = [0.0], [0]
 
-        def wait(execute, sql, params, many, context, spent=spent):
-            started = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                spent[0] += time.perf_counter() - started
-
-        started = time.perf_counter()
-        with ExitStack() as stack:
-            for connection in connections.all():
-                stack.enter_context(connection.execute_wrapper(wait))
-            requests.send(line)
-        walls.append((time.perf_counter() - started) * 1000)
-        waits.append(spent[0] * 1000)
-    return walls, waits
-
-
-def _count_queries(requests: Requests, line: list) -> int:
-    counted = [0]
-
-    def count(execute, sql, params, many, context):
+    def wait(execute, sql, params, many, context):
         counted[0] += 1
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent[0] += time.perf_counter() - started
 
+    started = time.perf_counter()
     with ExitStack() as stack:
         for connection in connections.all():
-            stack.enter_context(connection.execute_wrapper(count))
+            stack.enter_context(connection.execute_wrapper(wait))
         requests.send(line)
-    return counted[0]
+    return (time.perf_counter() - started) * 1000, spent[0] * 1000, counted[0]
 
 
 def report(title: str, requests: Requests, lines: list, profiled: list) -> None:
     for line in lines[:WARM]:
         requests.send(line)
-    timed = lines[WARM:]
-    queries = _count_queries(requests, timed[0])
-    walls, waits = _timed(requests, timed[1:])
+    walls, waits, counts = zip(*(_measured(requests, line) for line in lines[WARM:]), strict=True)
     median = statistics.median(walls)
     p90 = statistics.quantiles(walls, n=10)[-1]
     wait = statistics.median(waits)
-    print(f"\n{title}: {len(walls)} requests, {queries} queries each (the first)")
+    queries = statistics.median(counts)
+    print(f"\n{title}: {len(walls)} requests, {queries:g} queries at the median")
     print(f"  median {median:.1f} ms, p90 {p90:.1f} ms; waiting for PostgreSQL {wait:.1f} ms "
           f"(statements timed); the rest {median - wait:.1f} ms")  # fmt: skip
     profile = cProfile.Profile()
