@@ -176,8 +176,8 @@ def search_match(qs: QuerySet, query: str, *, tree=None) -> Match:
     PostgreSQL: one GIN lookup in the search rows (titles and category names together). Words
     that no search row holds are corrected against the vocabulary first (`_probe`, as
     `corrected_words` does: "bluetoth" becomes "bluetooth", a word like no other is left out).
-    SQLite: each word in
-    either title or naming a category (`category_ids_named`), without ranking.
+    SQLite: each word in either title or naming a category (`category_ids_named`), without
+    ranking.
     """
     words = query_words(query.strip())
     zero = Value(0.0, output_field=FloatField())
